@@ -1,0 +1,543 @@
+//! The attempt state machine, the exam clock, and the participant's login lock.
+//!
+//! ```text
+//!              begin (token ok)            end_practice
+//! NotStarted ─────────────────► Practice ───────────────► InProgress ──┐
+//!      │                                                    ▲          │ finish (participant)
+//!      └──────────── begin, test without practice ──────────┘          │ tick: time is up
+//!                                                                      │ force_finish (proctor)
+//!                                                                      ▼
+//!                                                                   Finished
+//! ```
+//! `Finished` is terminal. The clock runs only in `InProgress` (practice is untimed for score),
+//! and pauses when the proctor resets a login or the board shuts down, so a reset neither steals
+//! nor grants time. Time while the server is down is not counted: the server's exam clock itself
+//! does not advance while it is down (see ruji-store).
+
+use serde::{Deserialize, Serialize};
+
+use crate::package::TestRules;
+use crate::{Millis, MINUTE};
+
+/// Server-authoritative working time of one attempt.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ExamClock {
+    /// The test's duration.
+    pub limit: Millis,
+    /// Time used in earlier running periods.
+    pub used: Millis,
+    /// Start of the current running period.
+    pub running_since: Option<Millis>,
+}
+
+impl ExamClock {
+    /// A stopped clock for a test of `limit`.
+    pub fn new(limit: Millis) -> Self {
+        ExamClock {
+            limit,
+            used: 0,
+            running_since: None,
+        }
+    }
+    /// Time used at `now`, never more than the limit.
+    pub fn elapsed(&self, now: Millis) -> Millis {
+        let running = self.running_since.map_or(0, |s| now.saturating_sub(s));
+        (self.used + running).min(self.limit)
+    }
+    /// Time left at `now`.
+    pub fn remaining(&self, now: Millis) -> Millis {
+        self.limit - self.elapsed(now)
+    }
+    fn start(&mut self, now: Millis) {
+        if self.running_since.is_none() {
+            self.running_since = Some(now);
+        }
+    }
+    fn pause(&mut self, now: Millis) {
+        self.used = self.elapsed(now);
+        self.running_since = None;
+    }
+}
+
+/// Why an attempt finished.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum FinishReason {
+    /// The participant pressed "Selesai" and confirmed.
+    Participant,
+    /// The time ran out.
+    TimeOut,
+    /// The proctor force-finished it, with the reason they gave.
+    Proctor(String),
+}
+
+/// Where an attempt stands.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Phase {
+    /// Logged in or not, the token not yet entered.
+    NotStarted,
+    /// Working on practice items; the clock is not running.
+    Practice,
+    /// Working on the test.
+    InProgress,
+    /// Done; nothing can change any more.
+    Finished {
+        /// Why.
+        reason: FinishReason,
+        /// When, on the exam clock.
+        at: Millis,
+    },
+}
+
+/// Why an event was refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AttemptError {
+    /// The attempt has finished (the reason says how).
+    Finished(FinishReason),
+    /// The attempt has not started yet.
+    NotStarted,
+    /// Items are still marked doubtful and the test refuses to finish with them.
+    Doubtful(usize),
+    /// Finishing is allowed only after a minimum time; this much is left.
+    TooEarly(Millis),
+    /// The participant has not ticked the confirmation box.
+    NotConfirmed,
+    /// The event needs another phase (e.g. ending practice when not in practice).
+    WrongPhase,
+}
+
+/// One participant's attempt at one test.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Attempt {
+    /// Participant.
+    pub username: String,
+    /// Test.
+    pub test_id: String,
+    /// Where it stands.
+    pub phase: Phase,
+    /// Working time.
+    pub clock: ExamClock,
+    /// When the token was accepted.
+    pub started_at: Option<Millis>,
+}
+
+impl Attempt {
+    /// A new attempt, not started, for a test of `duration_minutes`.
+    pub fn new(username: &str, test_id: &str, duration_minutes: u32) -> Self {
+        Attempt {
+            username: username.to_string(),
+            test_id: test_id.to_string(),
+            phase: Phase::NotStarted,
+            clock: ExamClock::new(u64::from(duration_minutes) * MINUTE),
+            started_at: None,
+        }
+    }
+
+    /// Practice or in progress: the participant is working.
+    pub fn is_open(&self) -> bool {
+        matches!(self.phase, Phase::Practice | Phase::InProgress)
+    }
+
+    /// Finished, for whatever reason.
+    pub fn is_finished(&self) -> bool {
+        matches!(self.phase, Phase::Finished { .. })
+    }
+
+    fn refuse_if_finished(&self) -> Result<(), AttemptError> {
+        match &self.phase {
+            Phase::Finished { reason, .. } => Err(AttemptError::Finished(reason.clone())),
+            _ => Ok(()),
+        }
+    }
+
+    /// Applies the passage of time: finishes the attempt if its time is up. Returns true when
+    /// this call finished it.
+    pub fn tick(&mut self, now: Millis) -> bool {
+        if self.phase == Phase::InProgress && self.clock.remaining(now) == 0 {
+            let at = match self.clock.running_since {
+                Some(s) => s + (self.clock.limit - self.clock.used),
+                None => now,
+            };
+            self.clock.pause(now);
+            self.phase = Phase::Finished {
+                reason: FinishReason::TimeOut,
+                at: at.min(now),
+            };
+            return true;
+        }
+        false
+    }
+
+    /// The token was accepted (or the participant came back after a reset): enter practice
+    /// (when the test has practice items) or the test; resume a paused clock.
+    pub fn begin(&mut self, now: Millis, has_practice: bool) -> Result<(), AttemptError> {
+        self.tick(now);
+        self.refuse_if_finished()?;
+        match self.phase {
+            Phase::NotStarted => {
+                self.started_at = Some(now);
+                if has_practice {
+                    self.phase = Phase::Practice;
+                } else {
+                    self.phase = Phase::InProgress;
+                    self.clock.start(now);
+                }
+            }
+            Phase::InProgress => self.clock.start(now),
+            _ => {}
+        }
+        Ok(())
+    }
+
+    /// Leaves practice and starts the test's clock.
+    pub fn end_practice(&mut self, now: Millis) -> Result<(), AttemptError> {
+        self.refuse_if_finished()?;
+        match self.phase {
+            Phase::Practice => {
+                self.phase = Phase::InProgress;
+                self.clock.start(now);
+                Ok(())
+            }
+            Phase::InProgress => Ok(()),
+            _ => Err(AttemptError::NotStarted),
+        }
+    }
+
+    /// May an answer be saved now (practice answers included).
+    pub fn check_answerable(&mut self, now: Millis) -> Result<(), AttemptError> {
+        self.tick(now);
+        self.refuse_if_finished()?;
+        if self.phase == Phase::NotStarted {
+            return Err(AttemptError::NotStarted);
+        }
+        if self.phase == Phase::InProgress {
+            // A paused clock (after a reset) restarts with the first answer from the client.
+            self.clock.start(now);
+        }
+        Ok(())
+    }
+
+    /// The participant finishes, under the test's rules.
+    pub fn finish(
+        &mut self,
+        now: Millis,
+        doubtful: usize,
+        confirmed: bool,
+        rules: &TestRules,
+    ) -> Result<(), AttemptError> {
+        self.tick(now);
+        self.refuse_if_finished()?;
+        if self.phase != Phase::InProgress {
+            return Err(if self.phase == Phase::NotStarted {
+                AttemptError::NotStarted
+            } else {
+                AttemptError::WrongPhase
+            });
+        }
+        if rules.refuse_finish_while_doubtful && doubtful > 0 {
+            return Err(AttemptError::Doubtful(doubtful));
+        }
+        let min = u64::from(rules.min_minutes_before_finish) * MINUTE;
+        let elapsed = self.clock.elapsed(now);
+        if elapsed < min {
+            return Err(AttemptError::TooEarly(min - elapsed));
+        }
+        if rules.confirm_finish && !confirmed {
+            return Err(AttemptError::NotConfirmed);
+        }
+        self.clock.pause(now);
+        self.phase = Phase::Finished {
+            reason: FinishReason::Participant,
+            at: now,
+        };
+        Ok(())
+    }
+
+    /// The proctor closes an attempt still open, giving a reason.
+    pub fn force_finish(&mut self, now: Millis, reason: &str) -> Result<(), AttemptError> {
+        self.tick(now);
+        self.refuse_if_finished()?;
+        if self.phase == Phase::NotStarted {
+            return Err(AttemptError::NotStarted);
+        }
+        self.clock.pause(now);
+        self.phase = Phase::Finished {
+            reason: FinishReason::Proctor(reason.to_string()),
+            at: now,
+        };
+        Ok(())
+    }
+
+    /// Stops the clock (proctor reset, board shutdown); [`Attempt::begin`] or the next answer
+    /// restarts it.
+    pub fn pause(&mut self, now: Millis) {
+        if !self.tick(now) {
+            self.clock.pause(now);
+        }
+    }
+
+    /// Should the 5-minute (or configured) warning show at `now`.
+    pub fn warning(&self, now: Millis, rules: &TestRules) -> bool {
+        self.phase == Phase::InProgress
+            && self.clock.remaining(now) <= u64::from(rules.warning_minutes) * MINUTE
+    }
+}
+
+/// The client a participant is logged in from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Login {
+    /// Random id carried in the participant's cookie; a reset invalidates it.
+    pub id: u64,
+    /// Client address as seen by the server.
+    pub client: String,
+    /// When, on the exam clock.
+    pub at: Millis,
+}
+
+/// Why a login was refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LoginError {
+    /// Logged in elsewhere with a test open: the proctor must reset the login.
+    AlreadyLoggedIn {
+        /// The client holding the login.
+        client: String,
+    },
+    /// A reserve participant the proctor has not activated.
+    ReserveNotActive,
+}
+
+/// Per-participant state kept by the board (the package holds the static part).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ParticipantState {
+    /// Username.
+    pub username: String,
+    /// Where they are logged in, if anywhere.
+    pub login: Option<Login>,
+    /// A reserve activated by the proctor to replace an absent participant.
+    pub reserve_active: bool,
+    /// How many times the proctor reset this login.
+    pub resets: u32,
+}
+
+impl ParticipantState {
+    /// State of a participant who never logged in.
+    pub fn new(username: &str) -> Self {
+        ParticipantState {
+            username: username.to_string(),
+            login: None,
+            reserve_active: false,
+            resets: 0,
+        }
+    }
+
+    /// A login with the right password. `reserve`: the package lists them as a reserve;
+    /// `attempt_open`: one of their attempts is in practice or in progress.
+    pub fn login(
+        &mut self,
+        login: Login,
+        reserve: bool,
+        attempt_open: bool,
+    ) -> Result<(), LoginError> {
+        if reserve && !self.reserve_active {
+            return Err(LoginError::ReserveNotActive);
+        }
+        if let Some(existing) = &self.login {
+            if attempt_open {
+                return Err(LoginError::AlreadyLoggedIn {
+                    client: existing.client.clone(),
+                });
+            }
+        }
+        self.login = Some(login);
+        Ok(())
+    }
+
+    /// Is a cookie carrying `id` still the valid login.
+    pub fn is_current(&self, id: u64) -> bool {
+        self.login.as_ref().is_some_and(|l| l.id == id)
+    }
+
+    /// The participant logs out (or finishes and returns to the login page).
+    pub fn logout(&mut self, id: u64) {
+        if self.is_current(id) {
+            self.login = None;
+        }
+    }
+
+    /// The proctor resets the login so the participant can log in from another client.
+    pub fn reset(&mut self) {
+        self.login = None;
+        self.resets += 1;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn rules() -> TestRules {
+        TestRules::default()
+    }
+
+    #[test]
+    fn full_flow_with_practice() {
+        let mut a = Attempt::new("u", "t", 10);
+        assert_eq!(a.check_answerable(0), Err(AttemptError::NotStarted));
+        a.begin(1000, true).unwrap();
+        assert_eq!(a.phase, Phase::Practice);
+        a.check_answerable(5000).unwrap();
+        assert_eq!(a.clock.remaining(60_000), 10 * MINUTE, "practice is untimed");
+        a.end_practice(60_000).unwrap();
+        assert_eq!(a.clock.remaining(120_000), 9 * MINUTE);
+        assert!(!a.warning(120_000, &rules()));
+        assert!(a.warning(60_000 + 5 * MINUTE, &rules()));
+        assert_eq!(a.finish(120_000, 1, true, &rules()), Err(AttemptError::Doubtful(1)));
+        assert_eq!(a.finish(120_000, 0, false, &rules()), Err(AttemptError::NotConfirmed));
+        a.finish(120_000, 0, true, &rules()).unwrap();
+        assert!(matches!(a.phase, Phase::Finished { reason: FinishReason::Participant, .. }));
+        assert!(a.check_answerable(120_001).is_err());
+    }
+
+    #[test]
+    fn time_out_finishes_at_the_deadline() {
+        let mut a = Attempt::new("u", "t", 1);
+        a.begin(0, false).unwrap();
+        assert!(!a.tick(MINUTE - 1));
+        assert!(a.tick(MINUTE + 5000));
+        assert_eq!(
+            a.phase,
+            Phase::Finished {
+                reason: FinishReason::TimeOut,
+                at: MINUTE
+            }
+        );
+        assert_eq!(
+            a.check_answerable(MINUTE + 6000),
+            Err(AttemptError::Finished(FinishReason::TimeOut))
+        );
+    }
+
+    #[test]
+    fn reset_pauses_the_clock_and_resume_keeps_time() {
+        let mut a = Attempt::new("u", "t", 10);
+        a.begin(0, false).unwrap();
+        a.pause(2 * MINUTE);
+        assert_eq!(a.clock.remaining(9 * MINUTE), 8 * MINUTE);
+        a.begin(9 * MINUTE, false).unwrap();
+        assert_eq!(a.clock.remaining(10 * MINUTE), 7 * MINUTE);
+    }
+
+    #[test]
+    fn minimum_time_rule() {
+        let r = TestRules {
+            min_minutes_before_finish: 5,
+            ..TestRules::default()
+        };
+        let mut a = Attempt::new("u", "t", 10);
+        a.begin(0, false).unwrap();
+        assert_eq!(a.finish(MINUTE, 0, true, &r), Err(AttemptError::TooEarly(4 * MINUTE)));
+        a.finish(5 * MINUTE, 0, true, &r).unwrap();
+    }
+
+    #[test]
+    fn force_finish_needs_a_started_attempt() {
+        let mut a = Attempt::new("u", "t", 10);
+        assert_eq!(a.force_finish(0, "x"), Err(AttemptError::NotStarted));
+        a.begin(0, true).unwrap();
+        a.force_finish(10, "client rusak").unwrap();
+        assert!(matches!(&a.phase, Phase::Finished { reason: FinishReason::Proctor(r), .. } if r == "client rusak"));
+    }
+
+    #[test]
+    fn login_lock_and_reset() {
+        let mut p = ParticipantState::new("u");
+        let l = |id, c: &str| Login {
+            id,
+            client: c.into(),
+            at: 0,
+        };
+        p.login(l(1, "10.0.0.1"), false, false).unwrap();
+        // Not yet started: a second login takes over.
+        p.login(l(2, "10.0.0.2"), false, false).unwrap();
+        assert!(!p.is_current(1) && p.is_current(2));
+        // Test open: refused until the proctor resets.
+        assert_eq!(
+            p.login(l(3, "10.0.0.3"), false, true),
+            Err(LoginError::AlreadyLoggedIn {
+                client: "10.0.0.2".into()
+            })
+        );
+        p.reset();
+        p.login(l(3, "10.0.0.3"), false, true).unwrap();
+        assert!(p.is_current(3) && !p.is_current(2));
+        assert_eq!(p.resets, 1);
+
+        let mut r = ParticipantState::new("cad");
+        assert_eq!(r.login(l(1, "x"), true, false), Err(LoginError::ReserveNotActive));
+        r.reserve_active = true;
+        r.login(l(1, "x"), true, false).unwrap();
+    }
+
+    #[derive(Debug, Clone)]
+    enum Ev {
+        Wait(u64),
+        Begin(bool),
+        EndPractice,
+        Answer,
+        Finish(usize, bool),
+        Force,
+        Pause,
+    }
+
+    fn ev() -> impl Strategy<Value = Ev> {
+        prop_oneof![
+            (0u64..4 * MINUTE).prop_map(Ev::Wait),
+            any::<bool>().prop_map(Ev::Begin),
+            Just(Ev::EndPractice),
+            Just(Ev::Answer),
+            (0usize..2, any::<bool>()).prop_map(|(d, c)| Ev::Finish(d, c)),
+            Just(Ev::Force),
+            Just(Ev::Pause),
+        ]
+    }
+
+    proptest! {
+        /// Whatever happens: time left never grows while running, never exceeds the limit,
+        /// the attempt times out exactly when time is used up, and Finished is terminal.
+        #[test]
+        fn state_machine_invariants(events in proptest::collection::vec(ev(), 1..60)) {
+            let mut a = Attempt::new("u", "t", 10);
+            let mut now = 0u64;
+            let mut finished: Option<Phase> = None;
+            for e in events {
+                let before = a.clock.remaining(now);
+                match e {
+                    Ev::Wait(d) => now += d,
+                    Ev::Begin(p) => { let _ = a.begin(now, p); }
+                    Ev::EndPractice => { let _ = a.end_practice(now); }
+                    Ev::Answer => {
+                        let r = a.check_answerable(now);
+                        prop_assert_eq!(r.is_ok(), a.is_open());
+                    }
+                    Ev::Finish(d, c) => { let _ = a.finish(now, d, c, &rules()); }
+                    Ev::Force => { let _ = a.force_finish(now, "r"); }
+                    Ev::Pause => a.pause(now),
+                }
+                a.tick(now);
+                prop_assert!(a.clock.remaining(now) <= before);
+                prop_assert!(a.clock.elapsed(now) <= a.clock.limit);
+                if a.phase == Phase::InProgress {
+                    prop_assert!(a.clock.remaining(now) > 0);
+                }
+                if a.phase == Phase::Practice {
+                    prop_assert_eq!(a.clock.used, 0);
+                }
+                if let Some(f) = &finished {
+                    prop_assert_eq!(f, &a.phase);
+                } else if a.is_finished() {
+                    finished = Some(a.phase.clone());
+                }
+            }
+        }
+    }
+}

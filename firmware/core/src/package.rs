@@ -1,0 +1,640 @@
+//! The exam package model: what arrives from the central server (or a teacher) before exam day.
+//!
+//! A [`Package`] holds the [`Test`]s, their [`Item`]s and shared [`Stimulus`] texts, the
+//! [`Participant`]s and the [`Session`] schedule. Answer keys live inside [`ItemBody`]; the only
+//! thing a client ever receives is an [`ItemView`], built by [`Item::view`], which has none.
+
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeSet;
+
+use crate::shuffle;
+
+/// Format version of [`Package`] as stored; bump on incompatible change.
+pub const PACKAGE_VERSION: u32 = 1;
+
+/// A complete exam package.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Package {
+    /// Stable identifier, e.g. `ANBK-2026-SMP-LIT`.
+    pub id: String,
+    /// Human title shown to the proctor.
+    pub title: String,
+    /// Who issued it (the central server, a school).
+    pub issuer: String,
+    /// Shared reading texts, tables or pictures that several items refer to.
+    pub stimuli: Vec<Stimulus>,
+    /// Every item of every test.
+    pub items: Vec<Item>,
+    /// The tests (literacy, numeracy, survey...).
+    pub tests: Vec<Test>,
+    /// Main and reserve participants.
+    pub participants: Vec<Participant>,
+    /// The schedule: which tests which participants take in which session.
+    pub sessions: Vec<Session>,
+}
+
+/// A shared stimulus (reading text, table, picture) shown beside the items that refer to it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Stimulus {
+    /// Identifier referenced by [`Item::stimulus`].
+    pub id: String,
+    /// Title shown above the text.
+    pub title: String,
+    /// Sanitised HTML.
+    pub html: String,
+}
+
+/// The kind of a test, deciding whether it counts towards a score.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TestKind {
+    /// Practice: answers kept but never scored.
+    Practice,
+    /// A scored test (literacy, numeracy, a school's semester exam).
+    Scored,
+    /// A survey (character, learning environment): answers kept, not scored.
+    Survey,
+}
+
+/// Settings of a test that schools vary; defaults follow common UNBK/ANBK practice.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TestRules {
+    /// Show items in a per-participant order.
+    pub shuffle_items: bool,
+    /// Show options in a per-participant order.
+    pub shuffle_options: bool,
+    /// Refuse "Selesai" while any item is still marked doubtful (ragu-ragu).
+    pub refuse_finish_while_doubtful: bool,
+    /// Refuse "Selesai" before this many minutes of the test have passed.
+    pub min_minutes_before_finish: u32,
+    /// Ask "Apakah Anda yakin...?" with a tick box before finishing.
+    pub confirm_finish: bool,
+    /// Warn this many minutes before the end.
+    pub warning_minutes: u32,
+}
+
+impl Default for TestRules {
+    fn default() -> Self {
+        TestRules {
+            shuffle_items: false,
+            shuffle_options: true,
+            refuse_finish_while_doubtful: true,
+            min_minutes_before_finish: 0,
+            confirm_finish: true,
+            warning_minutes: 5,
+        }
+    }
+}
+
+/// A test: an ordered list of items with a duration.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Test {
+    /// Identifier.
+    pub id: String,
+    /// Name shown on the confirmation page, e.g. "Literasi Membaca".
+    pub name: String,
+    /// Practice, scored or survey.
+    pub kind: TestKind,
+    /// Working time in minutes.
+    pub duration_minutes: u32,
+    /// Items of the test, in authoring order.
+    pub items: Vec<String>,
+    /// Practice items shown before the clock starts (answers never scored).
+    pub practice_items: Vec<String>,
+    /// Rules for finishing, shuffling and warnings.
+    pub rules: TestRules,
+}
+
+/// Sex as printed on the confirmation page.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Sex {
+    /// Laki-laki.
+    Male,
+    /// Perempuan.
+    Female,
+}
+
+/// A participant as listed in the package. The password is the one printed on the login card; the
+/// store keeps only its argon2 hash.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Participant {
+    /// Username (nomor peserta).
+    pub username: String,
+    /// Password from the login card.
+    pub password: String,
+    /// Full name.
+    pub name: String,
+    /// Date of birth, `YYYY-MM-DD`, when known.
+    pub birth_date: Option<String>,
+    /// Class (rombel), e.g. "IX-A".
+    pub class: String,
+    /// Sex, when known.
+    pub sex: Option<Sex>,
+    /// A reserve (peserta cadangan): may log in only once the proctor activates them.
+    pub reserve: bool,
+}
+
+/// A session (sesi) of the schedule.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Session {
+    /// Identifier.
+    pub id: String,
+    /// Name, e.g. "Hari 1 Sesi 1".
+    pub name: String,
+    /// Day, `YYYY-MM-DD`.
+    pub day: String,
+    /// Start time, `HH:MM`.
+    pub start: String,
+    /// Tests taken in this session, in order.
+    pub tests: Vec<String>,
+    /// Participants (the test group); reserves listed here may be activated.
+    pub participants: Vec<String>,
+}
+
+/// A choice, statement, matching premise or matching target.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Choice {
+    /// Identifier within the item, e.g. "A".
+    pub id: String,
+    /// Sanitised HTML.
+    pub html: String,
+}
+
+/// The five AKM item types (as reported by `ruji import --check`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ItemType {
+    /// Pilihan ganda: one correct option.
+    MultipleChoice,
+    /// Pilihan ganda kompleks: several correct options, or a true/false grid.
+    ComplexMultipleChoice,
+    /// Menjodohkan: pair premises with targets.
+    Matching,
+    /// Isian singkat: a short typed answer.
+    ShortAnswer,
+    /// Uraian: free text, stored unscored.
+    Essay,
+}
+
+/// The body of an item, including its key. Never sent to a client: see [`ItemView`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum ItemBody {
+    /// One correct option.
+    MultipleChoice {
+        /// Options.
+        options: Vec<Choice>,
+        /// Id of the correct option.
+        key: String,
+    },
+    /// Several correct options ("pilih semua jawaban yang benar").
+    MultipleResponse {
+        /// Options.
+        options: Vec<Choice>,
+        /// Ids of the correct options.
+        key: Vec<String>,
+    },
+    /// A grid of statements, each to be judged true or false.
+    TrueFalse {
+        /// Statements.
+        statements: Vec<Choice>,
+        /// Per statement: is it true.
+        key: Vec<bool>,
+    },
+    /// Pair each premise with one target.
+    Matching {
+        /// Left column.
+        premises: Vec<Choice>,
+        /// Right column.
+        targets: Vec<Choice>,
+        /// (premise id, target id) pairs that are correct; one per premise.
+        key: Vec<(String, String)>,
+    },
+    /// A short typed answer, compared after normalisation.
+    ShortAnswer {
+        /// Accepted answers.
+        accepted: Vec<String>,
+        /// Compare case-sensitively (default: not).
+        case_sensitive: bool,
+    },
+    /// Free text, stored for a human to score.
+    Essay {
+        /// Maximum length in characters.
+        max_chars: u32,
+    },
+}
+
+/// An item (butir soal).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Item {
+    /// Identifier, unique in the package.
+    pub id: String,
+    /// Shared stimulus shown beside the item.
+    pub stimulus: Option<String>,
+    /// The question, sanitised HTML.
+    pub prompt: String,
+    /// Full marks for this item.
+    pub points: u32,
+    /// Type-specific body with the key.
+    pub body: ItemBody,
+}
+
+/// Longest short answer accepted, in characters.
+pub const SHORT_ANSWER_MAX_CHARS: usize = 200;
+
+impl Item {
+    /// The AKM type of this item.
+    pub fn item_type(&self) -> ItemType {
+        match self.body {
+            ItemBody::MultipleChoice { .. } => ItemType::MultipleChoice,
+            ItemBody::MultipleResponse { .. } | ItemBody::TrueFalse { .. } => {
+                ItemType::ComplexMultipleChoice
+            }
+            ItemBody::Matching { .. } => ItemType::Matching,
+            ItemBody::ShortAnswer { .. } => ItemType::ShortAnswer,
+            ItemBody::Essay { .. } => ItemType::Essay,
+        }
+    }
+
+    /// What a client may see: the item without its key, options in the order given by `seed`
+    /// (`None` keeps authoring order).
+    pub fn view(&self, seed: Option<u64>) -> ItemView {
+        let order = |choices: &[Choice], salt: u64| -> Vec<Choice> {
+            match seed {
+                Some(s) => shuffle::permutation(choices.len(), s ^ salt)
+                    .into_iter()
+                    .map(|i| choices[i].clone())
+                    .collect(),
+                None => choices.to_vec(),
+            }
+        };
+        let body = match &self.body {
+            ItemBody::MultipleChoice { options, .. } => ViewBody::MultipleChoice {
+                options: order(options, 1),
+            },
+            ItemBody::MultipleResponse { options, key } => ViewBody::MultipleResponse {
+                options: order(options, 1),
+                select: key.len() as u32,
+            },
+            ItemBody::TrueFalse { statements, .. } => ViewBody::TrueFalse {
+                statements: statements.clone(),
+            },
+            ItemBody::Matching {
+                premises, targets, ..
+            } => ViewBody::Matching {
+                premises: premises.clone(),
+                targets: order(targets, 2),
+            },
+            ItemBody::ShortAnswer { .. } => ViewBody::ShortAnswer {
+                max_chars: SHORT_ANSWER_MAX_CHARS as u32,
+            },
+            ItemBody::Essay { max_chars } => ViewBody::Essay {
+                max_chars: *max_chars,
+            },
+        };
+        ItemView {
+            id: self.id.clone(),
+            item_type: self.item_type(),
+            stimulus: self.stimulus.clone(),
+            prompt: self.prompt.clone(),
+            body,
+        }
+    }
+}
+
+/// An item as a client sees it: no key, options possibly shuffled.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ItemView {
+    /// Item id.
+    pub id: String,
+    /// AKM type.
+    pub item_type: ItemType,
+    /// Stimulus id, if any.
+    pub stimulus: Option<String>,
+    /// The question HTML.
+    pub prompt: String,
+    /// What to render.
+    pub body: ViewBody,
+}
+
+/// The type-specific part of an [`ItemView`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum ViewBody {
+    /// Radio buttons.
+    MultipleChoice {
+        /// Options in display order.
+        options: Vec<Choice>,
+    },
+    /// Check boxes.
+    MultipleResponse {
+        /// Options in display order.
+        options: Vec<Choice>,
+        /// How many the participant is told to pick.
+        select: u32,
+    },
+    /// A true/false grid.
+    TrueFalse {
+        /// Statements.
+        statements: Vec<Choice>,
+    },
+    /// A select box per premise.
+    Matching {
+        /// Left column.
+        premises: Vec<Choice>,
+        /// Right column in display order.
+        targets: Vec<Choice>,
+    },
+    /// A text field.
+    ShortAnswer {
+        /// Maximum characters.
+        max_chars: u32,
+    },
+    /// A text area.
+    Essay {
+        /// Maximum characters.
+        max_chars: u32,
+    },
+}
+
+/// A problem found by [`Package::validate`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PackageError {
+    /// Where: `item L03`, `test LIT`, `participant 12345`...
+    pub place: String,
+    /// What is wrong, in English (the CLI and logs); the web shows it as-is to the proctor.
+    pub message: String,
+}
+
+impl std::fmt::Display for PackageError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.place, self.message)
+    }
+}
+
+impl Package {
+    /// Looks up an item.
+    pub fn item(&self, id: &str) -> Option<&Item> {
+        self.items.iter().find(|i| i.id == id)
+    }
+    /// Looks up a test.
+    pub fn test(&self, id: &str) -> Option<&Test> {
+        self.tests.iter().find(|t| t.id == id)
+    }
+    /// Looks up a stimulus.
+    pub fn stimulus(&self, id: &str) -> Option<&Stimulus> {
+        self.stimuli.iter().find(|s| s.id == id)
+    }
+    /// Looks up a participant.
+    pub fn participant(&self, username: &str) -> Option<&Participant> {
+        self.participants.iter().find(|p| p.username == username)
+    }
+    /// Looks up a session.
+    pub fn session(&self, id: &str) -> Option<&Session> {
+        self.sessions.iter().find(|s| s.id == id)
+    }
+
+    /// Checks every reference and key; returns all problems found, not just the first.
+    pub fn validate(&self) -> Result<(), Vec<PackageError>> {
+        let mut errs = Vec::new();
+        let mut err = |place: String, message: &str| {
+            errs.push(PackageError {
+                place,
+                message: message.to_string(),
+            })
+        };
+        let unique = |ids: Vec<&str>| -> Option<String> {
+            let mut seen = BTreeSet::new();
+            ids.into_iter().find(|id| !seen.insert(*id)).map(str::to_string)
+        };
+        if let Some(d) = unique(self.items.iter().map(|i| i.id.as_str()).collect()) {
+            err(format!("item {d}"), "duplicate item id");
+        }
+        if let Some(d) = unique(self.tests.iter().map(|i| i.id.as_str()).collect()) {
+            err(format!("test {d}"), "duplicate test id");
+        }
+        if let Some(d) = unique(self.participants.iter().map(|p| p.username.as_str()).collect()) {
+            err(format!("participant {d}"), "duplicate username");
+        }
+        if let Some(d) = unique(self.sessions.iter().map(|s| s.id.as_str()).collect()) {
+            err(format!("session {d}"), "duplicate session id");
+        }
+        for item in &self.items {
+            let place = || format!("item {}", item.id);
+            if let Some(s) = &item.stimulus {
+                if self.stimulus(s).is_none() {
+                    err(place(), "refers to a stimulus that does not exist");
+                }
+            }
+            let ids = |cs: &[Choice]| cs.iter().map(|c| c.id.clone()).collect::<BTreeSet<_>>();
+            match &item.body {
+                ItemBody::MultipleChoice { options, key } => {
+                    if options.len() < 2 {
+                        err(place(), "needs at least two options");
+                    }
+                    if !ids(options).contains(key) {
+                        err(place(), "key is not one of the options");
+                    }
+                }
+                ItemBody::MultipleResponse { options, key } => {
+                    let o = ids(options);
+                    if key.is_empty() || key.iter().any(|k| !o.contains(k)) {
+                        err(place(), "key must name one or more of the options");
+                    }
+                }
+                ItemBody::TrueFalse { statements, key } => {
+                    if statements.is_empty() || statements.len() != key.len() {
+                        err(place(), "needs one true/false key per statement");
+                    }
+                }
+                ItemBody::Matching {
+                    premises,
+                    targets,
+                    key,
+                } => {
+                    let (p, t) = (ids(premises), ids(targets));
+                    let keyed: BTreeSet<_> = key.iter().map(|(a, _)| a.clone()).collect();
+                    if key.iter().any(|(a, b)| !p.contains(a) || !t.contains(b))
+                        || keyed != p
+                        || keyed.len() != key.len()
+                    {
+                        err(place(), "key must pair every premise with one target");
+                    }
+                }
+                ItemBody::ShortAnswer { accepted, .. } => {
+                    if accepted.iter().all(|a| a.trim().is_empty()) {
+                        err(place(), "needs at least one accepted answer");
+                    }
+                }
+                ItemBody::Essay { max_chars } => {
+                    if *max_chars == 0 {
+                        err(place(), "max_chars must be positive");
+                    }
+                }
+            }
+            if let Some(d) = match &item.body {
+                ItemBody::MultipleChoice { options, .. }
+                | ItemBody::MultipleResponse { options, .. } => {
+                    unique(options.iter().map(|c| c.id.as_str()).collect())
+                }
+                ItemBody::TrueFalse { statements, .. } => {
+                    unique(statements.iter().map(|c| c.id.as_str()).collect())
+                }
+                ItemBody::Matching {
+                    premises, targets, ..
+                } => unique(premises.iter().map(|c| c.id.as_str()).collect())
+                    .or_else(|| unique(targets.iter().map(|c| c.id.as_str()).collect())),
+                _ => None,
+            } {
+                err(place(), &format!("duplicate choice id {d}"));
+            }
+        }
+        for test in &self.tests {
+            let place = || format!("test {}", test.id);
+            if test.items.is_empty() {
+                err(place(), "has no items");
+            }
+            if test.duration_minutes == 0 {
+                err(place(), "duration must be positive");
+            }
+            for id in test.items.iter().chain(&test.practice_items) {
+                if self.item(id).is_none() {
+                    err(place(), &format!("refers to item {id} that does not exist"));
+                }
+            }
+            if let Some(d) = unique(test.items.iter().map(String::as_str).collect()) {
+                err(place(), &format!("lists item {d} twice"));
+            }
+        }
+        for p in &self.participants {
+            let place = || format!("participant {}", p.username);
+            if p.username.trim().is_empty() || p.username.len() > 64 {
+                err(place(), "username must be 1-64 characters");
+            }
+            if p.password.is_empty() {
+                err(place(), "password is empty");
+            }
+            if let Some(d) = &p.birth_date {
+                if parse_date(d).is_none() {
+                    err(place(), "birth_date must be YYYY-MM-DD");
+                }
+            }
+        }
+        for s in &self.sessions {
+            let place = || format!("session {}", s.id);
+            for t in &s.tests {
+                if self.test(t).is_none() {
+                    err(place(), &format!("refers to test {t} that does not exist"));
+                }
+            }
+            for u in &s.participants {
+                if self.participant(u).is_none() {
+                    err(place(), &format!("refers to participant {u} who does not exist"));
+                }
+            }
+            if s.tests.is_empty() {
+                err(place(), "has no tests");
+            }
+        }
+        if errs.is_empty() {
+            Ok(())
+        } else {
+            Err(errs)
+        }
+    }
+}
+
+/// Parses `YYYY-MM-DD` into (year, month, day) with a plausibility check; also accepts
+/// `DD-MM-YYYY` and `DD/MM/YYYY`, the way Indonesian forms write it.
+pub fn parse_date(s: &str) -> Option<(u16, u8, u8)> {
+    let parts: Vec<&str> = s.trim().split(['-', '/', '.']).collect();
+    if parts.len() != 3 || parts.iter().any(|p| p.is_empty() || p.len() > 4) {
+        return None;
+    }
+    let nums: Vec<u32> = parts
+        .iter()
+        .map(|p| p.parse().ok())
+        .collect::<Option<_>>()?;
+    let (y, m, d) = if parts[0].len() == 4 {
+        (nums[0], nums[1], nums[2])
+    } else if parts[2].len() == 4 {
+        (nums[2], nums[1], nums[0])
+    } else {
+        return None;
+    };
+    let leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    let days = [31, if leap { 29 } else { 28 }, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+    if !(1900..=2100).contains(&y) || !(1..=12).contains(&m) || d == 0 || d > days[m as usize - 1]
+    {
+        return None;
+    }
+    Some((y as u16, m as u8, d as u8))
+}
+
+/// Compares a typed name with the registered one, forgiving case and spacing.
+pub fn same_name(typed: &str, registered: &str) -> bool {
+    let norm = |s: &str| {
+        s.split_whitespace()
+            .map(|w| w.to_lowercase())
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    !typed.trim().is_empty() && norm(typed) == norm(registered)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn demo_package_is_valid() {
+        crate::demo::package().validate().unwrap();
+    }
+
+    #[test]
+    fn validate_reports_every_problem() {
+        let mut p = crate::demo::package();
+        p.items[0].body = ItemBody::MultipleChoice {
+            options: vec![],
+            key: "Z".into(),
+        };
+        p.tests[0].items.push("NOPE".into());
+        let errs = p.validate().unwrap_err();
+        assert!(errs.iter().any(|e| e.message.contains("at least two")));
+        assert!(errs.iter().any(|e| e.message.contains("key is not")));
+        assert!(errs.iter().any(|e| e.message.contains("NOPE")));
+    }
+
+    #[test]
+    fn view_never_contains_key_and_shuffle_is_a_permutation() {
+        let p = crate::demo::package();
+        for item in &p.items {
+            let v = item.view(Some(42));
+            let json = format!("{v:?}");
+            assert!(!json.contains("key"), "{json}");
+            if let (
+                ItemBody::MultipleChoice { options, .. },
+                ViewBody::MultipleChoice { options: shown },
+            ) = (&item.body, &v.body)
+            {
+                let mut a: Vec<_> = options.iter().map(|c| &c.id).collect();
+                let mut b: Vec<_> = shown.iter().map(|c| &c.id).collect();
+                a.sort();
+                b.sort();
+                assert_eq!(a, b);
+            }
+        }
+    }
+
+    #[test]
+    fn dates_and_names() {
+        assert_eq!(parse_date("2011-02-28"), Some((2011, 2, 28)));
+        assert_eq!(parse_date("28-02-2011"), Some((2011, 2, 28)));
+        assert_eq!(parse_date("29/02/2012"), Some((2012, 2, 29)));
+        assert_eq!(parse_date("29/02/2011"), None);
+        assert_eq!(parse_date("2011-13-01"), None);
+        assert_eq!(parse_date("kemarin"), None);
+        assert!(same_name("  siti   NURHALIZA ", "Siti Nurhaliza"));
+        assert!(!same_name("", ""));
+        assert!(!same_name("Siti", "Siti Nurhaliza"));
+    }
+}
