@@ -386,15 +386,31 @@ mod tests {
         a.begin(1000, true).unwrap();
         assert_eq!(a.phase, Phase::Practice);
         a.check_answerable(5000).unwrap();
-        assert_eq!(a.clock.remaining(60_000), 10 * MINUTE, "practice is untimed");
+        assert_eq!(
+            a.clock.remaining(60_000),
+            10 * MINUTE,
+            "practice is untimed"
+        );
         a.end_practice(60_000).unwrap();
         assert_eq!(a.clock.remaining(120_000), 9 * MINUTE);
         assert!(!a.warning(120_000, &rules()));
         assert!(a.warning(60_000 + 5 * MINUTE, &rules()));
-        assert_eq!(a.finish(120_000, 1, true, &rules()), Err(AttemptError::Doubtful(1)));
-        assert_eq!(a.finish(120_000, 0, false, &rules()), Err(AttemptError::NotConfirmed));
+        assert_eq!(
+            a.finish(120_000, 1, true, &rules()),
+            Err(AttemptError::Doubtful(1))
+        );
+        assert_eq!(
+            a.finish(120_000, 0, false, &rules()),
+            Err(AttemptError::NotConfirmed)
+        );
         a.finish(120_000, 0, true, &rules()).unwrap();
-        assert!(matches!(a.phase, Phase::Finished { reason: FinishReason::Participant, .. }));
+        assert!(matches!(
+            a.phase,
+            Phase::Finished {
+                reason: FinishReason::Participant,
+                ..
+            }
+        ));
         assert!(a.check_answerable(120_001).is_err());
     }
 
@@ -435,7 +451,10 @@ mod tests {
         };
         let mut a = Attempt::new("u", "t", 10);
         a.begin(0, false).unwrap();
-        assert_eq!(a.finish(MINUTE, 0, true, &r), Err(AttemptError::TooEarly(4 * MINUTE)));
+        assert_eq!(
+            a.finish(MINUTE, 0, true, &r),
+            Err(AttemptError::TooEarly(4 * MINUTE))
+        );
         a.finish(5 * MINUTE, 0, true, &r).unwrap();
     }
 
@@ -445,7 +464,9 @@ mod tests {
         assert_eq!(a.force_finish(0, "x"), Err(AttemptError::NotStarted));
         a.begin(0, true).unwrap();
         a.force_finish(10, "client rusak").unwrap();
-        assert!(matches!(&a.phase, Phase::Finished { reason: FinishReason::Proctor(r), .. } if r == "client rusak"));
+        assert!(
+            matches!(&a.phase, Phase::Finished { reason: FinishReason::Proctor(r), .. } if r == "client rusak")
+        );
     }
 
     #[test]
@@ -473,7 +494,10 @@ mod tests {
         assert_eq!(p.resets, 1);
 
         let mut r = ParticipantState::new("cad");
-        assert_eq!(r.login(l(1, "x"), true, false), Err(LoginError::ReserveNotActive));
+        assert_eq!(
+            r.login(l(1, "x"), true, false),
+            Err(LoginError::ReserveNotActive)
+        );
         r.reserve_active = true;
         r.login(l(1, "x"), true, false).unwrap();
     }

@@ -46,7 +46,9 @@ const NAMES: [(&str, Sex); 21] = [
     ("Teguh Hidayat", Sex::Male),
 ];
 
-const WORDS: [&str; 7] = ["mawar", "melati", "kenanga", "anggrek", "kamboja", "dahlia", "teratai"];
+const WORDS: [&str; 7] = [
+    "mawar", "melati", "kenanga", "anggrek", "kamboja", "dahlia", "teratai",
+];
 
 /// Main participants in the demo.
 pub const MAIN_PARTICIPANTS: usize = 18;
@@ -116,7 +118,10 @@ pub fn package() -> Package {
                     c("A", "Borobudur dibangun pada masa Wangsa Syailendra."),
                     c("B", "Borobudur memiliki sembilan teras."),
                     c("C", "Semua teras Borobudur berbentuk lingkaran."),
-                    c("D", "Borobudur ditetapkan sebagai Warisan Dunia oleh UNESCO."),
+                    c(
+                        "D",
+                        "Borobudur ditetapkan sebagai Warisan Dunia oleh UNESCO.",
+                    ),
                 ],
                 key: vec!["A".into(), "B".into(), "D".into()],
             },
@@ -141,14 +146,22 @@ pub fn package() -> Package {
             "<p>Pasangkan setiap provinsi dengan ibu kotanya.</p>",
             3,
             ItemBody::Matching {
-                premises: vec![c("1", "Bali"), c("2", "Sumatera Utara"), c("3", "Sulawesi Selatan")],
+                premises: vec![
+                    c("1", "Bali"),
+                    c("2", "Sumatera Utara"),
+                    c("3", "Sulawesi Selatan"),
+                ],
                 targets: vec![
                     c("A", "Makassar"),
                     c("B", "Denpasar"),
                     c("C", "Medan"),
                     c("D", "Padang"),
                 ],
-                key: vec![("1".into(), "B".into()), ("2".into(), "C".into()), ("3".into(), "A".into())],
+                key: vec![
+                    ("1".into(), "B".into()),
+                    ("2".into(), "C".into()),
+                    ("3".into(), "A".into()),
+                ],
             },
         ),
         item(
@@ -256,7 +269,13 @@ mod tests {
     fn has_every_item_type_and_reserves() {
         use crate::package::ItemType::*;
         let p = super::package();
-        for t in [MultipleChoice, ComplexMultipleChoice, Matching, ShortAnswer, Essay] {
+        for t in [
+            MultipleChoice,
+            ComplexMultipleChoice,
+            Matching,
+            ShortAnswer,
+            Essay,
+        ] {
             assert!(p.items.iter().any(|i| i.item_type() == t), "{t:?}");
         }
         assert_eq!(p.participants.iter().filter(|p| p.reserve).count(), 3);

@@ -404,7 +404,9 @@ impl Package {
         };
         let unique = |ids: Vec<&str>| -> Option<String> {
             let mut seen = BTreeSet::new();
-            ids.into_iter().find(|id| !seen.insert(*id)).map(str::to_string)
+            ids.into_iter()
+                .find(|id| !seen.insert(*id))
+                .map(str::to_string)
         };
         if let Some(d) = unique(self.items.iter().map(|i| i.id.as_str()).collect()) {
             err(format!("item {d}"), "duplicate item id");
@@ -412,7 +414,12 @@ impl Package {
         if let Some(d) = unique(self.tests.iter().map(|i| i.id.as_str()).collect()) {
             err(format!("test {d}"), "duplicate test id");
         }
-        if let Some(d) = unique(self.participants.iter().map(|p| p.username.as_str()).collect()) {
+        if let Some(d) = unique(
+            self.participants
+                .iter()
+                .map(|p| p.username.as_str())
+                .collect(),
+        ) {
             err(format!("participant {d}"), "duplicate username");
         }
         if let Some(d) = unique(self.sessions.iter().map(|s| s.id.as_str()).collect()) {
@@ -528,7 +535,10 @@ impl Package {
             }
             for u in &s.participants {
                 if self.participant(u).is_none() {
-                    err(place(), &format!("refers to participant {u} who does not exist"));
+                    err(
+                        place(),
+                        &format!("refers to participant {u} who does not exist"),
+                    );
                 }
             }
             if s.tests.is_empty() {
@@ -562,9 +572,21 @@ pub fn parse_date(s: &str) -> Option<(u16, u8, u8)> {
         return None;
     };
     let leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-    let days = [31, if leap { 29 } else { 28 }, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
-    if !(1900..=2100).contains(&y) || !(1..=12).contains(&m) || d == 0 || d > days[m as usize - 1]
-    {
+    let days = [
+        31,
+        if leap { 29 } else { 28 },
+        31,
+        30,
+        31,
+        30,
+        31,
+        31,
+        30,
+        31,
+        30,
+        31,
+    ];
+    if !(1900..=2100).contains(&y) || !(1..=12).contains(&m) || d == 0 || d > days[m as usize - 1] {
         return None;
     }
     Some((y as u16, m as u8, d as u8))

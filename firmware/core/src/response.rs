@@ -6,7 +6,7 @@ use crate::package::{Choice, Item, ItemBody, SHORT_ANSWER_MAX_CHARS};
 
 /// A participant's response to one item.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "kind", content = "value", rename_all = "snake_case")]
+#[serde(rename_all = "snake_case")]
 pub enum Response {
     /// Multiple choice: the chosen option id.
     Choice(String),
@@ -128,8 +128,11 @@ pub struct Answer {
     pub doubtful: bool,
     /// Exam-clock time of the save.
     pub saved_at: crate::Millis,
-    /// Increases with every save of this attempt; lets a client drop stale retries.
+    /// Store-wide sequence number of the save (the audit log entry that recorded it).
     pub seq: u64,
+    /// The client's own revision counter for this item; 0 for plain form posts. A save whose
+    /// revision is not newer than the stored one is a stale retry and changes nothing.
+    pub rev: u64,
 }
 
 impl Answer {
@@ -155,7 +158,10 @@ mod tests {
             Response::Choice("Z".into()).check(&mc),
             Err(ResponseError::UnknownChoice("Z".into()))
         );
-        assert_eq!(Response::Text("x".into()).check(&mc), Err(ResponseError::WrongKind));
+        assert_eq!(
+            Response::Text("x".into()).check(&mc),
+            Err(ResponseError::WrongKind)
+        );
         let mr = item("D03");
         assert_eq!(
             Response::Choices(vec!["A".into(), "A".into()]).check(&mr),
@@ -164,7 +170,10 @@ mod tests {
         let sa = item("D06");
         assert!(Response::Text("x".repeat(201)).check(&sa).is_err());
         let tf = item("D04");
-        assert_eq!(Response::TrueFalse(vec![Some(true)]).check(&tf), Err(ResponseError::WrongKind));
+        assert_eq!(
+            Response::TrueFalse(vec![Some(true)]).check(&tf),
+            Err(ResponseError::WrongKind)
+        );
     }
 
     #[test]

@@ -52,18 +52,16 @@ pub fn score(item: &Item, response: Option<&Response>) -> Option<Milli> {
     let p = item.points;
     let Some(r) = response else { return Some(0) };
     Some(match (&item.body, r) {
-        (ItemBody::MultipleChoice { key, .. }, Response::Choice(c)) => part(p, (c == key) as u64, 1),
+        (ItemBody::MultipleChoice { key, .. }, Response::Choice(c)) => {
+            part(p, (c == key) as u64, 1)
+        }
         (ItemBody::MultipleResponse { key, .. }, Response::Choices(cs)) => {
             let hits = cs.iter().filter(|c| key.contains(c)).count() as u64;
             let wrong = cs.len() as u64 - hits;
             part(p, hits.saturating_sub(wrong), key.len() as u64)
         }
         (ItemBody::TrueFalse { key, .. }, Response::TrueFalse(v)) => {
-            let right = key
-                .iter()
-                .zip(v)
-                .filter(|(k, a)| Some(**k) == **a)
-                .count() as u64;
+            let right = key.iter().zip(v).filter(|(k, a)| Some(**k) == **a).count() as u64;
             part(p, right, key.len() as u64)
         }
         (ItemBody::Matching { key, .. }, Response::Matching(pairs)) => {
@@ -128,7 +126,10 @@ mod tests {
         assert_eq!(score(&mr, Some(&pick(&["A", "B", "C"]))), Some(2000));
         assert_eq!(score(&mr, Some(&pick(&["A", "B"]))), Some(1333));
         assert_eq!(score(&mr, Some(&pick(&["A", "B", "D"]))), Some(666));
-        assert_eq!(score(&mr, Some(&pick(&["A", "B", "C", "D", "E"]))), Some(666));
+        assert_eq!(
+            score(&mr, Some(&pick(&["A", "B", "C", "D", "E"]))),
+            Some(666)
+        );
         assert_eq!(score(&mr, Some(&pick(&["D", "E"]))), Some(0));
 
         let tf = item(ItemBody::TrueFalse {
@@ -141,7 +142,11 @@ mod tests {
         let m = item(ItemBody::Matching {
             premises: choices(3),
             targets: choices(4),
-            key: vec![("A".into(), "B".into()), ("B".into(), "A".into()), ("C".into(), "D".into())],
+            key: vec![
+                ("A".into(), "B".into()),
+                ("B".into(), "A".into()),
+                ("C".into(), "D".into()),
+            ],
         });
         let r = Response::Matching(vec![("A".into(), "B".into()), ("B".into(), "C".into())]);
         assert_eq!(score(&m, Some(&r)), Some(666));
@@ -150,9 +155,15 @@ mod tests {
             accepted: vec!["Candi Borobudur".into(), "2.5".into()],
             case_sensitive: false,
         });
-        assert_eq!(score(&sa, Some(&Response::Text("  candi   BOROBUDUR ".into()))), Some(2000));
+        assert_eq!(
+            score(&sa, Some(&Response::Text("  candi   BOROBUDUR ".into()))),
+            Some(2000)
+        );
         assert_eq!(score(&sa, Some(&Response::Text("2,50".into()))), Some(2000));
-        assert_eq!(score(&sa, Some(&Response::Text("Prambanan".into()))), Some(0));
+        assert_eq!(
+            score(&sa, Some(&Response::Text("Prambanan".into()))),
+            Some(0)
+        );
         assert_eq!(score(&sa, Some(&Response::Text("".into()))), Some(0));
 
         let es = item(ItemBody::Essay { max_chars: 100 });

@@ -1,0 +1,890 @@
+//! The exam-room operations: each one reads state, applies a ruji-core rule, and writes the
+//! result together with an audit entry in one group-committed transaction. A refusal under the
+//! rules is returned as `Ok(Err(Refusal))` and writes nothing.
+//!
+//! Participants are identified by username plus the login id from their cookie; a login id that
+//! is no longer current (the proctor reset the login, or they logged in elsewhere) is refused
+//! with [`Refusal::LoggedOut`].
+
+use std::collections::BTreeMap;
+
+use ruji_core::attempt::{Attempt, AttemptError, Login, LoginError, Phase};
+use ruji_core::package::{same_name, Package, Participant, Session, Test};
+use ruji_core::response::{Answer, Response, ResponseError};
+use ruji_core::score::{self, Milli};
+use ruji_core::token::{Token, TokenPolicy, TokenState};
+use ruji_core::Millis;
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+
+use crate::tables::*;
+use crate::{Reader, Result, Store, Tx};
+
+/// Why the rules refused an operation. The web layer turns each into a message saying what to do.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Refusal {
+    /// No such participant.
+    UnknownParticipant,
+    /// Login refused (logged in elsewhere, reserve not activated).
+    Login(LoginError),
+    /// No session is open.
+    NoOpenSession,
+    /// The participant is not in the open session's group.
+    NotInSession,
+    /// Every test of the session is finished for this participant.
+    AllDone,
+    /// This login is no longer valid (reset or logged in elsewhere): log in again.
+    LoggedOut,
+    /// The proctor has not released a token yet.
+    NoToken,
+    /// The token is wrong or expired.
+    WrongToken,
+    /// The typed name does not match.
+    NameMismatch,
+    /// The typed date of birth does not match.
+    BirthDateMismatch,
+    /// The attempt's state machine refused.
+    Attempt(AttemptError),
+    /// The item is not part of what the participant may answer now.
+    UnknownItem,
+    /// The response does not fit the item.
+    BadResponse(ResponseError),
+    /// No such session.
+    UnknownSession,
+    /// Another session is already open.
+    AnotherSessionOpen(String),
+    /// The session still has attempts open; force-finish them first.
+    AttemptsOpen(usize),
+    /// The session is not open.
+    SessionClosed,
+    /// The participant is not a reserve.
+    NotReserve,
+}
+
+/// Result of a room operation: storage error outside, rule refusal inside.
+pub type RoomResult<T> = Result<std::result::Result<T, Refusal>>;
+
+/// Reading access shared by a write transaction and a read snapshot.
+pub trait Get {
+    /// Reads a record.
+    fn get_rec<T: DeserializeOwned>(&self, t: Table, key: &str) -> Result<Option<T>>;
+    /// Reads records by key prefix.
+    fn scan_rec<T: DeserializeOwned>(&self, t: Table, prefix: &str) -> Result<Vec<(String, T)>>;
+}
+
+impl Get for Tx<'_> {
+    fn get_rec<T: DeserializeOwned>(&self, t: Table, key: &str) -> Result<Option<T>> {
+        self.get(t, key)
+    }
+    fn scan_rec<T: DeserializeOwned>(&self, t: Table, prefix: &str) -> Result<Vec<(String, T)>> {
+        self.scan(t, prefix)
+    }
+}
+
+impl Get for Reader {
+    fn get_rec<T: DeserializeOwned>(&self, t: Table, key: &str) -> Result<Option<T>> {
+        self.get(t, key)
+    }
+    fn scan_rec<T: DeserializeOwned>(&self, t: Table, prefix: &str) -> Result<Vec<(String, T)>> {
+        self.scan(t, prefix)
+    }
+}
+
+/// The open session, if any, with its state.
+pub fn open_session<R: Get>(r: &R, pkg: &Package) -> Result<Option<(Session, SessionState)>> {
+    for (id, st) in r.scan_rec::<SessionState>(Table::Sessions, "")? {
+        if st.open {
+            if let Some(s) = pkg.session(&id) {
+                return Ok(Some((s.clone(), st)));
+            }
+        }
+    }
+    Ok(None)
+}
+
+fn participant_record<R: Get>(r: &R, username: &str) -> Result<ParticipantRecord> {
+    Ok(r.get_rec(Table::Participants, username)?
+        .unwrap_or_else(|| ParticipantRecord::new(username)))
+}
+
+fn load_attempt<R: Get>(r: &R, username: &str, test: &Test) -> Result<Attempt> {
+    Ok(
+        r.get_rec(Table::Attempts, &attempt_key(username, &test.id))?
+            .unwrap_or_else(|| Attempt::new(username, &test.id, test.duration_minutes)),
+    )
+}
+
+fn any_attempt_open<R: Get>(r: &R, username: &str) -> Result<bool> {
+    let prefix = format!("{username}{SEP}");
+    Ok(r.scan_rec::<Attempt>(Table::Attempts, &prefix)?
+        .iter()
+        .any(|(_, a)| a.is_open()))
+}
+
+/// Everything a participant's page needs, read at one instant.
+#[derive(Debug, Clone)]
+pub struct Context {
+    /// The participant (from the package).
+    pub participant: Participant,
+    /// The open session.
+    pub session: Session,
+    /// The test they are on (first one not finished); `None` when all are done.
+    pub test: Option<Test>,
+    /// Their attempt at that test (ticked to now, so a time-out shows at once).
+    pub attempt: Option<Attempt>,
+    /// Their answers to that test, by item id.
+    pub answers: BTreeMap<String, Answer>,
+    /// Exam clock when read.
+    pub now: Millis,
+    /// The session's token state (never shown to participants; used for checks).
+    pub token: Option<TokenState>,
+}
+
+impl Context {
+    /// Items the participant works on now: practice items in practice, else the test items.
+    pub fn current_items(&self) -> Vec<String> {
+        match (&self.test, &self.attempt) {
+            (Some(t), Some(a)) if a.phase == Phase::Practice => t.practice_items.clone(),
+            (Some(t), _) => t.items.clone(),
+            _ => vec![],
+        }
+    }
+}
+
+fn context_of<R: Get>(
+    r: &R,
+    pkg: &Package,
+    username: &str,
+    login_id: Option<u64>,
+    now: Millis,
+) -> Result<std::result::Result<Context, Refusal>> {
+    let Some(participant) = pkg.participant(username) else {
+        return Ok(Err(Refusal::UnknownParticipant));
+    };
+    if let Some(id) = login_id {
+        if !participant_record(r, username)?.state.is_current(id) {
+            return Ok(Err(Refusal::LoggedOut));
+        }
+    }
+    let Some((session, state)) = open_session(r, pkg)? else {
+        return Ok(Err(Refusal::NoOpenSession));
+    };
+    if !session.participants.iter().any(|u| u == username) {
+        return Ok(Err(Refusal::NotInSession));
+    }
+    let mut current = None;
+    for tid in &session.tests {
+        let Some(test) = pkg.test(tid) else { continue };
+        let mut a = load_attempt(r, username, test)?;
+        a.tick(now);
+        if !a.is_finished() {
+            current = Some((test.clone(), a));
+            break;
+        }
+    }
+    let (test, attempt, answers) = match current {
+        Some((t, a)) => {
+            let answers = r
+                .scan_rec::<Answer>(Table::Answers, &answers_prefix(username, &t.id))?
+                .into_iter()
+                .filter_map(|(k, v)| k.rsplit(SEP).next().map(|i| (i.to_string(), v)))
+                .collect();
+            (Some(t), Some(a), answers)
+        }
+        None => (None, None, BTreeMap::new()),
+    };
+    Ok(Ok(Context {
+        participant: participant.clone(),
+        session,
+        test,
+        attempt,
+        answers,
+        now,
+        token: state.token,
+    }))
+}
+
+/// What a successful save returns.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Saved {
+    /// Store sequence number of the save.
+    pub seq: u64,
+    /// Time left, ms.
+    pub remaining: Millis,
+    /// The save was an older revision than the one stored, so nothing changed.
+    pub stale: bool,
+}
+
+/// A row of the proctor's dashboard.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ParticipantStatus {
+    /// Username.
+    pub username: String,
+    /// Name.
+    pub name: String,
+    /// Class.
+    pub class: String,
+    /// A reserve, and whether activated.
+    pub reserve: bool,
+    /// Activated reserve.
+    pub reserve_active: bool,
+    /// Logged in now, from which client.
+    pub client: Option<String>,
+    /// Test they are on (or the last one when all done).
+    pub test: Option<String>,
+    /// `not_logged_in`, `logged_in`, `practice`, `in_progress`, `finished`.
+    pub state: &'static str,
+    /// Items answered of the current test.
+    pub answered: usize,
+    /// Items in the current test.
+    pub items: usize,
+    /// Time left, ms, when in progress.
+    pub remaining: Option<Millis>,
+    /// Resets so far.
+    pub resets: u32,
+}
+
+/// Scores of one attempt, for the result bundle.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct AttemptResult {
+    /// Username.
+    pub username: String,
+    /// Test.
+    pub test: String,
+    /// `not_started`, `practice`, `in_progress`, `finished_participant`, `finished_timeout`,
+    /// `finished_proctor`.
+    pub state: String,
+    /// Proctor's reason when force-finished.
+    pub reason: Option<String>,
+    /// Sum of objective scores, milli-points (scored tests only).
+    pub score: Milli,
+    /// Full marks of the objective items, milli-points.
+    pub max_score: Milli,
+    /// Per item: response, doubtful mark, objective score (`None` for essays and unscored
+    /// tests).
+    pub answers: Vec<ItemResult>,
+}
+
+/// One item of an [`AttemptResult`].
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ItemResult {
+    /// Item id.
+    pub item: String,
+    /// The response, if any.
+    pub response: Option<Response>,
+    /// Marked doubtful.
+    pub doubtful: bool,
+    /// Score, milli-points.
+    pub score: Option<Milli>,
+}
+
+fn phase_name(a: &Attempt) -> String {
+    use ruji_core::attempt::FinishReason as F;
+    match &a.phase {
+        Phase::NotStarted => "not_started".into(),
+        Phase::Practice => "practice".into(),
+        Phase::InProgress => "in_progress".into(),
+        Phase::Finished { reason, .. } => match reason {
+            F::Participant => "finished_participant".into(),
+            F::TimeOut => "finished_timeout".into(),
+            F::Proctor(_) => "finished_proctor".into(),
+        },
+    }
+}
+
+impl Store {
+    /// Read-only: a participant's context (`login_id` checks their cookie is still current).
+    pub fn context(&self, username: &str, login_id: Option<u64>) -> RoomResult<Context> {
+        let pkg = self.package();
+        let now = self.now();
+        context_of(&self.reader()?, &pkg, username, login_id, now)
+    }
+
+    /// The password hash of a participant known to the package.
+    pub fn password_hash(&self, username: &str) -> Result<Option<String>> {
+        if self.package().participant(username).is_none() {
+            return Ok(None);
+        }
+        Ok(self
+            .reader()?
+            .get::<ParticipantRecord>(Table::Participants, username)?
+            .map(|r| r.password_hash))
+    }
+
+    /// A participant whose password was verified logs in from `client` with a fresh `login_id`.
+    pub async fn login(&self, username: &str, client: &str, login_id: u64) -> RoomResult<()> {
+        let (pkg, u, client) = (self.package(), username.to_string(), client.to_string());
+        self.write(move |tx| {
+            let ctx = match context_of(tx, &pkg, &u, None, tx.now)? {
+                Ok(c) => c,
+                Err(e) => return Ok(Err(e)),
+            };
+            let mut rec = participant_record(tx, &u)?;
+            let open = any_attempt_open(tx, &u)?;
+            let login = Login {
+                id: login_id,
+                client: client.clone(),
+                at: tx.now,
+            };
+            if let Err(e) = rec.state.login(login, ctx.participant.reserve, open) {
+                return Ok(Err(Refusal::Login(e)));
+            }
+            tx.put(Table::Participants, &u, &rec)?;
+            tx.audit(&u, "login", format!("from {client}"))?;
+            Ok(Ok(()))
+        })
+        .await
+    }
+
+    /// The participant logs out.
+    pub async fn logout(&self, username: &str, login_id: u64) -> Result<()> {
+        let u = username.to_string();
+        self.write(move |tx| {
+            let mut rec = participant_record(tx, &u)?;
+            if rec.state.is_current(login_id) {
+                rec.state.logout(login_id);
+                tx.put(Table::Participants, &u, &rec)?;
+                tx.audit(&u, "logout", String::new())?;
+            }
+            Ok(())
+        })
+        .await
+    }
+
+    /// Identity check and token: starts (or resumes after a reset) the current test.
+    pub async fn start(
+        &self,
+        username: &str,
+        login_id: u64,
+        typed_name: &str,
+        typed_birth_date: &str,
+        token: &str,
+        policy: TokenPolicy,
+    ) -> RoomResult<()> {
+        let pkg = self.package();
+        let (u, name, dob, token) = (
+            username.to_string(),
+            typed_name.to_string(),
+            typed_birth_date.to_string(),
+            token.to_string(),
+        );
+        self.write(move |tx| {
+            let ctx = match context_of(tx, &pkg, &u, Some(login_id), tx.now)? {
+                Ok(c) => c,
+                Err(e) => return Ok(Err(e)),
+            };
+            let (Some(test), Some(mut attempt)) = (ctx.test, ctx.attempt) else {
+                return Ok(Err(Refusal::AllDone));
+            };
+            if !same_name(&name, &ctx.participant.name) {
+                return Ok(Err(Refusal::NameMismatch));
+            }
+            if let Some(registered) = &ctx.participant.birth_date {
+                let a = ruji_core::package::parse_date(registered);
+                if a.is_none() || a != ruji_core::package::parse_date(&dob) {
+                    return Ok(Err(Refusal::BirthDateMismatch));
+                }
+            }
+            let Some(state) = ctx.token else {
+                return Ok(Err(Refusal::NoToken));
+            };
+            if !state.accepts(&token, &policy, tx.now) {
+                return Ok(Err(Refusal::WrongToken));
+            }
+            let resumed = attempt.is_open();
+            if let Err(e) = attempt.begin(tx.now, !test.practice_items.is_empty()) {
+                return Ok(Err(Refusal::Attempt(e)));
+            }
+            tx.put(Table::Attempts, &attempt_key(&u, &test.id), &attempt)?;
+            tx.audit(
+                &u,
+                if resumed { "resume" } else { "start" },
+                format!("test {}", test.id),
+            )?;
+            Ok(Ok(()))
+        })
+        .await
+    }
+
+    /// Leaves practice and starts the test's clock.
+    pub async fn end_practice(&self, username: &str, login_id: u64) -> RoomResult<()> {
+        self.attempt_op(username, login_id, "end_practice", |a, now| {
+            a.end_practice(now).map(|_| String::new())
+        })
+        .await
+    }
+
+    /// The participant finishes the current test (rules of the test apply) and is logged out.
+    pub async fn finish(&self, username: &str, login_id: u64, confirmed: bool) -> RoomResult<()> {
+        let pkg = self.package();
+        let u = username.to_string();
+        self.write(move |tx| {
+            let ctx = match context_of(tx, &pkg, &u, Some(login_id), tx.now)? {
+                Ok(c) => c,
+                Err(e) => return Ok(Err(e)),
+            };
+            let (Some(test), Some(mut attempt)) = (ctx.test, ctx.attempt) else {
+                return Ok(Err(Refusal::AllDone));
+            };
+            let doubtful = test
+                .items
+                .iter()
+                .filter(|i| ctx.answers.get(*i).is_some_and(|a| a.doubtful))
+                .count();
+            if let Err(e) = attempt.finish(tx.now, doubtful, confirmed, &test.rules) {
+                return Ok(Err(Refusal::Attempt(e)));
+            }
+            tx.put(Table::Attempts, &attempt_key(&u, &test.id), &attempt)?;
+            let mut rec = participant_record(tx, &u)?;
+            rec.state.logout(login_id);
+            tx.put(Table::Participants, &u, &rec)?;
+            tx.audit(&u, "finish", format!("test {}", test.id))?;
+            Ok(Ok(()))
+        })
+        .await
+    }
+
+    async fn attempt_op(
+        &self,
+        username: &str,
+        login_id: u64,
+        action: &'static str,
+        f: impl FnOnce(&mut Attempt, Millis) -> std::result::Result<String, AttemptError>
+            + Send
+            + 'static,
+    ) -> RoomResult<()> {
+        let pkg = self.package();
+        let u = username.to_string();
+        self.write(move |tx| {
+            let ctx = match context_of(tx, &pkg, &u, Some(login_id), tx.now)? {
+                Ok(c) => c,
+                Err(e) => return Ok(Err(e)),
+            };
+            let (Some(test), Some(mut attempt)) = (ctx.test, ctx.attempt) else {
+                return Ok(Err(Refusal::AllDone));
+            };
+            match f(&mut attempt, tx.now) {
+                Ok(detail) => {
+                    tx.put(Table::Attempts, &attempt_key(&u, &test.id), &attempt)?;
+                    tx.audit(&u, action, format!("test {} {detail}", test.id))?;
+                    Ok(Ok(()))
+                }
+                Err(e) => Ok(Err(Refusal::Attempt(e))),
+            }
+        })
+        .await
+    }
+
+    /// Saves an answer; resolves only once it is durable. `rev` is the client's revision for
+    /// this item (0 for plain form posts, which always write).
+    pub async fn save_answer(
+        &self,
+        username: &str,
+        login_id: u64,
+        item_id: &str,
+        response: Option<Response>,
+        doubtful: bool,
+        rev: u64,
+    ) -> RoomResult<Saved> {
+        let pkg = self.package();
+        let (u, item_id) = (username.to_string(), item_id.to_string());
+        self.write(move |tx| {
+            let ctx = match context_of(tx, &pkg, &u, Some(login_id), tx.now)? {
+                Ok(c) => c,
+                Err(e) => return Ok(Err(e)),
+            };
+            if !ctx.current_items().contains(&item_id) {
+                return Ok(Err(Refusal::UnknownItem));
+            }
+            let (Some(test), Some(mut attempt)) = (ctx.test, ctx.attempt) else {
+                return Ok(Err(Refusal::AllDone));
+            };
+            let was = attempt.clone();
+            if let Err(e) = attempt.check_answerable(tx.now) {
+                if attempt != was {
+                    // The time ran out: record the time-out even though the save is refused.
+                    // (A refusal normally writes nothing; this write is the clock's, not the
+                    // answer's, and is what the sweeper would write a moment later.)
+                    tx.put(Table::Attempts, &attempt_key(&u, &test.id), &attempt)?;
+                    tx.audit(&u, "timeout", format!("test {}", test.id))?;
+                }
+                return Ok(Err(Refusal::Attempt(e)));
+            }
+            let item = pkg.item(&item_id).expect("listed items exist (validated)");
+            if let Some(r) = &response {
+                if let Err(e) = r.check(item) {
+                    return Ok(Err(Refusal::BadResponse(e)));
+                }
+            }
+            let remaining = attempt.clock.remaining(tx.now);
+            if let Some(old) = ctx.answers.get(&item_id) {
+                if rev > 0 && rev <= old.rev {
+                    return Ok(Ok(Saved {
+                        seq: old.seq,
+                        remaining,
+                        stale: true,
+                    }));
+                }
+            }
+            if attempt != was {
+                tx.put(Table::Attempts, &attempt_key(&u, &test.id), &attempt)?;
+            }
+            let seq = tx.audit(&u, "answer", format!("test {} item {item_id}", test.id))?;
+            let answer = Answer {
+                response,
+                doubtful,
+                saved_at: tx.now,
+                seq,
+                rev,
+            };
+            tx.put(Table::Answers, &answer_key(&u, &test.id, &item_id), &answer)?;
+            Ok(Ok(Saved {
+                seq,
+                remaining,
+                stale: false,
+            }))
+        })
+        .await
+    }
+
+    /// Finishes every attempt whose time is up; returns how many. Cheap when none is due.
+    pub async fn sweep_timeouts(&self) -> Result<usize> {
+        let now = self.now();
+        let due: Vec<String> = self
+            .reader()?
+            .scan::<Attempt>(Table::Attempts, "")?
+            .into_iter()
+            .filter(|(_, a)| a.clone().tick(now))
+            .map(|(k, _)| k)
+            .collect();
+        if due.is_empty() {
+            return Ok(0);
+        }
+        self.write(move |tx| {
+            let mut n = 0;
+            for key in due {
+                if let Some(mut a) = tx.get::<Attempt>(Table::Attempts, &key)? {
+                    if a.tick(tx.now) {
+                        tx.put(Table::Attempts, &key, &a)?;
+                        tx.audit(&a.username, "timeout", format!("test {}", a.test_id))?;
+                        n += 1;
+                    }
+                }
+            }
+            Ok(n)
+        })
+        .await
+    }
+
+    /// Proctor: opens a session and releases its first token. One session at a time.
+    pub async fn open_session(&self, session_id: &str, token: Token) -> RoomResult<()> {
+        let pkg = self.package();
+        let id = session_id.to_string();
+        self.write(move |tx| {
+            if pkg.session(&id).is_none() {
+                return Ok(Err(Refusal::UnknownSession));
+            }
+            if let Some((s, _)) = open_session(tx, &pkg)? {
+                if s.id != id {
+                    return Ok(Err(Refusal::AnotherSessionOpen(s.name)));
+                }
+                return Ok(Ok(()));
+            }
+            let mut st: SessionState = tx.get(Table::Sessions, &id)?.unwrap_or_default();
+            st.open = true;
+            st.opened_at = Some(tx.now);
+            st.closed_at = None;
+            let t = token.as_str().to_string();
+            st.token = Some(TokenState::release(token, tx.now));
+            tx.put(Table::Sessions, &id, &st)?;
+            tx.audit("proctor", "open_session", format!("{id} token {t}"))?;
+            Ok(Ok(()))
+        })
+        .await
+    }
+
+    /// Proctor: closes the open session. Refused while attempts are still open.
+    pub async fn close_session(&self, session_id: &str) -> RoomResult<()> {
+        let pkg = self.package();
+        let id = session_id.to_string();
+        self.write(move |tx| {
+            let Some(session) = pkg.session(&id) else {
+                return Ok(Err(Refusal::UnknownSession));
+            };
+            let mut st: SessionState = tx.get(Table::Sessions, &id)?.unwrap_or_default();
+            if !st.open {
+                return Ok(Err(Refusal::SessionClosed));
+            }
+            let mut open = 0;
+            for u in &session.participants {
+                for t in &session.tests {
+                    let a: Option<Attempt> = tx.get(Table::Attempts, &attempt_key(u, t))?;
+                    if a.is_some_and(|mut a| {
+                        a.tick(tx.now);
+                        a.is_open()
+                    }) {
+                        open += 1;
+                    }
+                }
+            }
+            if open > 0 {
+                return Ok(Err(Refusal::AttemptsOpen(open)));
+            }
+            st.open = false;
+            st.closed_at = Some(tx.now);
+            tx.put(Table::Sessions, &id, &st)?;
+            tx.audit("proctor", "close_session", id.clone())?;
+            Ok(Ok(()))
+        })
+        .await
+    }
+
+    /// Proctor (or the automatic rotation): replaces the open session's token.
+    pub async fn rotate_token(&self, token: Token, actor: &'static str) -> RoomResult<()> {
+        let pkg = self.package();
+        self.write(move |tx| {
+            let Some((s, mut st)) = open_session(tx, &pkg)? else {
+                return Ok(Err(Refusal::NoOpenSession));
+            };
+            let t = token.as_str().to_string();
+            match &mut st.token {
+                Some(ts) => ts.rotate(token, tx.now),
+                None => st.token = Some(TokenState::release(token, tx.now)),
+            }
+            tx.put(Table::Sessions, &s.id, &st)?;
+            tx.audit(actor, "rotate_token", format!("{} token {t}", s.id))?;
+            Ok(Ok(()))
+        })
+        .await
+    }
+
+    /// Proctor: resets a participant's login; their open attempt's clock pauses until they are
+    /// back.
+    pub async fn reset_login(&self, username: &str) -> RoomResult<()> {
+        let pkg = self.package();
+        let u = username.to_string();
+        self.write(move |tx| {
+            if pkg.participant(&u).is_none() {
+                return Ok(Err(Refusal::UnknownParticipant));
+            }
+            let mut rec = participant_record(tx, &u)?;
+            rec.state.reset();
+            tx.put(Table::Participants, &u, &rec)?;
+            for (k, mut a) in tx.scan::<Attempt>(Table::Attempts, &format!("{u}{SEP}"))? {
+                if a.is_open() {
+                    a.pause(tx.now);
+                    tx.put(Table::Attempts, &k, &a)?;
+                }
+            }
+            tx.audit("proctor", "reset_login", u.clone())?;
+            Ok(Ok(()))
+        })
+        .await
+    }
+
+    /// Proctor: force-finishes the participant's open attempt, with a reason for the report.
+    pub async fn force_finish(&self, username: &str, reason: &str) -> RoomResult<String> {
+        let pkg = self.package();
+        let (u, reason) = (username.to_string(), reason.trim().to_string());
+        self.write(move |tx| {
+            let ctx = match context_of(tx, &pkg, &u, None, tx.now)? {
+                Ok(c) => c,
+                Err(e) => return Ok(Err(e)),
+            };
+            let (Some(test), Some(mut attempt)) = (ctx.test, ctx.attempt) else {
+                return Ok(Err(Refusal::AllDone));
+            };
+            if let Err(e) = attempt.force_finish(tx.now, &reason) {
+                return Ok(Err(Refusal::Attempt(e)));
+            }
+            tx.put(Table::Attempts, &attempt_key(&u, &test.id), &attempt)?;
+            let mut rec = participant_record(tx, &u)?;
+            rec.state.login = None;
+            tx.put(Table::Participants, &u, &rec)?;
+            tx.audit(
+                "proctor",
+                "force_finish",
+                format!("{u} test {} reason: {reason}", test.id),
+            )?;
+            Ok(Ok(test.id))
+        })
+        .await
+    }
+
+    /// Proctor: activates a reserve participant (replacing an absent one).
+    pub async fn activate_reserve(&self, username: &str) -> RoomResult<()> {
+        let pkg = self.package();
+        let u = username.to_string();
+        self.write(move |tx| {
+            match pkg.participant(&u) {
+                None => return Ok(Err(Refusal::UnknownParticipant)),
+                Some(p) if !p.reserve => return Ok(Err(Refusal::NotReserve)),
+                _ => {}
+            }
+            let mut rec = participant_record(tx, &u)?;
+            rec.state.reserve_active = true;
+            tx.put(Table::Participants, &u, &rec)?;
+            tx.audit("proctor", "activate_reserve", u.clone())?;
+            Ok(Ok(()))
+        })
+        .await
+    }
+
+    /// State of every session.
+    pub fn sessions(&self) -> Result<Vec<(Session, SessionState)>> {
+        let pkg = self.package();
+        let r = self.reader()?;
+        pkg.sessions
+            .iter()
+            .map(|s| {
+                Ok((
+                    s.clone(),
+                    r.get(Table::Sessions, &s.id)?.unwrap_or_default(),
+                ))
+            })
+            .collect()
+    }
+
+    /// Dashboard rows for a session's participants.
+    pub fn status(&self, session_id: &str) -> RoomResult<Vec<ParticipantStatus>> {
+        let pkg = self.package();
+        let Some(session) = pkg.session(session_id) else {
+            return Ok(Err(Refusal::UnknownSession));
+        };
+        let r = self.reader()?;
+        let now = self.now();
+        let mut rows = Vec::new();
+        for u in &session.participants {
+            let Some(p) = pkg.participant(u) else {
+                continue;
+            };
+            let rec = participant_record(&r, u)?;
+            let mut row = ParticipantStatus {
+                username: u.clone(),
+                name: p.name.clone(),
+                class: p.class.clone(),
+                reserve: p.reserve,
+                reserve_active: rec.state.reserve_active,
+                client: rec.state.login.as_ref().map(|l| l.client.clone()),
+                test: None,
+                state: if rec.state.login.is_some() {
+                    "logged_in"
+                } else {
+                    "not_logged_in"
+                },
+                answered: 0,
+                items: 0,
+                remaining: None,
+                resets: rec.state.resets,
+            };
+            let mut last_finished = None;
+            for tid in &session.tests {
+                let Some(test) = pkg.test(tid) else { continue };
+                let mut a = load_attempt(&r, u, test)?;
+                a.tick(now);
+                if a.is_finished() {
+                    last_finished = Some(test);
+                    continue;
+                }
+                row.test = Some(test.id.clone());
+                row.items = test.items.len();
+                row.answered = r
+                    .scan::<Answer>(Table::Answers, &answers_prefix(u, &test.id))?
+                    .iter()
+                    .filter(|(k, v)| {
+                        v.is_answered()
+                            && k.rsplit(SEP)
+                                .next()
+                                .is_some_and(|i| test.items.iter().any(|t| t == i))
+                    })
+                    .count();
+                match a.phase {
+                    Phase::Practice => row.state = "practice",
+                    Phase::InProgress => {
+                        row.state = "in_progress";
+                        row.remaining = Some(a.clock.remaining(now));
+                    }
+                    _ => {}
+                }
+                last_finished = None;
+                break;
+            }
+            if let Some(t) = last_finished {
+                row.state = "finished";
+                row.test = Some(t.id.clone());
+                row.items = t.items.len();
+                row.answered = r
+                    .scan::<Answer>(Table::Answers, &answers_prefix(u, &t.id))?
+                    .iter()
+                    .filter(|(_, v)| v.is_answered())
+                    .count();
+            }
+            rows.push(row);
+        }
+        Ok(Ok(rows))
+    }
+
+    /// Results of a session: every participant's attempt at every test, scored.
+    pub fn results(&self, session_id: &str) -> RoomResult<Vec<AttemptResult>> {
+        let pkg = self.package();
+        let Some(session) = pkg.session(session_id) else {
+            return Ok(Err(Refusal::UnknownSession));
+        };
+        let r = self.reader()?;
+        let now = self.now();
+        let mut out = Vec::new();
+        for u in &session.participants {
+            for tid in &session.tests {
+                let Some(test) = pkg.test(tid) else { continue };
+                let mut a = load_attempt(&r, u, test)?;
+                a.tick(now);
+                let answers: BTreeMap<String, Answer> = r
+                    .scan::<Answer>(Table::Answers, &answers_prefix(u, &test.id))?
+                    .into_iter()
+                    .filter_map(|(k, v)| k.rsplit(SEP).next().map(|i| (i.to_string(), v)))
+                    .collect();
+                let scored = test.kind == ruji_core::package::TestKind::Scored;
+                let mut total = 0;
+                let mut max = 0;
+                let mut items = Vec::new();
+                for iid in &test.items {
+                    let Some(item) = pkg.item(iid) else { continue };
+                    let ans = answers.get(iid);
+                    let resp = ans.and_then(|a| a.response.clone());
+                    let s = if scored {
+                        score::score(item, resp.as_ref())
+                    } else {
+                        None
+                    };
+                    if let Some(s) = s {
+                        total += s;
+                        max += u64::from(item.points) * 1000;
+                    }
+                    items.push(ItemResult {
+                        item: iid.clone(),
+                        response: resp,
+                        doubtful: ans.is_some_and(|a| a.doubtful),
+                        score: s,
+                    });
+                }
+                let reason = match &a.phase {
+                    Phase::Finished {
+                        reason: ruji_core::attempt::FinishReason::Proctor(r),
+                        ..
+                    } => Some(r.clone()),
+                    _ => None,
+                };
+                out.push(AttemptResult {
+                    username: u.clone(),
+                    test: test.id.clone(),
+                    state: phase_name(&a),
+                    reason,
+                    score: total,
+                    max_score: max,
+                    answers: items,
+                });
+            }
+        }
+        Ok(Ok(out))
+    }
+}
