@@ -53,8 +53,24 @@ const WORDS: [&str; 7] = [
 /// Main participants in the demo.
 pub const MAIN_PARTICIPANTS: usize = 18;
 
-/// The demo package.
+/// The demo package with its 18 main participants and 3 reserves.
 pub fn package() -> Package {
+    package_with(MAIN_PARTICIPANTS)
+}
+
+/// Username, password and date of birth of the demo's `i`-th main participant (from 1), as
+/// printed on its login card; used by the load generator too.
+pub fn login(i: usize) -> (String, String, String) {
+    (
+        format!("DEMO{i:03}"),
+        format!("{}{:02}", WORDS[(i - 1) % WORDS.len()], i),
+        format!("2011-{:02}-{:02}", (i - 1) % 12 + 1, (i - 1) % 26 + 3),
+    )
+}
+
+/// The demo package with `main` main participants (`DEMO001`...; names beyond the 18 built-in
+/// ones are "Peserta N") and 3 reserves, all in the one session. For load tests.
+pub fn package_with(main: usize) -> Package {
     let stimulus = Stimulus {
         id: "S-BORO".into(),
         title: "Candi Borobudur".into(),
@@ -224,26 +240,35 @@ pub fn package() -> Package {
             },
         },
     ];
-    let participants: Vec<Participant> = NAMES
-        .iter()
-        .enumerate()
-        .map(|(i, (name, sex))| {
-            let reserve = i >= MAIN_PARTICIPANTS;
+    let mut participants: Vec<Participant> = (1..=main)
+        .map(|i| {
+            let (username, password, birth_date) = login(i);
+            let (name, sex) = match NAMES.get(i - 1).filter(|_| i <= MAIN_PARTICIPANTS) {
+                Some((n, s)) => ((*n).to_string(), Some(*s)),
+                None => (format!("Peserta {i}"), None),
+            };
             Participant {
-                username: if reserve {
-                    format!("CAD{:02}", i + 1 - MAIN_PARTICIPANTS)
-                } else {
-                    format!("DEMO{:03}", i + 1)
-                },
-                password: format!("{}{:02}", WORDS[i % WORDS.len()], i + 1),
-                name: (*name).into(),
-                birth_date: Some(format!("2011-{:02}-{:02}", i % 12 + 1, i + 3)),
-                class: if i % 2 == 0 { "IX-A" } else { "IX-B" }.into(),
-                sex: Some(*sex),
-                reserve,
+                username,
+                password,
+                name,
+                birth_date: Some(birth_date),
+                class: if i % 2 == 1 { "IX-A" } else { "IX-B" }.into(),
+                sex,
+                reserve: false,
             }
         })
         .collect();
+    for (k, (name, sex)) in NAMES[MAIN_PARTICIPANTS..].iter().enumerate() {
+        participants.push(Participant {
+            username: format!("CAD{:02}", k + 1),
+            password: format!("{}{:02}", WORDS[(k + 3) % WORDS.len()], k + 91),
+            name: (*name).into(),
+            birth_date: Some(format!("2010-12-{:02}", k + 10)),
+            class: "IX-A".into(),
+            sex: Some(*sex),
+            reserve: true,
+        });
+    }
     Package {
         id: "RUJI-DEMO-1".into(),
         title: "Ujian Demo Ruji".into(),
@@ -280,5 +305,13 @@ mod tests {
         }
         assert_eq!(p.participants.iter().filter(|p| p.reserve).count(), 3);
         assert!(p.participants.len() >= 20);
+        let big = super::package_with(500);
+        assert_eq!(big.participants.len(), 503);
+        big.validate().unwrap();
+        assert_eq!(super::login(1).1, "mawar01");
+        assert_eq!(
+            big.participants[0].birth_date.as_deref(),
+            Some("2011-01-03")
+        );
     }
 }

@@ -1,0 +1,245 @@
+//! The participant flow as JSON under `/api/v1` (docs/api.md). The HTML pages and this API share
+//! the flow functions in [`crate::participant`]; this module only maps them to JSON.
+
+use std::net::SocketAddr;
+
+use axum::extract::{ConnectInfo, Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post, put};
+use axum::{Json, Router};
+use axum_extra::extract::cookie::SignedCookieJar;
+use ruji_core::attempt::Phase;
+use ruji_core::response::Response as Answer;
+use ruji_store::room::Context;
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use crate::error::WebError;
+use crate::i18n::Lang;
+use crate::participant::{self as flow, LoggedIn};
+use crate::AppState;
+
+/// Routes under `/api/v1`.
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/login", post(login))
+        .route("/me", get(me))
+        .route("/start", post(start))
+        .route("/practice/end", post(end_practice))
+        .route("/attempt", get(attempt))
+        .route("/items/{n}", get(item))
+        .route("/answers/{item_id}", put(save))
+        .route("/finish", post(finish))
+        .route("/heartbeat", post(heartbeat))
+        .route("/logout", post(logout))
+}
+
+/// JSON body extractor whose rejection is a `bad_request` in the user's language.
+pub struct JsonBody<T>(pub T);
+
+impl<S: Send + Sync, T: serde::de::DeserializeOwned> axum::extract::FromRequest<S> for JsonBody<T> {
+    type Rejection = WebError;
+    async fn from_request(req: axum::extract::Request, state: &S) -> Result<Self, WebError> {
+        let lang = Lang::from_headers(req.headers());
+        match Json::<T>::from_request(req, state).await {
+            Ok(Json(v)) => Ok(JsonBody(v)),
+            Err(e) => Err(WebError::new(StatusCode::BAD_REQUEST, "bad_request", lang)
+                .with(json!({"detail": e.body_text()}))),
+        }
+    }
+}
+
+/// Phase name in JSON.
+pub fn phase_name(p: &Phase) -> &'static str {
+    match p {
+        Phase::NotStarted => "not_started",
+        Phase::Practice => "practice",
+        Phase::InProgress => "in_progress",
+        Phase::Finished { .. } => "finished",
+    }
+}
+
+fn attempt_json(ctx: &Context) -> Value {
+    match (&ctx.test, &ctx.attempt) {
+        (Some(t), Some(a)) => json!({
+            "phase": phase_name(&a.phase),
+            "remaining_ms": a.clock.remaining(ctx.now),
+            "warning": a.warning(ctx.now, &t.rules),
+        }),
+        _ => Value::Null,
+    }
+}
+
+fn me_json(ctx: &Context) -> Value {
+    let p = &ctx.participant;
+    json!({
+        "participant": {
+            "username": p.username, "name": p.name, "class": p.class,
+            "sex": p.sex.map(|s| match s { ruji_core::package::Sex::Male => "male", ruji_core::package::Sex::Female => "female" }),
+            "asks_birth_date": p.birth_date.is_some(),
+        },
+        "test": ctx.test.as_ref().map(|t| json!({
+            "id": t.id, "name": t.name, "kind": t.kind, "duration_minutes": t.duration_minutes,
+            "items": t.items.len(), "practice_items": t.practice_items.len(),
+        })),
+        "attempt": attempt_json(ctx),
+    })
+}
+
+#[derive(Deserialize)]
+struct LoginBody {
+    username: String,
+    password: String,
+}
+
+async fn login(
+    State(state): State<AppState>,
+    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    jar: SignedCookieJar,
+    JsonBody(body): JsonBody<LoginBody>,
+) -> Result<Response, WebError> {
+    let lang = Lang::from_headers(&headers);
+    let (jar, who) = flow::login(&state, jar, &body.username, &body.password, addr, lang).await?;
+    let ctx = flow::context(&state, &who, lang)?;
+    Ok((jar, Json(me_json(&ctx))).into_response())
+}
+
+async fn me(State(state): State<AppState>, who: LoggedIn) -> Result<Json<Value>, WebError> {
+    let ctx = flow::context(&state, &who, who.lang)?;
+    Ok(Json(me_json(&ctx)))
+}
+
+#[derive(Deserialize)]
+struct StartBody {
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    birth_date: String,
+    token: String,
+}
+
+async fn start(
+    State(state): State<AppState>,
+    who: LoggedIn,
+    JsonBody(b): JsonBody<StartBody>,
+) -> Result<Json<Value>, WebError> {
+    flow::start(&state, &who, &b.name, &b.birth_date, &b.token).await?;
+    let ctx = flow::context(&state, &who, who.lang)?;
+    Ok(Json(json!({"attempt": attempt_json(&ctx)})))
+}
+
+async fn end_practice(
+    State(state): State<AppState>,
+    who: LoggedIn,
+) -> Result<Json<Value>, WebError> {
+    flow::end_practice(&state, &who).await?;
+    let ctx = flow::context(&state, &who, who.lang)?;
+    Ok(Json(json!({"attempt": attempt_json(&ctx)})))
+}
+
+async fn attempt(State(state): State<AppState>, who: LoggedIn) -> Result<Json<Value>, WebError> {
+    let ctx = flow::context(&state, &who, who.lang)?;
+    let mut v = attempt_json(&ctx);
+    let items: Vec<Value> = flow::ordered_items(&ctx)
+        .iter()
+        .enumerate()
+        .map(|(i, id)| {
+            let a = ctx.answers.get(id);
+            json!({"n": i + 1, "id": id, "answered": a.is_some_and(|a| a.is_answered()),
+                   "doubtful": a.is_some_and(|a| a.doubtful)})
+        })
+        .collect();
+    if let Value::Object(o) = &mut v {
+        o.insert("items".into(), Value::Array(items));
+    }
+    Ok(Json(v))
+}
+
+async fn item(
+    State(state): State<AppState>,
+    who: LoggedIn,
+    Path(n): Path<usize>,
+) -> Result<Json<Value>, WebError> {
+    let ctx = flow::context(&state, &who, who.lang)?;
+    flow::require_open(&ctx, who.lang)?;
+    let order = flow::ordered_items(&ctx);
+    let Some(id) = n.checked_sub(1).and_then(|i| order.get(i)) else {
+        return Err(WebError::new(
+            StatusCode::NOT_FOUND,
+            "unknown_item",
+            who.lang,
+        ));
+    };
+    let pkg = state.store.package();
+    let view = flow::item_view(&ctx, &pkg, id);
+    let stimulus = view
+        .stimulus
+        .as_ref()
+        .and_then(|s| pkg.stimulus(s))
+        .map(|s| json!({"title": s.title, "html": s.html}));
+    let answer = ctx
+        .answers
+        .get(id)
+        .map(|a| json!({"response": a.response, "doubtful": a.doubtful, "rev": a.rev}));
+    Ok(Json(json!({
+        "n": n, "total": order.len(),
+        "phase": ctx.attempt.as_ref().map(|a| phase_name(&a.phase)),
+        "item": view, "stimulus": stimulus, "answer": answer,
+    })))
+}
+
+#[derive(Deserialize)]
+struct SaveBody {
+    response: Option<Answer>,
+    #[serde(default)]
+    doubtful: bool,
+    #[serde(default)]
+    rev: u64,
+}
+
+async fn save(
+    State(state): State<AppState>,
+    who: LoggedIn,
+    Path(item_id): Path<String>,
+    JsonBody(b): JsonBody<SaveBody>,
+) -> Result<Json<Value>, WebError> {
+    let saved = flow::save(&state, &who, &item_id, b.response, b.doubtful, b.rev).await?;
+    Ok(Json(json!({
+        "saved": true, "seq": saved.seq, "remaining_ms": saved.remaining, "stale": saved.stale,
+    })))
+}
+
+#[derive(Deserialize)]
+struct FinishBody {
+    #[serde(default)]
+    confirm: bool,
+}
+
+async fn finish(
+    State(state): State<AppState>,
+    who: LoggedIn,
+    JsonBody(b): JsonBody<FinishBody>,
+) -> Result<Response, WebError> {
+    flow::finish(&state, &who, b.confirm).await?;
+    Ok((
+        flow::clear_cookie(&state, who.jar.clone()),
+        Json(json!({"finished": true})),
+    )
+        .into_response())
+}
+
+async fn heartbeat(State(state): State<AppState>, who: LoggedIn) -> Result<Json<Value>, WebError> {
+    let ctx = flow::context(&state, &who, who.lang)?;
+    Ok(Json(attempt_json(&ctx)))
+}
+
+async fn logout(State(state): State<AppState>, who: LoggedIn) -> Result<Response, WebError> {
+    flow::logout(&state, &who).await?;
+    Ok((
+        flow::clear_cookie(&state, who.jar.clone()),
+        StatusCode::NO_CONTENT,
+    )
+        .into_response())
+}

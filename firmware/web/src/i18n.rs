@@ -1,0 +1,293 @@
+//! UI text: Bahasa Indonesia by default, English on request (`?lang=en`, the `ruji_lang`
+//! cookie, or `Accept-Language`). Every string a person sees goes through [`Tr::s`].
+
+use axum::http::HeaderMap;
+use serde::Serialize;
+
+/// A UI language.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum Lang {
+    /// Bahasa Indonesia (default).
+    Id,
+    /// English.
+    En,
+}
+
+impl Lang {
+    /// Parses `id` / `en`.
+    pub fn parse(s: &str) -> Option<Lang> {
+        match s.trim().to_ascii_lowercase().get(..2) {
+            Some("id") | Some("in") => Some(Lang::Id),
+            Some("en") => Some(Lang::En),
+            _ => None,
+        }
+    }
+    /// The code for `lang=` attributes.
+    pub fn code(self) -> &'static str {
+        match self {
+            Lang::Id => "id",
+            Lang::En => "en",
+        }
+    }
+    /// The language from the cookie or, failing that, the first supported in Accept-Language.
+    pub fn from_headers(headers: &HeaderMap) -> Lang {
+        let cookie = headers
+            .get_all(axum::http::header::COOKIE)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(';'))
+            .find_map(|c| c.trim().strip_prefix("ruji_lang=").and_then(Lang::parse));
+        if let Some(l) = cookie {
+            return l;
+        }
+        headers
+            .get(axum::http::header::ACCEPT_LANGUAGE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(',').find_map(Lang::parse))
+            .unwrap_or(Lang::Id)
+    }
+}
+
+/// Translator handed to templates.
+#[derive(Debug, Clone, Copy)]
+pub struct Tr {
+    /// The language.
+    pub lang: Lang,
+}
+
+impl Tr {
+    /// The text for `key`; the key itself if unknown (a unit test keeps templates honest).
+    pub fn s(&self, key: &str) -> &'static str {
+        match lookup(key) {
+            Some((id, en)) => match self.lang {
+                Lang::Id => id,
+                Lang::En => en,
+            },
+            None => {
+                debug_assert!(false, "missing UI text {key}");
+                "?"
+            }
+        }
+    }
+    /// The language code.
+    pub fn code(&self) -> &'static str {
+        self.lang.code()
+    }
+    /// The other language, for the switch link.
+    pub fn other(&self) -> &'static str {
+        match self.lang {
+            Lang::Id => "en",
+            Lang::En => "id",
+        }
+    }
+    /// Label of the other language.
+    pub fn other_label(&self) -> &'static str {
+        match self.lang {
+            Lang::Id => "English",
+            Lang::En => "Bahasa Indonesia",
+        }
+    }
+}
+
+/// (Bahasa Indonesia, English) for a key.
+pub fn lookup(key: &str) -> Option<(&'static str, &'static str)> {
+    Some(match key {
+        // Participant pages.
+        "welcome" => ("Selamat Datang", "Welcome"),
+        "login_hint" => ("Masukkan username dan password dari kartu peserta.", "Enter the username and password from your login card."),
+        "username" => ("Username", "Username"),
+        "password" => ("Password", "Password"),
+        "login" => ("LOGIN", "LOG IN"),
+        "logout" => ("Keluar", "Log out"),
+        "confirm_title" => ("Konfirmasi Data Peserta", "Confirm participant data"),
+        "number" => ("Nomor peserta", "Participant number"),
+        "name" => ("Nama", "Name"),
+        "sex" => ("Jenis kelamin", "Sex"),
+        "male" => ("Laki-laki", "Male"),
+        "female" => ("Perempuan", "Female"),
+        "class" => ("Kelas", "Class"),
+        "test" => ("Tes", "Test"),
+        "duration" => ("Alokasi waktu", "Time allowed"),
+        "minutes" => ("menit", "minutes"),
+        "type_name" => ("Ketik nama lengkap Anda", "Type your full name"),
+        "type_dob" => ("Tanggal lahir (HH-BB-TTTT)", "Date of birth (DD-MM-YYYY)"),
+        "token" => ("Token", "Token"),
+        "token_hint" => ("Token diumumkan oleh proktor.", "The proctor announces the token."),
+        "start" => ("Mulai", "Start"),
+        "resume_note" => ("Anda melanjutkan tes. Jawaban dan sisa waktu Anda tetap tersimpan.", "You are resuming your test. Your answers and remaining time are kept."),
+        "practice" => ("Latihan", "Practice"),
+        "practice_note" => ("Ini soal latihan. Jawaban latihan tidak dinilai dan waktu tes belum berjalan.", "These are practice items. They are not scored and the test clock has not started."),
+        "practice_end" => ("Selesai latihan, mulai tes", "End practice, start the test"),
+        "item_no" => ("Soal nomor", "Question"),
+        "time_left" => ("Sisa waktu", "Time left"),
+        "font_size" => ("Ukuran huruf", "Font size"),
+        "item_list" => ("Daftar soal", "Question list"),
+        "prev" => ("Soal sebelumnya", "Previous"),
+        "next" => ("Soal berikutnya", "Next"),
+        "doubtful" => ("Ragu-ragu", "Not sure"),
+        "finish" => ("Selesai", "Finish"),
+        "save" => ("Simpan", "Save"),
+        "saved" => ("Jawaban tersimpan", "Answer saved"),
+        "saving" => ("Menyimpan...", "Saving..."),
+        "save_retry" => ("Koneksi terputus. Jawaban akan dikirim ulang otomatis; jangan tutup halaman ini.", "Connection lost. Your answer will be sent again automatically; do not close this page."),
+        "warning_5" => ("Perhatian: waktu hampir habis. Periksa kembali jawaban Anda.", "Attention: time is almost up. Check your answers."),
+        "legend_answered" => ("sudah dijawab", "answered"),
+        "legend_unanswered" => ("belum dijawab", "not answered"),
+        "legend_doubtful" => ("ragu-ragu", "not sure"),
+        "choose_one" => ("Pilih satu jawaban.", "Choose one answer."),
+        "choose_many" => ("Pilih semua jawaban yang benar.", "Choose every correct answer."),
+        "true" => ("Benar", "True"),
+        "false" => ("Salah", "False"),
+        "statement" => ("Pernyataan", "Statement"),
+        "choose_pair" => ("-- pilih pasangan --", "-- choose a match --"),
+        "your_answer" => ("Jawaban Anda", "Your answer"),
+        "clear" => ("Hapus jawaban", "Clear answer"),
+        "finish_title" => ("Selesai mengerjakan?", "Finish the test?"),
+        "finish_summary" => ("Ringkasan jawaban", "Summary"),
+        "answered" => ("Dijawab", "Answered"),
+        "unanswered" => ("Belum dijawab", "Not answered"),
+        "doubtful_count" => ("Ragu-ragu", "Not sure"),
+        "finish_confirm" => ("Apakah Anda yakin ingin mengakhiri tes? Jawaban tidak dapat diubah lagi.", "Are you sure you want to finish? Answers cannot be changed afterwards."),
+        "finish_tick" => ("Saya yakin dan ingin mengakhiri tes", "I am sure and want to finish"),
+        "finish_button" => ("Selesai dan kirim", "Finish and submit"),
+        "back_to_test" => ("Kembali ke soal", "Back to the questions"),
+        "done_title" => ("Terima kasih", "Thank you"),
+        "done_text" => ("Anda telah menyelesaikan tes. Jawaban Anda sudah tersimpan.", "You have finished the test. Your answers are saved."),
+        "done_timeout" => ("Waktu tes telah habis. Jawaban yang sudah Anda isi tersimpan.", "The time is up. The answers you gave are saved."),
+        "done_proctor" => ("Tes Anda diakhiri oleh proktor. Jawaban yang sudah Anda isi tersimpan.", "The proctor ended your test. The answers you gave are saved."),
+        "done_all" => ("Semua tes pada sesi ini sudah Anda selesaikan.", "You have finished every test of this session."),
+        "back_to_login" => ("Kembali ke halaman login", "Back to the login page"),
+        "next_test_note" => ("Tes berikutnya pada sesi ini", "Next test in this session"),
+        "js_off" => ("JavaScript mati: jawaban tersimpan setiap kali Anda menekan tombol.", "JavaScript is off: answers are saved whenever you press a button."),
+        "stimulus" => ("Bacaan", "Reading"),
+        // Errors a participant sees.
+        "err_wrong_password" => ("Username atau password salah. Periksa kartu peserta Anda.", "Wrong username or password. Check your login card."),
+        "err_throttled" => ("Terlalu banyak percobaan yang salah. Tunggu sebentar, lalu coba lagi, atau hubungi proktor.", "Too many failed attempts. Wait a moment and try again, or ask the proctor."),
+        "err_already_logged_in" => ("Anda masih tercatat login di komputer lain. Minta proktor melakukan reset login, lalu login kembali.", "You are still logged in on another computer. Ask the proctor to reset your login, then log in again."),
+        "err_reserve_not_active" => ("Anda terdaftar sebagai peserta cadangan. Minta proktor mengaktifkan akun Anda.", "You are registered as a reserve. Ask the proctor to activate your account."),
+        "err_no_open_session" => ("Belum ada sesi ujian yang dibuka. Tunggu aba-aba proktor.", "No exam session is open yet. Wait for the proctor."),
+        "err_not_in_session" => ("Anda tidak terdaftar pada sesi ini. Hubungi proktor.", "You are not registered for this session. Ask the proctor."),
+        "err_logged_out" => ("Login Anda tidak berlaku lagi (direset proktor atau dipakai di komputer lain). Silakan login kembali.", "Your login is no longer valid (reset by the proctor or used elsewhere). Please log in again."),
+        "err_not_logged_in" => ("Silakan login terlebih dahulu.", "Please log in first."),
+        "err_no_token" => ("Token belum dirilis. Tunggu proktor mengumumkan token.", "The token has not been released yet. Wait for the proctor to announce it."),
+        "err_wrong_token" => ("Token salah atau sudah tidak berlaku. Periksa token yang diumumkan proktor.", "Wrong or expired token. Check the token the proctor announced."),
+        "err_name_mismatch" => ("Nama yang Anda ketik tidak sesuai dengan data peserta. Ketik nama lengkap seperti pada kartu peserta.", "The name you typed does not match. Type your full name as on your login card."),
+        "err_birth_date_mismatch" => ("Tanggal lahir tidak sesuai. Tulis seperti 03-01-2011. Jika data salah, hubungi proktor.", "Date of birth does not match. Write it like 03-01-2011. If the data is wrong, ask the proctor."),
+        "err_not_started" => ("Tes belum dimulai. Masukkan token terlebih dahulu.", "The test has not started. Enter the token first."),
+        "err_finished" => ("Tes ini sudah selesai; jawaban tidak dapat diubah.", "This test is finished; answers cannot be changed."),
+        "err_time_up" => ("Waktu tes sudah habis; jawaban tidak dapat diubah.", "The time is up; answers cannot be changed."),
+        "err_doubtful" => ("Masih ada soal yang ditandai ragu-ragu. Periksa dan hapus tanda ragu-ragu sebelum selesai.", "Some questions are still marked not sure. Check them and clear the mark before finishing."),
+        "err_too_early" => ("Tes belum dapat diakhiri. Tunggu sampai waktu minimum terpenuhi.", "You cannot finish yet. Wait until the minimum time has passed."),
+        "err_not_confirmed" => ("Centang kotak konfirmasi untuk mengakhiri tes.", "Tick the confirmation box to finish."),
+        "err_all_done" => ("Semua tes pada sesi ini sudah selesai.", "Every test of this session is finished."),
+        "err_wrong_phase" => ("Langkah ini tidak berlaku sekarang. Muat ulang halaman.", "This step does not apply now. Reload the page."),
+        "err_unknown_item" => ("Soal tidak ditemukan.", "Question not found."),
+        "err_bad_response" => ("Jawaban tidak sesuai dengan jenis soal. Periksa kembali jawaban Anda.", "The answer does not fit the question. Check your answer."),
+        "err_bad_request" => ("Isian tidak lengkap atau tidak valid. Periksa kembali, lalu kirim ulang.", "The form is incomplete or invalid. Check it and send again."),
+        "err_storage" => ("Jawaban BELUM tersimpan karena gangguan penyimpanan. Coba lagi; jika berulang, hubungi proktor.", "The answer was NOT saved because of a storage problem. Try again; if it repeats, tell the proctor."),
+        "err_shutting_down" => ("Server sedang dimatikan. Jawaban yang sudah tersimpan aman. Tunggu proktor.", "The server is shutting down. Saved answers are safe. Wait for the proctor."),
+        "err_unknown_participant" => ("Peserta tidak ditemukan.", "Participant not found."),
+        "err_forbidden" => ("Halaman ini khusus proktor.", "This page is for the proctor only."),
+        "err_csrf" => ("Formulir kedaluwarsa. Muat ulang halaman, lalu ulangi.", "The form has expired. Reload the page and try again."),
+        "err_not_found" => ("Halaman tidak ditemukan.", "Page not found."),
+        "error" => ("Terjadi kesalahan", "Something went wrong"),
+        "back" => ("Kembali", "Back"),
+        // Proctor pages.
+        "proctor" => ("Proktor", "Proctor"),
+        "setup_title" => ("Buat password proktor", "Create the proctor password"),
+        "setup_hint" => ("Ketik kode penyiapan yang tercetak di layar/log server Ruji, lalu buat password proktor (minimal 8 karakter).", "Type the setup code printed on the Ruji server's console/log, then choose a proctor password (at least 8 characters)."),
+        "setup_code" => ("Kode penyiapan", "Setup code"),
+        "new_password" => ("Password baru", "New password"),
+        "repeat_password" => ("Ulangi password", "Repeat the password"),
+        "create" => ("Simpan password", "Save password"),
+        "proctor_login" => ("Login proktor", "Proctor login"),
+        "err_setup_code" => ("Kode penyiapan salah. Lihat kode di layar atau log server.", "Wrong setup code. See the code on the server's console or log."),
+        "err_password_short" => ("Password minimal 8 karakter.", "The password needs at least 8 characters."),
+        "err_password_repeat" => ("Kedua password tidak sama. Ketik ulang.", "The two passwords differ. Type them again."),
+        "err_proctor_password" => ("Password proktor salah.", "Wrong proctor password."),
+        "err_already_setup" => ("Password proktor sudah dibuat. Silakan login.", "The proctor password already exists. Please log in."),
+        "dashboard" => ("Status Ujian", "Exam status"),
+        "sessions" => ("Sesi", "Sessions"),
+        "open_session" => ("Buka sesi", "Open session"),
+        "close_session" => ("Tutup sesi", "Close session"),
+        "session_open" => ("Sesi dibuka", "Session open"),
+        "session_closed" => ("Sesi ditutup", "Session closed"),
+        "no_session_open" => ("Belum ada sesi yang dibuka. Buka sesi untuk merilis token.", "No session is open. Open a session to release the token."),
+        "rotate_token" => ("Ganti token", "New token"),
+        "show_token" => ("Tampilkan token besar", "Show token full screen"),
+        "token_rotates_in" => ("Token berganti otomatis dalam", "Token changes automatically in"),
+        "participants" => ("Peserta", "Participants"),
+        "status" => ("Status", "Status"),
+        "progress" => ("Dijawab", "Answered"),
+        "client" => ("Komputer", "Client"),
+        "online" => ("Online", "Online"),
+        "actions" => ("Tindakan", "Actions"),
+        "reset_login" => ("Reset login", "Reset login"),
+        "force_finish" => ("Paksa selesai", "Force finish"),
+        "reason" => ("Alasan", "Reason"),
+        "activate_reserve" => ("Aktifkan cadangan", "Activate reserve"),
+        "st_not_logged_in" => ("Belum login", "Not logged in"),
+        "st_logged_in" => ("Sudah login", "Logged in"),
+        "st_practice" => ("Latihan", "Practice"),
+        "st_in_progress" => ("Mengerjakan", "In progress"),
+        "st_finished" => ("Selesai", "Finished"),
+        "reserve" => ("cadangan", "reserve"),
+        "results" => ("Hasil (JSON)", "Results (JSON)"),
+        "audit" => ("Catatan kejadian", "Event log"),
+        "err_reason_required" => ("Tuliskan alasan paksa selesai (dicatat di berita acara).", "Write the reason for force finishing (it goes into the report)."),
+        "err_another_session_open" => ("Sesi lain masih dibuka. Tutup sesi itu terlebih dahulu.", "Another session is still open. Close it first."),
+        "err_attempts_open" => ("Masih ada peserta yang mengerjakan. Tunggu selesai atau paksa selesai, lalu tutup sesi.", "Participants are still working. Wait, or force finish them, then close the session."),
+        "err_session_closed" => ("Sesi tidak sedang dibuka.", "The session is not open."),
+        "err_unknown_session" => ("Sesi tidak ditemukan.", "Session not found."),
+        "err_not_reserve" => ("Peserta ini bukan peserta cadangan.", "This participant is not a reserve."),
+        "done_ok" => ("Berhasil", "Done"),
+        "summary_counts" => ("Ringkasan", "Summary"),
+        "not_logged_in_count" => ("belum login", "not logged in"),
+        "in_progress_count" => ("mengerjakan", "in progress"),
+        "finished_count" => ("selesai", "finished"),
+        "offline" => ("Offline", "Offline"),
+        "time" => ("Waktu", "Time"),
+        "who" => ("Oleh", "By"),
+        "what" => ("Kejadian", "Event"),
+        "detail" => ("Rincian", "Detail"),
+        _ => return None,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every `tr.s("key")` in the templates and sources has a translation.
+    #[test]
+    fn every_key_used_exists() {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/templates");
+        let mut texts: Vec<String> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| std::fs::read_to_string(e.unwrap().path()).unwrap())
+            .collect();
+        let src = concat!(env!("CARGO_MANIFEST_DIR"), "/src");
+        for e in std::fs::read_dir(src).unwrap() {
+            texts.push(std::fs::read_to_string(e.unwrap().path()).unwrap());
+        }
+        let mut n = 0;
+        for t in texts {
+            for part in t.split("s(\"").skip(1) {
+                let key = part.split('"').next().unwrap();
+                assert!(lookup(key).is_some(), "missing UI text {key:?}");
+                n += 1;
+            }
+        }
+        assert!(n > 50);
+    }
+
+    #[test]
+    fn language_choice() {
+        let mut h = HeaderMap::new();
+        assert_eq!(Lang::from_headers(&h), Lang::Id);
+        h.insert("accept-language", "en-US,en;q=0.9".parse().unwrap());
+        assert_eq!(Lang::from_headers(&h), Lang::En);
+        h.insert("cookie", "a=b; ruji_lang=id".parse().unwrap());
+        assert_eq!(Lang::from_headers(&h), Lang::Id);
+    }
+}

@@ -1,0 +1,300 @@
+//! ruji-web: everything Ruji serves over HTTP.
+//!
+//! - [`participant`]: the participant pages (login, identity + token, practice, one item per page
+//!   with the navigation grid, finish, thank-you), plain HTML forms that work without JavaScript;
+//!   `static/ruji.js` (ES5) only enhances them (autosave with a retry queue, timer, heartbeat).
+//! - [`api`]: the same flow as JSON under `/api/v1` (docs/api.md).
+//! - [`proctor`]: first-run password setup with a one-time code, login, the live dashboard,
+//!   session/token/participant actions, results and the audit log.
+//! - [`auth`]: signed cookies, argon2 hashing, CSRF, throttling, presence (online/heartbeat).
+//! - [`i18n`]: UI text in Bahasa Indonesia and English.
+//!
+//! [`run`] serves a bound listener until `shutdown` resolves (mini-redis style) and runs the
+//! periodic tasks: time-out sweep, exam-clock checkpoint, automatic token rotation.
+#![deny(unsafe_code)]
+
+pub mod api;
+pub mod auth;
+pub mod error;
+pub mod i18n;
+pub mod participant;
+pub mod proctor;
+
+use std::future::Future;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use axum::extract::{DefaultBodyLimit, FromRef};
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::IntoResponse;
+use axum::routing::get;
+use axum::Router;
+use axum_extra::extract::cookie::Key;
+use ruji_core::throttle::Throttle;
+use ruji_core::token::{Token, TokenPolicy};
+use ruji_store::Store;
+use tokio::net::TcpListener;
+
+pub use error::WebError;
+
+/// Settings of the web layer.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// Token rotation and grace.
+    pub token_policy: TokenPolicy,
+    /// One-time code that allows creating the proctor password (printed on the console).
+    pub setup_code: Option<String>,
+    /// Concurrent argon2 computations (each takes [`auth::ARGON2_KIB`] of memory).
+    pub hash_concurrency: usize,
+    /// Set `Secure` on cookies (when served over TLS).
+    pub secure_cookies: bool,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            token_policy: TokenPolicy::default(),
+            setup_code: None,
+            hash_concurrency: 2,
+            secure_cookies: false,
+        }
+    }
+}
+
+/// Shared state of the web layer; cheap to clone.
+#[derive(Clone)]
+pub struct AppState(Arc<App>);
+
+/// The fields behind [`AppState`].
+pub struct App {
+    /// Durable state.
+    pub store: Store,
+    /// Signs cookies; kept in the store so cookies survive a restart.
+    pub key: Key,
+    /// Settings.
+    pub settings: Settings,
+    /// Wrong-password counters by username and by client address.
+    pub throttle: Mutex<Throttle>,
+    /// Last request time and address per participant (the dashboard's online column).
+    pub presence: auth::Presence,
+    /// Limits concurrent argon2 work so a login wave cannot exhaust memory.
+    pub hashing: tokio::sync::Semaphore,
+    /// Set when shutting down: saves are refused with a clear message.
+    pub shutting_down: AtomicBool,
+    /// The one-time setup code, until the proctor password exists.
+    pub setup_code: Mutex<Option<String>>,
+}
+
+impl std::ops::Deref for AppState {
+    type Target = App;
+    fn deref(&self) -> &App {
+        &self.0
+    }
+}
+
+impl FromRef<AppState> for Key {
+    fn from_ref(s: &AppState) -> Key {
+        s.key.clone()
+    }
+}
+
+impl AppState {
+    /// Builds the state; creates the cookie key on first start.
+    pub async fn new(store: Store, settings: Settings) -> Result<AppState, ruji_store::StoreError> {
+        let key = match store.meta::<Vec<u8>>(ruji_store::tables::KEY_COOKIE)? {
+            Some(k) if k.len() >= 64 => Key::from(&k),
+            _ => {
+                let mut k = vec![0u8; 64];
+                rand::fill(&mut k[..]);
+                store
+                    .set_meta(
+                        ruji_store::tables::KEY_COOKIE,
+                        k.clone(),
+                        Some(("system", "cookie_key_created")),
+                    )
+                    .await?;
+                Key::from(&k)
+            }
+        };
+        let setup_code = settings.setup_code.clone();
+        Ok(AppState(Arc::new(App {
+            store,
+            key,
+            hashing: tokio::sync::Semaphore::new(settings.hash_concurrency.max(1)),
+            settings,
+            throttle: Mutex::new(Throttle::new(4096)),
+            presence: auth::Presence::default(),
+            shutting_down: AtomicBool::new(false),
+            setup_code: Mutex::new(setup_code),
+        })))
+    }
+
+    /// Is the board shutting down.
+    pub fn is_shutting_down(&self) -> bool {
+        self.shutting_down.load(Ordering::Relaxed)
+    }
+}
+
+/// A fresh random token.
+pub fn new_token() -> Token {
+    Token::generate(rand::random::<u32>)
+}
+
+async fn static_js() -> impl IntoResponse {
+    (
+        [
+            (
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/javascript; charset=utf-8"),
+            ),
+            (
+                header::CACHE_CONTROL,
+                HeaderValue::from_static("public, max-age=3600"),
+            ),
+        ],
+        include_str!("../static/ruji.js"),
+    )
+}
+
+async fn static_css() -> impl IntoResponse {
+    (
+        [
+            (
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("text/css; charset=utf-8"),
+            ),
+            (
+                header::CACHE_CONTROL,
+                HeaderValue::from_static("public, max-age=3600"),
+            ),
+        ],
+        include_str!("../static/ruji.css"),
+    )
+}
+
+/// Largest request body accepted (an essay of a few thousand characters fits many times).
+pub const BODY_LIMIT: usize = 64 * 1024;
+
+/// The whole application router.
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .merge(participant::routes())
+        .nest("/api/v1", api::routes())
+        .nest("/proctor", proctor::routes())
+        .route("/static/ruji.js", get(static_js))
+        .route("/static/ruji.css", get(static_css))
+        .fallback(error::not_found)
+        .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .layer(tower_http::timeout::TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            Duration::from_secs(30),
+        ))
+        .layer(
+            tower_http::set_header::SetResponseHeaderLayer::if_not_present(
+                header::X_FRAME_OPTIONS,
+                HeaderValue::from_static("DENY"),
+            ),
+        )
+        .layer(
+            tower_http::set_header::SetResponseHeaderLayer::if_not_present(
+                header::X_CONTENT_TYPE_OPTIONS,
+                HeaderValue::from_static("nosniff"),
+            ),
+        )
+        .with_state(state)
+}
+
+/// Serves `listener` until `shutdown` resolves, with the periodic tasks. On shutdown new saves
+/// are refused, in-flight requests finish, and the exam clock is checkpointed.
+pub async fn run(
+    listener: TcpListener,
+    state: AppState,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let ticker = tokio::spawn(periodic(state.clone()));
+    let app = router(state.clone()).into_make_service_with_connect_info::<std::net::SocketAddr>();
+    let st = state.clone();
+    let result = axum::serve(listener, app)
+        .with_graceful_shutdown(async move {
+            shutdown.await;
+            st.shutting_down.store(true, Ordering::Relaxed);
+            tracing::info!("shutting down: refusing new answers, finishing requests in flight");
+        })
+        .await;
+    ticker.abort();
+    if let Err(e) = state.store.checkpoint().await {
+        tracing::error!(error = %e, "final checkpoint failed");
+    }
+    result
+}
+
+/// Once a second: finish timed-out attempts, rotate a due token; every few seconds, record the
+/// exam clock so a crash loses little of it.
+async fn periodic(state: AppState) {
+    let mut tick = tokio::time::interval(Duration::from_secs(1));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    let mut n: u64 = 0;
+    loop {
+        tick.tick().await;
+        n += 1;
+        match state.store.sweep_timeouts().await {
+            Ok(0) => {}
+            Ok(k) => tracing::info!(attempts = k, "time is up: attempts finished"),
+            Err(e) => tracing::error!(error = %e, "time-out sweep failed"),
+        }
+        let open = state
+            .store
+            .sessions()
+            .ok()
+            .and_then(|s| s.into_iter().find(|(_, st)| st.open));
+        if let Some((_, st)) = &open {
+            let now = state.store.now();
+            if st
+                .token
+                .as_ref()
+                .is_some_and(|t| t.due(&state.settings.token_policy, now))
+            {
+                match state.store.rotate_token(new_token(), "system").await {
+                    Ok(Ok(())) => tracing::info!("token rotated"),
+                    Ok(Err(r)) => tracing::warn!(?r, "token rotation refused"),
+                    Err(e) => tracing::error!(error = %e, "token rotation failed"),
+                }
+            }
+        }
+        let every = if open.is_some() { 2 } else { 30 };
+        if n % every == 0 {
+            if let Err(e) = state.store.checkpoint().await {
+                tracing::error!(error = %e, "clock checkpoint failed");
+            }
+        }
+    }
+}
+
+impl AppState {
+    /// Hashes every participant's password and installs `package` in the store.
+    pub async fn install_package(
+        &self,
+        package: ruji_core::package::Package,
+    ) -> Result<(), ruji_store::StoreError> {
+        let mut tasks = tokio::task::JoinSet::new();
+        for p in &package.participants {
+            let (state, u, pw) = (self.clone(), p.username.clone(), p.password.clone());
+            tasks.spawn(async move { (u, state.hash(pw).await) });
+        }
+        let mut hashes = Vec::with_capacity(package.participants.len());
+        while let Some(r) = tasks.join_next().await {
+            hashes.push(r.expect("hashing does not panic"));
+        }
+        self.store.install_package(package, hashes).await
+    }
+
+    /// Does a proctor account exist.
+    pub fn has_proctor(&self) -> bool {
+        matches!(
+            self.store
+                .meta::<ruji_store::tables::ProctorAccount>(ruji_store::tables::KEY_PROCTOR),
+            Ok(Some(_))
+        )
+    }
+}

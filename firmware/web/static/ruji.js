@@ -1,0 +1,259 @@
+/* Ruji participant and proctor pages: progressive enhancement only, ES5 (runs on old Chrome).
+ * Every page works without this file. Here: autosave with a retry queue, the countdown,
+ * the heartbeat, font size, and the proctor dashboard's live refresh. */
+(function () {
+  'use strict';
+
+  function $(id) { return document.getElementById(id); }
+
+  function xhr(method, url, body, done) {
+    var r = new XMLHttpRequest();
+    r.open(method, url, true);
+    r.setRequestHeader('Content-Type', 'application/json');
+    r.setRequestHeader('Accept', 'application/json');
+    r.timeout = 15000;
+    r.onreadystatechange = function () {
+      if (r.readyState !== 4) { return; }
+      var data = null;
+      try { data = JSON.parse(r.responseText); } catch (e) { data = null; }
+      done(r.status, data);
+    };
+    r.send(body === null ? null : JSON.stringify(body));
+  }
+
+  function pad(n) { return (n < 10 ? '0' : '') + n; }
+  function hms(ms) {
+    var s = Math.max(0, Math.floor(ms / 1000));
+    return pad(Math.floor(s / 3600)) + ':' + pad(Math.floor(s / 60) % 60) + ':' + pad(s % 60);
+  }
+
+  /* ---- countdown (item page and finish page) ---- */
+  function startTimer(el, remainingMs, onZero) {
+    if (!el || !(remainingMs > 0)) { return null; }
+    var deadline = new Date().getTime() + remainingMs;
+    var warned = false;
+    function tick() {
+      var left = deadline - new Date().getTime();
+      el.innerHTML = hms(left);
+      var w = $('warning');
+      if (w && left <= 5 * 60000 && !warned) { warned = true; w.hidden = false; w.style.display = ''; }
+      if (left <= 0) { clearInterval(h); onZero(); }
+    }
+    var h = setInterval(tick, 1000);
+    tick();
+    return { resync: function (ms) { deadline = new Date().getTime() + ms; } };
+  }
+
+  /* ---- item page ---- */
+  function itemPage(form) {
+    var T = window.RUJI_TEXT || {};
+    var itemId = form.getAttribute('data-item');
+    var kind = form.getAttribute('data-kind');
+    var n = parseInt(form.getAttribute('data-n'), 10);
+    var total = parseInt(form.getAttribute('data-total'), 10);
+    var rev = parseInt(form.getAttribute('data-rev'), 10) || 0;
+    var stateEl = $('save-state');
+    var store = window.sessionStorage;
+    var queue = {};          /* item id -> {response, doubtful, rev} awaiting acknowledgement */
+    var sending = false, failures = 0, dirty = false, afterFlush = null, textTimer = null;
+
+    try { queue = JSON.parse(store.getItem('ruji_pending') || '{}') || {}; } catch (e) { queue = {}; }
+    /* The server is the source of truth: a queued revision older than the page's is done. */
+    if (queue[itemId] && queue[itemId].rev <= rev) { delete queue[itemId]; }
+    for (var k in queue) { if (queue.hasOwnProperty(k) && queue[k].rev > rev && k === itemId) { rev = queue[k].rev; } }
+
+    function show(text, cls) { if (stateEl) { stateEl.innerHTML = text; stateEl.className = 'save-state ' + cls; } }
+    function persist() { try { store.setItem('ruji_pending', JSON.stringify(queue)); } catch (e) {} }
+    function pendingCount() { var c = 0; for (var k in queue) { if (queue.hasOwnProperty(k)) { c++; } } return c; }
+
+    function collect() {
+      var els = form.elements, i, el;
+      var doubtful = false, v = null;
+      var tf = [], pairs = [], choices = [];
+      for (i = 0; i < els.length; i++) {
+        el = els[i];
+        if (el.name === 'doubtful') { doubtful = el.checked; continue; }
+        if (kind === 'multiple_choice' && el.name === 'choice' && el.checked) { v = { choice: el.value }; }
+        if (kind === 'multiple_response' && el.name === 'choices' && el.checked) { choices.push(el.value); }
+        if (kind === 'true_false' && el.name.indexOf('tf') === 0) {
+          var idx = parseInt(el.name.substring(2), 10);
+          while (tf.length <= idx) { tf.push(null); }
+          if (el.checked) { tf[idx] = el.value === 'true'; }
+        }
+        if (kind === 'matching' && el.name.indexOf('m_') === 0 && el.value) { pairs.push([el.name.substring(2), el.value]); }
+        if ((kind === 'short_answer' || kind === 'essay') && el.name === 'text') { v = { text: el.value }; }
+      }
+      if (kind === 'multiple_response' && choices.length) { v = { choices: choices }; }
+      if (kind === 'true_false') {
+        var any = false;
+        for (i = 0; i < tf.length; i++) { if (tf[i] !== null) { any = true; } }
+        if (any) { v = { true_false: tf }; }
+      }
+      if (kind === 'matching' && pairs.length) { v = { matching: pairs }; }
+      return { response: v, doubtful: doubtful };
+    }
+
+    function markGrid(answer) {
+      var cells = form.querySelectorAll('.navgrid .cell');
+      var c = cells[n - 1];
+      if (!c) { return; }
+      var answered = answer.response !== null && !(answer.response.text !== undefined && /^\s*$/.test(answer.response.text));
+      c.className = 'cell current ' + (answer.doubtful ? 'doubtful' : (answered ? 'answered' : 'unanswered'));
+    }
+
+    function enqueue() {
+      dirty = false;
+      var a = collect();
+      rev += 1;
+      a.rev = rev;
+      queue[itemId] = a;
+      persist();
+      markGrid(a);
+      pump();
+    }
+
+    function pump() {
+      if (sending) { return; }
+      var id = null;
+      for (var k in queue) { if (queue.hasOwnProperty(k)) { id = k; break; } }
+      if (id === null) {
+        if (afterFlush) { var f = afterFlush; afterFlush = null; f(); }
+        return;
+      }
+      var a = queue[id];
+      sending = true;
+      show(T.saving || '...', 'saving');
+      xhr('PUT', '/api/v1/answers/' + encodeURIComponent(id), a, function (status, data) {
+        sending = false;
+        if (status === 200) {
+          failures = 0;
+          if (queue[id] && queue[id].rev === a.rev) { delete queue[id]; }
+          persist();
+          if (data && typeof data.remaining_ms === 'number' && timer) { timer.resync(data.remaining_ms); }
+          show(T.saved || 'OK', 'saved');
+          pump();
+        } else if (status === 0 || status >= 500 || status === 408) {
+          /* The LAN dropped or the server is busy: keep the answer and try again. */
+          failures++;
+          show((T.retry || 'retry') + (data && data.message ? ' (' + data.message + ')' : ''), 'retry');
+          setTimeout(pump, Math.min(10000, 1000 * failures));
+        } else {
+          /* A rule refused it (time up, logged out...): the server page says what to do. */
+          delete queue[id];
+          persist();
+          show(data && data.message ? data.message : 'Error ' + status, 'error');
+          setTimeout(function () { window.location.reload(); }, 2500);
+        }
+      });
+    }
+
+    form.addEventListener('change', function (e) {
+      if (e.target && e.target.name === 'text') { return; }
+      enqueue();
+    });
+    form.addEventListener('input', function (e) {
+      if (!e.target || e.target.name !== 'text') { return; }
+      dirty = true;
+      if (textTimer) { clearTimeout(textTimer); }
+      textTimer = setTimeout(function () { textTimer = null; enqueue(); }, 800);
+    });
+
+    var clicked = null;
+    var buttons = form.querySelectorAll('button[name=go]');
+    for (var b = 0; b < buttons.length; b++) {
+      buttons[b].addEventListener('click', function () { clicked = this.value; });
+    }
+    form.addEventListener('submit', function (e) {
+      var go = clicked || 'save';
+      clicked = null;
+      if (go === 'practice_end') {
+        /* A real POST is needed; make sure the answer is saved first. */
+        e.preventDefault();
+        if (textTimer) { clearTimeout(textTimer); textTimer = null; }
+        if (dirty) { enqueue(); }
+        afterFlush = function () { var h = document.createElement('input'); h.type = 'hidden'; h.name = 'go'; h.value = 'practice_end'; form.appendChild(h); form.submit(); };
+        pump();
+        return;
+      }
+      e.preventDefault();
+      if (textTimer) { clearTimeout(textTimer); textTimer = null; }
+      if (dirty) { enqueue(); }
+      var target = null;
+      if (go === 'prev') { target = '/exam/' + Math.max(1, n - 1); }
+      else if (go === 'next') { target = '/exam/' + Math.min(total, n + 1); }
+      else if (go === 'finish') { target = '/finish'; }
+      else if (/^\d+$/.test(go)) { target = '/exam/' + go; }
+      afterFlush = target ? function () { window.location.href = target; } : null;
+      pump();
+    });
+
+    var timer = startTimer($('timer'), parseInt(form.getAttribute('data-remaining-ms'), 10), function () {
+      afterFlush = function () { window.location.href = '/done?r=timeout'; };
+      pump();
+    });
+
+    setInterval(function () {
+      xhr('POST', '/api/v1/heartbeat', {}, function (status, data) {
+        if (status === 200 && data) {
+          if (timer && typeof data.remaining_ms === 'number' && data.phase === 'in_progress') { timer.resync(data.remaining_ms); }
+          if (data.phase === 'finished' || data.phase === undefined) { afterFlush = function () { window.location.reload(); }; pump(); }
+        } else if (status === 401) {
+          window.location.reload();
+        }
+      });
+    }, 15000);
+
+    window.addEventListener('beforeunload', function (e) {
+      if (pendingCount() > 0 || dirty) { e.returnValue = T.retry || ''; return T.retry || ''; }
+    });
+
+    if (pendingCount() > 0) { pump(); }
+  }
+
+  /* ---- font size: no reload needed ---- */
+  function fonts() {
+    var links = document.querySelectorAll('.fonts a');
+    for (var i = 0; i < links.length; i++) {
+      links[i].addEventListener('click', function (e) {
+        e.preventDefault();
+        var s = this.getAttribute('data-fs');
+        document.cookie = 'ruji_fs=' + s + '; path=/; SameSite=Lax';
+        document.body.className = document.body.className.replace(/\bfs\d\b/g, '') + ' fs' + s;
+      });
+    }
+  }
+
+  /* ---- proctor dashboard ---- */
+  function dashboard() {
+    function refresh() {
+      xhr('GET', '/proctor/status.json', null, function (status, data) {
+        if (status === 401) { window.location.reload(); return; }
+        if (status !== 200 || !data) { return; }
+        if (!data.session) { if ($('token')) { window.location.reload(); } return; }
+        if (data.token && $('token') && $('token').innerHTML !== data.token.token) { $('token').innerHTML = data.token.token; }
+        if (data.token && $('rotates') && data.token.rotates_in_ms !== null) { $('rotates').innerHTML = hms(data.token.rotates_in_ms); }
+        var counts = [0, 0, 0];
+        for (var i = 0; i < data.rows.length; i++) {
+          var r = data.rows[i];
+          var row = $('row-' + r.username);
+          if (!row) { window.location.reload(); return; }
+          row.className = 'st-' + r.state;
+          row.querySelector('.c-state').innerHTML = r.state_text;
+          row.querySelector('.c-answered').innerHTML = r.answered + '/' + r.items;
+          row.querySelector('.c-remaining').innerHTML = r.remaining;
+          row.querySelector('.c-online').innerHTML = '<span class="dot ' + (r.online ? 'on' : 'off') + '"></span>';
+          row.querySelector('.c-client').innerHTML = r.client;
+          if (r.state === 'not_logged_in') { counts[0]++; } else if (r.state === 'finished') { counts[2]++; } else { counts[1]++; }
+        }
+        if ($('c-not')) { $('c-not').innerHTML = counts[0]; $('c-prog').innerHTML = counts[1]; $('c-done').innerHTML = counts[2]; }
+      });
+    }
+    setInterval(refresh, 3000);
+  }
+
+  var form = $('item-form');
+  if (form && window.XMLHttpRequest && form.addEventListener) { itemPage(form); fonts(); }
+  var fin = $('finish-page');
+  if (fin) { startTimer($('timer'), parseInt(fin.getAttribute('data-remaining-ms'), 10), function () { window.location.href = '/done?r=timeout'; }); }
+  if ($('dashboard')) { dashboard(); }
+}());
