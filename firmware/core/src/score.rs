@@ -21,11 +21,7 @@ use crate::response::Response;
 pub type Milli = u64;
 
 fn part(points: u32, num: u64, den: u64) -> Milli {
-    if den == 0 {
-        0
-    } else {
-        u64::from(points) * 1000 * num / den
-    }
+    (u64::from(points) * 1000 * num).checked_div(den).unwrap_or(0)
 }
 
 fn normalise(s: &str, case_sensitive: bool) -> String {

@@ -104,16 +104,20 @@ fn wall_secs() -> u64 {
         .unwrap_or(0)
 }
 
-/// The exam clock: `base` (restored from disk) plus time since this process started.
-#[derive(Debug, Clone, Copy)]
+/// The exam clock: `base` (restored from disk) plus time since this process started, plus any
+/// time skipped by [`Store::skip_time`].
+#[derive(Debug, Clone)]
 struct Clock {
     base: Millis,
     started: Instant,
+    skipped: Arc<std::sync::atomic::AtomicU64>,
 }
 
 impl Clock {
     fn now(&self) -> Millis {
-        self.base + self.started.elapsed().as_millis() as Millis
+        self.base
+            + self.started.elapsed().as_millis() as Millis
+            + self.skipped.load(std::sync::atomic::Ordering::Relaxed)
     }
 }
 
@@ -257,12 +261,14 @@ impl Store {
         let clock = Clock {
             base,
             started: Instant::now(),
+            skipped: Arc::default(),
         };
         let (jobs, rx) = mpsc::channel::<Job>(4096);
         let wdb = db.clone();
+        let wclock = clock.clone();
         let handle = std::thread::Builder::new()
             .name("ruji-store-writer".into())
-            .spawn(move || writer(wdb, rx, clock, audit_seq))
+            .spawn(move || writer(wdb, rx, wclock, audit_seq))
             .map_err(|e| StoreError::Db(e.to_string()))?;
         Ok(Store {
             inner: Arc::new(Inner {
@@ -322,6 +328,15 @@ impl Store {
     /// The exam clock now.
     pub fn now(&self) -> Millis {
         self.inner.clock.now()
+    }
+
+    /// Moves the exam clock forward by `ms`, as if that much time had passed (tests use it to
+    /// reach a time-out without waiting; it never moves the clock back).
+    pub fn skip_time(&self, ms: Millis) {
+        self.inner
+            .clock
+            .skipped
+            .fetch_add(ms, std::sync::atomic::Ordering::Relaxed);
     }
 
     /// The installed package (the demo or an imported one).

@@ -138,6 +138,9 @@ pub struct Context {
     pub now: Millis,
     /// The session's token state (never shown to participants; used for checks).
     pub token: Option<TokenState>,
+    /// The test finished most recently before the current one, with its attempt, and whether
+    /// that attempt finished (timed out) only in this reading and is not yet stored so.
+    pub previous: Option<(Test, Attempt, bool)>,
 }
 
 impl Context {
@@ -173,14 +176,16 @@ fn context_of<R: Get>(
         return Ok(Err(Refusal::NotInSession));
     }
     let mut current = None;
+    let mut previous = None;
     for tid in &session.tests {
         let Some(test) = pkg.test(tid) else { continue };
         let mut a = load_attempt(r, username, test)?;
-        a.tick(now);
+        let ticked = a.tick(now);
         if !a.is_finished() {
             current = Some((test.clone(), a));
             break;
         }
+        previous = Some((test.clone(), a, ticked));
     }
     let (test, attempt, answers) = match current {
         Some((t, a)) => {
@@ -201,7 +206,28 @@ fn context_of<R: Get>(
         answers,
         now,
         token: state.token,
+        previous,
     }))
+}
+
+/// Stores a time-out that a reading just noticed, and frees the participant's login: whatever
+/// ends a test sends the participant back to the login page.
+fn record_timeout(tx: &mut Tx<'_>, attempt: &Attempt) -> Result<()> {
+    tx.put(
+        Table::Attempts,
+        &attempt_key(&attempt.username, &attempt.test_id),
+        attempt,
+    )?;
+    let mut rec = participant_record(tx, &attempt.username)?;
+    if rec.state.login.take().is_some() {
+        tx.put(Table::Participants, &attempt.username, &rec)?;
+    }
+    tx.audit(
+        &attempt.username,
+        "timeout",
+        format!("test {}", attempt.test_id),
+    )?;
+    Ok(())
 }
 
 /// What a successful save returns.
@@ -494,6 +520,19 @@ impl Store {
                 Err(e) => return Ok(Err(e)),
             };
             if !ctx.current_items().contains(&item_id) {
+                // An item of the test that just ended: say why it is closed.
+                if let Some((t, a, ticked)) = &ctx.previous {
+                    if t.items.contains(&item_id) || t.practice_items.contains(&item_id) {
+                        if *ticked {
+                            record_timeout(tx, a)?;
+                        }
+                        if let Phase::Finished { reason, .. } = &a.phase {
+                            return Ok(Err(Refusal::Attempt(AttemptError::Finished(
+                                reason.clone(),
+                            ))));
+                        }
+                    }
+                }
                 return Ok(Err(Refusal::UnknownItem));
             }
             let (Some(test), Some(mut attempt)) = (ctx.test, ctx.attempt) else {
@@ -501,12 +540,11 @@ impl Store {
             };
             let was = attempt.clone();
             if let Err(e) = attempt.check_answerable(tx.now) {
-                if attempt != was {
+                if attempt.is_finished() && !was.is_finished() {
                     // The time ran out: record the time-out even though the save is refused.
                     // (A refusal normally writes nothing; this write is the clock's, not the
                     // answer's, and is what the sweeper would write a moment later.)
-                    tx.put(Table::Attempts, &attempt_key(&u, &test.id), &attempt)?;
-                    tx.audit(&u, "timeout", format!("test {}", test.id))?;
+                    record_timeout(tx, &attempt)?;
                 }
                 return Ok(Err(Refusal::Attempt(e)));
             }
@@ -565,8 +603,7 @@ impl Store {
             for key in due {
                 if let Some(mut a) = tx.get::<Attempt>(Table::Attempts, &key)? {
                     if a.tick(tx.now) {
-                        tx.put(Table::Attempts, &key, &a)?;
-                        tx.audit(&a.username, "timeout", format!("test {}", a.test_id))?;
+                        record_timeout(tx, &a)?;
                         n += 1;
                     }
                 }

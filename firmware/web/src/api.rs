@@ -44,6 +44,11 @@ impl<S: Send + Sync, T: serde::de::DeserializeOwned> axum::extract::FromRequest<
         let lang = Lang::from_headers(req.headers());
         match Json::<T>::from_request(req, state).await {
             Ok(Json(v)) => Ok(JsonBody(v)),
+            Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => Err(WebError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "too_large",
+                lang,
+            )),
             Err(e) => Err(WebError::new(StatusCode::BAD_REQUEST, "bad_request", lang)
                 .with(json!({"detail": e.body_text()}))),
         }

@@ -184,6 +184,7 @@ pub fn lookup(key: &str) -> Option<(&'static str, &'static str)> {
         "err_unknown_item" => ("Soal tidak ditemukan.", "Question not found."),
         "err_bad_response" => ("Jawaban tidak sesuai dengan jenis soal. Periksa kembali jawaban Anda.", "The answer does not fit the question. Check your answer."),
         "err_bad_request" => ("Isian tidak lengkap atau tidak valid. Periksa kembali, lalu kirim ulang.", "The form is incomplete or invalid. Check it and send again."),
+        "err_too_large" => ("Jawaban terlalu panjang untuk dikirim. Persingkat jawaban Anda.", "The answer is too long to send. Shorten it."),
         "err_storage" => ("Jawaban BELUM tersimpan karena gangguan penyimpanan. Coba lagi; jika berulang, hubungi proktor.", "The answer was NOT saved because of a storage problem. Try again; if it repeats, tell the proctor."),
         "err_shutting_down" => ("Server sedang dimatikan. Jawaban yang sudah tersimpan aman. Tunggu proktor.", "The server is shutting down. Saved answers are safe. Wait for the proctor."),
         "err_unknown_participant" => ("Peserta tidak ditemukan.", "Participant not found."),
@@ -258,7 +259,7 @@ pub fn lookup(key: &str) -> Option<(&'static str, &'static str)> {
 mod tests {
     use super::*;
 
-    /// Every `tr.s("key")` in the templates and sources has a translation.
+    /// Every key passed to `Tr::s` in the templates and sources has a translation.
     #[test]
     fn every_key_used_exists() {
         let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/templates");
@@ -272,7 +273,7 @@ mod tests {
         }
         let mut n = 0;
         for t in texts {
-            for part in t.split("s(\"").skip(1) {
+            for part in t.split(".s(\"").skip(1) {
                 let key = part.split('"').next().unwrap();
                 assert!(lookup(key).is_some(), "missing UI text {key:?}");
                 n += 1;

@@ -263,7 +263,7 @@ async fn periodic(state: AppState) {
             }
         }
         let every = if open.is_some() { 2 } else { 30 };
-        if n % every == 0 {
+        if n.is_multiple_of(every) {
             if let Err(e) = state.store.checkpoint().await {
                 tracing::error!(error = %e, "clock checkpoint failed");
             }

@@ -79,7 +79,7 @@ impl FromRequestParts<AppState> for LoggedIn {
     type Rejection = NotLoggedIn;
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, NotLoggedIn> {
         let lang = Lang::from_headers(&parts.headers);
-        let api = parts.uri.path().starts_with("/api/");
+        let api = original_path(parts).starts_with("/api/");
         let jar = SignedCookieJar::<axum_extra::extract::cookie::Key>::from_headers(
             &parts.headers,
             state.key.clone(),
@@ -97,6 +97,15 @@ impl FromRequestParts<AppState> for LoggedIn {
             client,
         })
     }
+}
+
+/// The request path before any `nest` stripped its prefix.
+pub fn original_path(parts: &Parts) -> String {
+    parts
+        .extensions
+        .get::<axum::extract::OriginalUri>()
+        .map(|u| u.0.path().to_string())
+        .unwrap_or_else(|| parts.uri.path().to_string())
 }
 
 fn client_addr(parts: &Parts) -> String {

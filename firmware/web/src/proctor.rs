@@ -81,7 +81,8 @@ impl FromRequestParts<AppState> for Proctor {
     type Rejection = NotProctor;
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, NotProctor> {
         let lang = Lang::from_headers(&parts.headers);
-        let json = parts.uri.path().ends_with(".json") || parts.uri.path().contains("/results/");
+        let path = crate::participant::original_path(parts);
+        let json = path.ends_with(".json") || path.contains("/results/");
         let jar = SignedCookieJar::<Key>::from_headers(&parts.headers, state.key.clone());
         let acct = account(state).ok_or(NotProctor { json, lang })?;
         let session = auth::proctor(&jar, acct.generation).ok_or(NotProctor { json, lang })?;

@@ -1,0 +1,954 @@
+//! The web layer over a real socket on 127.0.0.1:0, with a real redb file in a temp dir:
+//! the participant flow (several at once), reset and resume, force finish, time-out, the
+//! authorisation matrix, CSRF, throttling, and bad input that must change nothing.
+
+use std::time::Duration;
+
+use reqwest::{Client, StatusCode};
+use ruji_store::{OpenOptions, Store};
+use ruji_web::{AppState, Settings};
+use serde_json::{json, Value};
+
+const SETUP_CODE: &str = "1234-5678";
+const TOKEN: &str = "ABCDEF";
+
+struct Server {
+    url: String,
+    store: Store,
+    _dir: tempfile::TempDir,
+}
+
+async fn server(open: bool) -> Server {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&dir.path().join("ruji.redb"), OpenOptions::default()).unwrap();
+    let settings = Settings {
+        setup_code: Some(SETUP_CODE.into()),
+        ..Settings::default()
+    };
+    let state = AppState::new(store.clone(), settings).await.unwrap();
+    state
+        .install_package(ruji_core::demo::package())
+        .await
+        .unwrap();
+    if open {
+        let t = ruji_core::token::Token::parse(TOKEN).unwrap();
+        store.open_session("H1S1", t).await.unwrap().unwrap();
+    }
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(ruji_web::run(listener, state, std::future::pending()));
+    Server {
+        url,
+        store,
+        _dir: dir,
+    }
+}
+
+fn client() -> Client {
+    Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .timeout(Duration::from_secs(30))
+        .build()
+        .unwrap()
+}
+
+fn demo(i: usize) -> (String, String, String, String) {
+    let (u, p, d) = ruji_core::demo::login(i);
+    let name = ruji_core::demo::package()
+        .participant(&u)
+        .unwrap()
+        .name
+        .clone();
+    (u, p, d, name)
+}
+
+async fn api(c: &Client, method: &str, url: String, body: Option<Value>) -> (StatusCode, Value) {
+    let req = match method {
+        "GET" => c.get(url),
+        "PUT" => c.put(url),
+        _ => c.post(url),
+    };
+    let req = match body {
+        Some(b) => req.json(&b),
+        None => req,
+    };
+    let r = req.send().await.unwrap();
+    let s = r.status();
+    let text = r.text().await.unwrap();
+    (s, serde_json::from_str(&text).unwrap_or(Value::Null))
+}
+
+async fn login(s: &Server, c: &Client, i: usize) -> (StatusCode, Value) {
+    let (u, p, _, _) = demo(i);
+    api(
+        c,
+        "POST",
+        format!("{}/api/v1/login", s.url),
+        Some(json!({"username": u, "password": p})),
+    )
+    .await
+}
+
+/// Logs in, passes identity + token, leaves practice.
+async fn start(s: &Server, c: &Client, i: usize) {
+    let (st, _) = login(s, c, i).await;
+    assert_eq!(st, StatusCode::OK);
+    let (_, _, d, name) = demo(i);
+    let (st, v) = api(
+        c,
+        "POST",
+        format!("{}/api/v1/start", s.url),
+        Some(json!({"name": name, "birth_date": d, "token": TOKEN.to_lowercase()})),
+    )
+    .await;
+    assert_eq!(st, StatusCode::OK, "{v}");
+    assert_eq!(v["attempt"]["phase"], "practice");
+    let (st, v) = api(c, "POST", format!("{}/api/v1/practice/end", s.url), None).await;
+    assert_eq!(st, StatusCode::OK);
+    assert_eq!(v["attempt"]["phase"], "in_progress");
+}
+
+/// The right response for a demo item, by its type and the options shown.
+fn right_answer(item: &Value) -> Value {
+    match item["item"]["id"].as_str().unwrap() {
+        "D01" | "D02" => json!({"choice": "B"}),
+        "D03" => json!({"choices": ["A", "B", "D"]}),
+        "D04" => json!({"true_false": [true, false, true]}),
+        "D05" => json!({"matching": [["1", "B"], ["2", "C"], ["3", "A"]]}),
+        "D06" => json!({"text": " 10 "}),
+        _ => json!({"text": "Relief mengajarkan sejarah."}),
+    }
+}
+
+async fn answer_all(s: &Server, c: &Client) {
+    for n in 1..=7 {
+        let (st, item) = api(c, "GET", format!("{}/api/v1/items/{n}", s.url), None).await;
+        assert_eq!(st, StatusCode::OK);
+        assert!(
+            !item.to_string().contains("\"key\""),
+            "keys never reach a client"
+        );
+        let id = item["item"]["id"].as_str().unwrap().to_string();
+        let (st, v) = api(
+            c,
+            "PUT",
+            format!("{}/api/v1/answers/{id}", s.url),
+            Some(json!({"response": right_answer(&item), "doubtful": false, "rev": 1})),
+        )
+        .await;
+        assert_eq!(st, StatusCode::OK, "{v}");
+        assert_eq!(v["saved"], true);
+    }
+}
+
+async fn audit_len(s: &Server) -> u64 {
+    s.store.reader().unwrap().audit_tail(1).unwrap()[0].seq
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn whole_flow_for_several_participants_at_once() {
+    let s = server(true).await;
+    let s = std::sync::Arc::new(s);
+    let mut tasks = vec![];
+    for i in 1..=6 {
+        let s = s.clone();
+        tasks.push(tokio::spawn(async move {
+            let c = client();
+            start(&s, &c, i).await;
+            answer_all(&s, &c).await;
+            let (st, v) = api(&c, "GET", format!("{}/api/v1/attempt", s.url), None).await;
+            assert_eq!(st, StatusCode::OK);
+            assert!(v["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .all(|i| i["answered"] == true));
+            let (st, v) = api(
+                &c,
+                "POST",
+                format!("{}/api/v1/finish", s.url),
+                Some(json!({"confirm": true})),
+            )
+            .await;
+            assert_eq!(st, StatusCode::OK, "{v}");
+            // Logged out by finishing; the next test of the session needs a new login.
+            let (st, _) = api(&c, "GET", format!("{}/api/v1/me", s.url), None).await;
+            assert_eq!(st, StatusCode::UNAUTHORIZED);
+            let (st, v) = login(&s, &c, i).await;
+            assert_eq!(st, StatusCode::OK);
+            assert_eq!(v["test"]["id"], "SURVEI");
+        }));
+    }
+    for t in tasks {
+        t.await.unwrap();
+    }
+    let results = s.store.results("H1S1").unwrap().unwrap();
+    let scored: Vec<_> = results
+        .iter()
+        .filter(|r| r.test == "DEMO" && r.state == "finished_participant")
+        .collect();
+    assert_eq!(scored.len(), 6);
+    for r in scored {
+        // Every objective item right; the essay is left for a person (None).
+        assert_eq!(r.score, r.max_score, "{}", r.username);
+        assert_eq!(r.max_score, 10_000);
+        assert_eq!(
+            r.answers.iter().find(|a| a.item == "D07").unwrap().score,
+            None
+        );
+    }
+}
+
+#[tokio::test]
+async fn reset_login_then_resume_with_answers_and_time() {
+    let s = server(true).await;
+    let a = client();
+    start(&s, &a, 2).await;
+    let (_, item) = api(&a, "GET", format!("{}/api/v1/items/1", s.url), None).await;
+    let id = item["item"]["id"].as_str().unwrap().to_string();
+    let (st, _) = api(
+        &a,
+        "PUT",
+        format!("{}/api/v1/answers/{id}", s.url),
+        Some(json!({"response": right_answer(&item), "doubtful": true, "rev": 3})),
+    )
+    .await;
+    assert_eq!(st, StatusCode::OK);
+    let (_, before) = api(&a, "GET", format!("{}/api/v1/attempt", s.url), None).await;
+
+    // The client "crashes"; another client is refused until the proctor resets.
+    let b = client();
+    let (st, v) = login(&s, &b, 2).await;
+    assert_eq!(st, StatusCode::CONFLICT);
+    assert_eq!(v["error"], "already_logged_in");
+    assert!(v["message"].as_str().unwrap().contains("reset login"));
+
+    let p = proctor(&s).await;
+    let csrf = csrf_of(&s, &p).await;
+    let r = p
+        .post(format!("{}/proctor/participants/DEMO002/reset", s.url))
+        .form(&[("csrf", csrf.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(r.headers()["location"], "/proctor?ok=1");
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+
+    let (st, _) = login(&s, &b, 2).await;
+    assert_eq!(st, StatusCode::OK);
+    // The old client's cookie no longer works.
+    let (st, v) = api(&a, "GET", format!("{}/api/v1/attempt", s.url), None).await;
+    assert_eq!(
+        (st, v["error"].as_str()),
+        (StatusCode::UNAUTHORIZED, Some("logged_out"))
+    );
+    // Token again, then the answers and time are as they were (the clock paused during reset).
+    let (_, _, d, name) = demo(2);
+    let (st, v) = api(
+        &b,
+        "POST",
+        format!("{}/api/v1/start", s.url),
+        Some(json!({"name": name, "birth_date": d, "token": TOKEN})),
+    )
+    .await;
+    assert_eq!(st, StatusCode::OK, "{v}");
+    assert_eq!(v["attempt"]["phase"], "in_progress");
+    let (_, after) = api(&b, "GET", format!("{}/api/v1/attempt", s.url), None).await;
+    assert_eq!(after["items"][0]["doubtful"], true);
+    assert_eq!(after["items"][0]["answered"], true);
+    let lost = before["remaining_ms"].as_u64().unwrap() - after["remaining_ms"].as_u64().unwrap();
+    assert!(
+        lost < 1000,
+        "the 1.5 s of the reset did not count: lost {lost} ms"
+    );
+}
+
+#[tokio::test]
+async fn force_finish_keeps_the_reason_and_stops_answers() {
+    let s = server(true).await;
+    let c = client();
+    start(&s, &c, 3).await;
+    let p = proctor(&s).await;
+    let csrf = csrf_of(&s, &p).await;
+    // Without a reason: refused, nothing changes.
+    let r = p
+        .post(format!("{}/proctor/participants/DEMO003/finish", s.url))
+        .form(&[("csrf", csrf.as_str()), ("reason", " ")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.headers()["location"], "/proctor?e=reason_required");
+    let r = p
+        .post(format!("{}/proctor/participants/DEMO003/finish", s.url))
+        .form(&[("csrf", csrf.as_str()), ("reason", "komputer mati total")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.headers()["location"], "/proctor?ok=1");
+    let (st, v) = api(
+        &c,
+        "PUT",
+        format!("{}/api/v1/answers/D01", s.url),
+        Some(json!({"response": {"choice": "B"}, "rev": 9})),
+    )
+    .await;
+    assert!(
+        st == StatusCode::UNAUTHORIZED || st == StatusCode::CONFLICT,
+        "{st} {v}"
+    );
+    let log = s.store.reader().unwrap().audit_tail(20).unwrap();
+    assert!(log
+        .iter()
+        .any(|e| e.action == "force_finish" && e.detail.contains("komputer mati total")));
+    let res = p
+        .get(format!("{}/proctor/results/H1S1.json", s.url))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let v: Value = res.json().await.unwrap();
+    let a = v["attempts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["username"] == "DEMO003" && a["test"] == "DEMO")
+        .unwrap();
+    assert_eq!(a["state"], "finished_proctor");
+    assert_eq!(a["reason"], "komputer mati total");
+}
+
+#[tokio::test]
+async fn time_out_finishes_and_refuses_later_answers() {
+    let s = server(true).await;
+    let c = client();
+    start(&s, &c, 4).await;
+    let (st, _) = api(
+        &c,
+        "PUT",
+        format!("{}/api/v1/answers/D02", s.url),
+        Some(json!({"response": {"choice": "B"}, "rev": 1})),
+    )
+    .await;
+    assert_eq!(st, StatusCode::OK);
+    let (_, v) = api(&c, "GET", format!("{}/api/v1/attempt", s.url), None).await;
+    assert_eq!(v["warning"], false);
+    s.store.skip_time(16 * 60_000);
+    let (_, v) = api(&c, "POST", format!("{}/api/v1/heartbeat", s.url), None).await;
+    assert_eq!(v["warning"], true, "5-minute warning");
+    s.store.skip_time(5 * 60_000);
+    let before = audit_len(&s).await;
+    let (st, v) = api(
+        &c,
+        "PUT",
+        format!("{}/api/v1/answers/D01", s.url),
+        Some(json!({"response": {"choice": "B"}, "rev": 1})),
+    )
+    .await;
+    assert_eq!(
+        (st, v["error"].as_str()),
+        (StatusCode::CONFLICT, Some("time_up"))
+    );
+    // The time-out itself is recorded (once), the late answer is not.
+    let log = s.store.reader().unwrap().audit_tail(5).unwrap();
+    assert!(log.iter().all(|e| e.action != "answer" || e.seq <= before));
+    let res = s.store.results("H1S1").unwrap().unwrap();
+    let r = res
+        .iter()
+        .find(|r| r.username == "DEMO004" && r.test == "DEMO")
+        .unwrap();
+    assert_eq!(r.state, "finished_timeout");
+    assert_eq!(r.score, 1000, "the answer given in time counts");
+    assert!(r
+        .answers
+        .iter()
+        .find(|a| a.item == "D01")
+        .unwrap()
+        .response
+        .is_none());
+}
+
+#[tokio::test]
+async fn bad_input_gets_a_clear_error_and_changes_nothing() {
+    let s = server(true).await;
+    let c = client();
+    start(&s, &c, 5).await;
+    let before = audit_len(&s).await;
+    let cases: Vec<(&str, String, Option<Value>, StatusCode, &str)> = vec![
+        (
+            "PUT",
+            "/api/v1/answers/D01".into(),
+            Some(json!({"response": {"choice": "Z"}})),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "bad_response",
+        ),
+        (
+            "PUT",
+            "/api/v1/answers/D01".into(),
+            Some(json!({"response": {"text": "B"}})),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "bad_response",
+        ),
+        (
+            "PUT",
+            "/api/v1/answers/NOPE".into(),
+            Some(json!({"response": null})),
+            StatusCode::NOT_FOUND,
+            "unknown_item",
+        ),
+        (
+            "PUT",
+            "/api/v1/answers/P01".into(),
+            Some(json!({"response": {"choice": "B"}})),
+            StatusCode::NOT_FOUND,
+            "unknown_item",
+        ),
+        (
+            "PUT",
+            "/api/v1/answers/D01".into(),
+            Some(json!({"respon": 1, "doubtful": "yes"})),
+            StatusCode::BAD_REQUEST,
+            "bad_request",
+        ),
+        (
+            "GET",
+            "/api/v1/items/99".into(),
+            None,
+            StatusCode::NOT_FOUND,
+            "unknown_item",
+        ),
+        (
+            "POST",
+            "/api/v1/finish".into(),
+            Some(json!({"confirm": false})),
+            StatusCode::CONFLICT,
+            "not_confirmed",
+        ),
+    ];
+    for (m, path, body, status, code) in cases {
+        let (st, v) = api(&c, m, format!("{}{path}", s.url), body).await;
+        assert_eq!(
+            (st, v["error"].as_str()),
+            (status, Some(code)),
+            "{m} {path}: {v}"
+        );
+        assert!(v["message"].as_str().unwrap().len() > 10);
+    }
+    // Malformed JSON text.
+    let r = c
+        .put(format!("{}/api/v1/answers/D01", s.url))
+        .header("content-type", "application/json")
+        .body("{not json")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    // An oversized body.
+    let big = "x".repeat(200_000);
+    let r = c
+        .put(format!("{}/api/v1/answers/D07", s.url))
+        .json(&json!({"response": {"text": big}}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    // A malformed HTML form post saves nothing and returns to the page with a message.
+    let r = c
+        .post(format!("{}/exam/1", s.url))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body("item=D01&choice=%ZZ")
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        r.status().is_client_error() || r.status() == StatusCode::SEE_OTHER,
+        "{}",
+        r.status()
+    );
+    assert_eq!(audit_len(&s).await, before, "nothing was written");
+
+    // Wrong token, English message on request.
+    let d = client();
+    let (st, _) = login(&s, &d, 6).await;
+    assert_eq!(st, StatusCode::OK);
+    let (_, _, dob, name) = demo(6);
+    let r = d
+        .post(format!("{}/api/v1/start?lang=en", s.url))
+        .header("accept-language", "en")
+        .json(&json!({"name": name, "birth_date": dob, "token": "ZZZZZZ"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::CONFLICT);
+    let v: Value = r.json().await.unwrap();
+    assert_eq!(v["error"], "wrong_token");
+    assert!(v["message"]
+        .as_str()
+        .unwrap()
+        .starts_with("Wrong or expired token"));
+}
+
+/// A client logged in as the proctor (first-run setup with the setup code).
+async fn proctor(s: &Server) -> Client {
+    let p = client();
+    let r = p.get(format!("{}/proctor", s.url)).send().await.unwrap();
+    let html = r.text().await.unwrap();
+    if html.contains("name=\"code\"") {
+        let r = p
+            .post(format!("{}/proctor/setup", s.url))
+            .form(&[
+                ("code", "1234 5678"),
+                ("password", "rahasia-proktor"),
+                ("password2", "rahasia-proktor"),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.headers()["location"], "/proctor");
+    } else {
+        let r = p
+            .post(format!("{}/proctor/login", s.url))
+            .form(&[("password", "rahasia-proktor")])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.headers()["location"], "/proctor");
+    }
+    p
+}
+
+async fn csrf_of(s: &Server, p: &Client) -> String {
+    let html = p
+        .get(format!("{}/proctor", s.url))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let i = html
+        .find("name=\"csrf\" value=\"")
+        .expect("dashboard has forms")
+        + 19;
+    html[i..i + 32].to_string()
+}
+
+#[tokio::test]
+async fn proctor_setup_login_csrf_and_session() {
+    let s = server(false).await;
+    // A wrong setup code is refused; the page says so.
+    let x = client();
+    let r = x
+        .post(format!("{}/proctor/setup", s.url))
+        .form(&[
+            ("code", "0000-0000"),
+            ("password", "abcdefgh"),
+            ("password2", "abcdefgh"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.headers()["location"], "/proctor?e=setup_code");
+    let r = x
+        .post(format!("{}/proctor/setup", s.url))
+        .form(&[
+            ("code", SETUP_CODE),
+            ("password", "short"),
+            ("password2", "short"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.headers()["location"], "/proctor?e=password_short");
+    let p = proctor(&s).await;
+    // The code works once: a second setup is refused.
+    let r = x
+        .post(format!("{}/proctor/setup", s.url))
+        .form(&[
+            ("code", SETUP_CODE),
+            ("password", "abcdefgh1"),
+            ("password2", "abcdefgh1"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.headers()["location"], "/proctor?e=already_setup");
+    // Participants cannot log in before a session is open.
+    let c = client();
+    let (st, v) = login(&s, &c, 1).await;
+    assert_eq!(
+        (st, v["error"].as_str()),
+        (StatusCode::CONFLICT, Some("no_open_session"))
+    );
+
+    // CSRF: a POST without or with a wrong token changes nothing.
+    for bad in [vec![], vec![("csrf", "0".repeat(32))]] {
+        let r = p
+            .post(format!("{}/proctor/sessions/H1S1/open", s.url))
+            .form(&bad)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    }
+    assert!(s.store.sessions().unwrap().iter().all(|(_, st)| !st.open));
+    let csrf = csrf_of(&s, &p).await;
+    let r = p
+        .post(format!("{}/proctor/sessions/H1S1/open", s.url))
+        .form(&[("csrf", csrf.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.headers()["location"], "/proctor?ok=1");
+    let v: Value = p
+        .get(format!("{}/proctor/status.json", s.url))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let token = v["token"]["token"].as_str().unwrap().to_string();
+    assert_eq!(token.len(), 6);
+    assert_eq!(v["rows"].as_array().unwrap().len(), 21);
+    // The participant uses the released token.
+    let (st, _) = login(&s, &c, 1).await;
+    assert_eq!(st, StatusCode::OK);
+    let (_, _, d, name) = demo(1);
+    let (st, _) = api(
+        &c,
+        "POST",
+        format!("{}/api/v1/start", s.url),
+        Some(json!({"name": name, "birth_date": d, "token": token})),
+    )
+    .await;
+    assert_eq!(st, StatusCode::OK);
+    let v: Value = p
+        .get(format!("{}/proctor/status.json", s.url))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let row = v["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["username"] == "DEMO001")
+        .unwrap()
+        .clone();
+    assert_eq!(row["state"], "practice");
+    assert_eq!(row["online"], true);
+    assert_eq!(row["client"], "127.0.0.1");
+    // Rotating: the new token works, the old one stays valid during its grace period.
+    let r = p
+        .post(format!("{}/proctor/token/rotate", s.url))
+        .form(&[("csrf", csrf.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.headers()["location"], "/proctor?ok=1");
+    // Closing is refused while someone works.
+    let r = p
+        .post(format!("{}/proctor/sessions/H1S1/close", s.url))
+        .form(&[("csrf", csrf.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.headers()["location"], "/proctor?e=attempts_open");
+    // A wrong proctor password is refused.
+    let q = client();
+    let r = q
+        .post(format!("{}/proctor/login", s.url))
+        .form(&[("password", "salah")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.headers()["location"], "/proctor?e=proctor_password");
+}
+
+#[tokio::test]
+async fn authorisation_matrix() {
+    let s = server(true).await;
+    let anon = client();
+    let part = client();
+    start(&s, &part, 7).await;
+    let proc_ = proctor(&s).await;
+    let csrf = csrf_of(&s, &proc_).await;
+
+    // Participant routes need a participant cookie.
+    for path in ["/api/v1/me", "/api/v1/attempt", "/api/v1/items/1"] {
+        let (st, v) = api(&anon, "GET", format!("{}{path}", s.url), None).await;
+        assert_eq!(
+            (st, v["error"].as_str()),
+            (StatusCode::UNAUTHORIZED, Some("not_logged_in")),
+            "{path}"
+        );
+        // The proctor's cookie is not a participant's.
+        let (st, _) = api(&proc_, "GET", format!("{}{path}", s.url), None).await;
+        assert_eq!(st, StatusCode::UNAUTHORIZED, "{path}");
+    }
+    let r = anon.get(format!("{}/exam/1", s.url)).send().await.unwrap();
+    assert_eq!(r.headers()["location"], "/?e=not_logged_in");
+
+    // Proctor routes refuse participants and strangers, even with a copied CSRF value.
+    for c in [&anon, &part] {
+        let r = c
+            .get(format!("{}/proctor/status.json", s.url))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+        let r = c
+            .get(format!("{}/proctor/results/H1S1.json", s.url))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+        let r = c
+            .post(format!("{}/proctor/participants/DEMO007/reset", s.url))
+            .form(&[("csrf", csrf.as_str())])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.headers()["location"], "/proctor");
+        let r = c
+            .post(format!("{}/proctor/participants/DEMO007/finish", s.url))
+            .form(&[("csrf", csrf.as_str()), ("reason", "x")])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.headers()["location"], "/proctor");
+    }
+    let (_, v) = api(&part, "GET", format!("{}/api/v1/attempt", s.url), None).await;
+    assert_eq!(
+        v["phase"], "in_progress",
+        "nothing above touched the participant"
+    );
+
+    // A forged participant cookie (another username, no valid signature) is not accepted.
+    let forged = Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let r = forged
+        .get(format!("{}/api/v1/me", s.url))
+        .header("cookie", "ruji_p=DEMO008%091")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+    // Cookies are HttpOnly and SameSite.
+    let r = client()
+        .post(format!("{}/api/v1/login", s.url))
+        .json(&json!({"username": "DEMO009", "password": ruji_core::demo::login(9).1}))
+        .send()
+        .await
+        .unwrap();
+    let set = r.headers()["set-cookie"].to_str().unwrap().to_string();
+    assert!(
+        set.contains("HttpOnly") && set.contains("SameSite=Lax"),
+        "{set}"
+    );
+}
+
+#[tokio::test]
+async fn wrong_passwords_are_throttled() {
+    let s = server(true).await;
+    let c = client();
+    for _ in 0..5 {
+        let (st, v) = api(
+            &c,
+            "POST",
+            format!("{}/api/v1/login", s.url),
+            Some(json!({"username": "DEMO010", "password": "salah"})),
+        )
+        .await;
+        assert_eq!(
+            (st, v["error"].as_str()),
+            (StatusCode::UNAUTHORIZED, Some("wrong_password"))
+        );
+    }
+    let (st, v) = api(
+        &c,
+        "POST",
+        format!("{}/api/v1/login", s.url),
+        Some(json!({"username": "DEMO010", "password": ruji_core::demo::login(10).1})),
+    )
+    .await;
+    assert_eq!(
+        (st, v["error"].as_str()),
+        (StatusCode::TOO_MANY_REQUESTS, Some("throttled"))
+    );
+    assert!(v["retry_after_s"].as_u64().unwrap() > 0);
+    // Unknown usernames get the same answer as wrong passwords.
+    let d = client();
+    let (st, v) = api(
+        &d,
+        "POST",
+        format!("{}/api/v1/login", s.url),
+        Some(json!({"username": "NOBODY", "password": "x"})),
+    )
+    .await;
+    assert_eq!(
+        st,
+        StatusCode::TOO_MANY_REQUESTS,
+        "the address is throttled too: {v}"
+    );
+}
+
+#[tokio::test]
+async fn html_flow_without_javascript() {
+    let s = server(true).await;
+    let c = client();
+    let (u, p, d, name) = demo(11);
+    let r = c
+        .post(format!("{}/login", s.url))
+        .form(&[("username", u.as_str()), ("password", p.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.headers()["location"], "/confirm");
+    let html = c
+        .get(format!("{}/confirm", s.url))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("Konfirmasi Data Peserta") && html.contains(&name));
+    let r = c
+        .post(format!("{}/confirm", s.url))
+        .form(&[
+            ("name", name.as_str()),
+            ("birth_date", "03-11-2011"),
+            ("token", TOKEN),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.headers()["location"], "/confirm?e=birth_date_mismatch");
+    let html = c
+        .get(format!("{}/confirm?e=birth_date_mismatch", s.url))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("Tanggal lahir tidak sesuai"));
+    let dd: Vec<&str> = d.split('-').collect();
+    let dob = format!("{}-{}-{}", dd[2], dd[1], dd[0]);
+    let r = c
+        .post(format!("{}/confirm", s.url))
+        .form(&[
+            ("name", name.as_str()),
+            ("birth_date", dob.as_str()),
+            ("token", TOKEN),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.headers()["location"], "/exam/1");
+    let html = c
+        .get(format!("{}/exam/2", s.url))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("Latihan") && html.contains("name=\"text\""));
+    let r = c
+        .post(format!("{}/exam/2", s.url))
+        .form(&[("item", "P02"), ("text", "Bandung"), ("go", "practice_end")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.headers()["location"], "/exam/1");
+    let html = c
+        .get(format!("{}/exam/1", s.url))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("Sisa waktu") && html.contains("Daftar soal"));
+    let r = c
+        .post(format!("{}/exam/1", s.url))
+        .form(&[
+            ("item", "D01"),
+            ("choice", "B"),
+            ("doubtful", "1"),
+            ("go", "5"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.headers()["location"], "/exam/5");
+    let html = c
+        .get(format!("{}/exam/1", s.url))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("value=\"B\" checked"));
+    assert!(html.contains("cell doubtful current"));
+    let r = c
+        .post(format!("{}/exam/5", s.url))
+        .form(&[
+            ("item", "D05"),
+            ("m_1", "B"),
+            ("m_2", "C"),
+            ("m_3", ""),
+            ("go", "finish"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.headers()["location"], "/finish");
+    // Still doubtful on item 1: refused with the rule's message.
+    let r = c
+        .post(format!("{}/finish", s.url))
+        .form(&[("confirm", "1")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.headers()["location"], "/finish?e=doubtful");
+    let r = c
+        .post(format!("{}/exam/1", s.url))
+        .form(&[("item", "D01"), ("choice", "B"), ("go", "finish")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.headers()["location"], "/finish");
+    let r = c
+        .post(format!("{}/finish", s.url))
+        .form(&[("confirm", "1")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.headers()["location"], "/done?r=finished");
+    let html = c
+        .get(format!("{}/done?r=finished", s.url))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("Terima kasih") && html.contains("Kembali ke halaman login"));
+    let res = s.store.results("H1S1").unwrap().unwrap();
+    let r = res
+        .iter()
+        .find(|r| r.username == u && r.test == "DEMO")
+        .unwrap();
+    assert_eq!(r.state, "finished_participant");
+    assert_eq!(r.score, 1000 + 2000, "D01 right, D05 two of three pairs");
+}
