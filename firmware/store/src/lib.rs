@@ -35,6 +35,9 @@ use tables::*;
 /// Current schema version written in `meta`.
 pub const SCHEMA_VERSION: u32 = 1;
 
+/// redb page cache.
+const CACHE_BYTES: usize = 16 << 20;
+
 /// Largest number of writes committed together.
 const MAX_BATCH: usize = 512;
 
@@ -256,7 +259,12 @@ impl Store {
     /// Opens (or creates) the data file at `path` and starts the writer thread. Must be called
     /// inside or outside a tokio runtime alike; the writer is a plain thread.
     pub fn open(path: &Path, opts: OpenOptions) -> Result<Store> {
-        let db = Arc::new(Database::create(path)?);
+        // The page cache is bounded for a 512 MB board; the whole exam fits in a few MB.
+        let db = Arc::new(
+            Database::builder()
+                .set_cache_size(CACHE_BYTES)
+                .create(path)?,
+        );
         let (base, audit_seq, package) = Self::init(&db, &opts)?;
         let clock = Clock {
             base,

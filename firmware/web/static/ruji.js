@@ -55,7 +55,7 @@
     var stateEl = $('save-state');
     var store = window.sessionStorage;
     var queue = {};          /* item id -> {response, doubtful, rev} awaiting acknowledgement */
-    var sending = false, failures = 0, dirty = false, afterFlush = null, textTimer = null;
+    var sending = false, failures = 0, dirty = false, afterFlush = null, textTimer = null, leaving = false;
 
     try { queue = JSON.parse(store.getItem('ruji_pending') || '{}') || {}; } catch (e) { queue = {}; }
     /* The server is the source of truth: a queued revision older than the page's is done. */
@@ -137,8 +137,14 @@
           failures++;
           show((T.retry || 'retry') + (data && data.message ? ' (' + data.message + ')' : ''), 'retry');
           setTimeout(pump, Math.min(10000, 1000 * failures));
+        } else if (status === 401) {
+          /* Logged out (reset by the proctor): keep the answer in this browser; it is sent
+           * again once the participant is back in the test. */
+          show(data && data.message ? data.message : 'Error ' + status, 'error');
+          leaving = true;
+          setTimeout(function () { window.location.href = '/'; }, 2500);
         } else {
-          /* A rule refused it (time up, logged out...): the server page says what to do. */
+          /* A rule refused it (time up, finished...): the server page says what to do. */
           delete queue[id];
           persist();
           show(data && data.message ? data.message : 'Error ' + status, 'error');
@@ -204,7 +210,7 @@
     }, 15000);
 
     window.addEventListener('beforeunload', function (e) {
-      if (pendingCount() > 0 || dirty) { e.returnValue = T.retry || ''; return T.retry || ''; }
+      if (!leaving && (pendingCount() > 0 || dirty)) { e.returnValue = T.retry || ''; return T.retry || ''; }
     });
 
     if (pendingCount() > 0) { pump(); }
