@@ -21,7 +21,9 @@ use crate::response::Response;
 pub type Milli = u64;
 
 fn part(points: u32, num: u64, den: u64) -> Milli {
-    (u64::from(points) * 1000 * num).checked_div(den).unwrap_or(0)
+    (u64::from(points) * 1000 * num)
+        .checked_div(den)
+        .unwrap_or(0)
 }
 
 fn normalise(s: &str, case_sensitive: bool) -> String {

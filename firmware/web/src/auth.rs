@@ -5,8 +5,8 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
-use argon2::{Algorithm, Argon2, Params, Version};
+use argon2::password_hash::{Output, ParamsString, PasswordHash, SaltString};
+use argon2::{Algorithm, Argon2, Block, Params, Version};
 use axum_extra::extract::cookie::{Cookie, SameSite, SignedCookieJar};
 
 use crate::AppState;
@@ -26,28 +26,84 @@ pub const PROCTOR_SESSION: Duration = Duration::from_secs(12 * 3600);
 /// A participant counts as online this long after their last request.
 pub const ONLINE_WINDOW: Duration = Duration::from_secs(45);
 
-fn argon2() -> Argon2<'static> {
-    let params = Params::new(ARGON2_KIB, ARGON2_T, 1, None).expect("valid argon2 params");
-    Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
+fn params() -> Params {
+    Params::new(ARGON2_KIB, ARGON2_T, 1, None).expect("valid argon2 params")
 }
 
-/// Hashes a password (blocking: run it off the async threads).
-pub fn hash_password(password: &str) -> String {
+/// argon2's working memory, reused: a fresh 8 MiB allocation per login would be kept by the C
+/// allocator's arenas after use (hundreds of MB after a login wave), so each hashing thread
+/// takes a buffer from this pool and gives it back. At most `hash_concurrency` buffers exist.
+#[derive(Default)]
+pub struct Scratch {
+    pool: Mutex<Vec<Vec<Block>>>,
+}
+
+impl Scratch {
+    fn with<R>(&self, blocks: usize, f: impl FnOnce(&mut [Block]) -> R) -> R {
+        let mut buf = self
+            .pool
+            .lock()
+            .expect("not poisoned")
+            .pop()
+            .unwrap_or_default();
+        if buf.len() < blocks {
+            buf = vec![Block::new(); blocks];
+        }
+        let r = f(&mut buf[..blocks]);
+        self.pool.lock().expect("not poisoned").push(buf);
+        r
+    }
+}
+
+/// Hashes a password (blocking: run it off the async threads) into a PHC string.
+pub fn hash_password(scratch: &Scratch, password: &str) -> String {
     let mut salt = [0u8; 16];
     rand::fill(&mut salt);
+    let params = params();
+    let mut out = [0u8; 32];
+    scratch.with(params.block_count(), |mem| {
+        Argon2::new(Algorithm::Argon2id, Version::V0x13, params.clone())
+            .hash_password_into_with_memory(password.as_bytes(), &salt, &mut out, mem)
+            .expect("argon2 with valid params cannot fail")
+    });
     let salt = SaltString::encode_b64(&salt).expect("16 bytes is a valid salt");
-    argon2()
-        .hash_password(password.as_bytes(), &salt)
-        .expect("argon2 with valid params cannot fail")
-        .to_string()
+    PasswordHash {
+        algorithm: Algorithm::Argon2id.ident(),
+        version: Some(Version::V0x13.into()),
+        params: ParamsString::try_from(&params).expect("params encode"),
+        salt: Some(salt.as_salt()),
+        hash: Some(Output::new(&out).expect("32-byte output")),
+    }
+    .to_string()
 }
 
-/// Checks a password against a PHC hash (blocking).
-pub fn verify_password(hash: &str, password: &str) -> bool {
-    match PasswordHash::new(hash) {
-        Ok(h) => argon2().verify_password(password.as_bytes(), &h).is_ok(),
-        Err(_) => false,
+/// Checks a password against a PHC hash (blocking). Only argon2id hashes are accepted.
+pub fn verify_password(scratch: &Scratch, hash: &str, password: &str) -> bool {
+    let Ok(h) = PasswordHash::new(hash) else {
+        return false;
+    };
+    let (Ok(params), Some(salt), Some(expected)) = (Params::try_from(&h), h.salt, h.hash) else {
+        return false;
+    };
+    if h.algorithm != Algorithm::Argon2id.ident() || params.block_count() > 64 * 1024 {
+        return false;
     }
+    let mut salt_buf = [0u8; 64];
+    let Ok(salt) = salt.decode_b64(&mut salt_buf) else {
+        return false;
+    };
+    let mut out = vec![0u8; expected.len()];
+    let ok = scratch.with(params.block_count(), |mem| {
+        Argon2::new(Algorithm::Argon2id, Version::V0x13, params.clone())
+            .hash_password_into_with_memory(password.as_bytes(), salt, &mut out, mem)
+            .is_ok()
+    });
+    ok && out.len() == expected.len()
+        && out
+            .iter()
+            .zip(expected.as_bytes())
+            .fold(0u8, |a, (x, y)| a | (x ^ y))
+            == 0
 }
 
 /// A hash of nothing, verified against when the username is unknown so that the answer takes
@@ -63,11 +119,12 @@ impl AppState {
             .acquire()
             .await
             .expect("semaphore never closed");
+        let state = self.clone();
         tokio::task::spawn_blocking(move || match hash {
-            Some(h) if !h.is_empty() => verify_password(&h, &password),
+            Some(h) if !h.is_empty() => verify_password(&state.scratch, &h, &password),
             _ => {
-                let d = DUMMY.get_or_init(|| hash_password("ruji-dummy"));
-                let _ = verify_password(d, &password);
+                let d = DUMMY.get_or_init(|| hash_password(&state.scratch, "ruji-dummy"));
+                let _ = verify_password(&state.scratch, d, &password);
                 false
             }
         })
@@ -82,7 +139,8 @@ impl AppState {
             .acquire()
             .await
             .expect("semaphore never closed");
-        tokio::task::spawn_blocking(move || hash_password(&password))
+        let state = self.clone();
+        tokio::task::spawn_blocking(move || hash_password(&state.scratch, &password))
             .await
             .expect("hashing does not panic")
     }
@@ -198,11 +256,19 @@ mod tests {
 
     #[test]
     fn hash_and_verify() {
-        let h = hash_password("mawar01");
-        assert!(h.starts_with("$argon2id$"));
-        assert!(verify_password(&h, "mawar01"));
-        assert!(!verify_password(&h, "mawar02"));
-        assert!(!verify_password("garbage", "mawar01"));
+        let s = Scratch::default();
+        let h = hash_password(&s, "mawar01");
+        assert!(h.starts_with("$argon2id$v=19$m=8192,t=2,p=1$"), "{h}");
+        assert!(verify_password(&s, &h, "mawar01"));
+        assert!(!verify_password(&s, &h, "mawar02"));
+        assert!(!verify_password(&s, "garbage", "mawar01"));
+        // Interoperable with the argon2 crate's own verifier (standard PHC strings).
+        use argon2::password_hash::PasswordVerifier;
+        let parsed = PasswordHash::new(&h).unwrap();
+        assert!(Argon2::default()
+            .verify_password(b"mawar01", &parsed)
+            .is_ok());
+        assert_eq!(s.pool.lock().unwrap().len(), 1, "one buffer, reused");
     }
 
     #[test]

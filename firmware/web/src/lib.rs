@@ -80,6 +80,8 @@ pub struct App {
     pub presence: auth::Presence,
     /// Limits concurrent argon2 work so a login wave cannot exhaust memory.
     pub hashing: tokio::sync::Semaphore,
+    /// argon2 working memory, reused across logins.
+    pub scratch: auth::Scratch,
     /// Set when shutting down: saves are refused with a clear message.
     pub shutting_down: AtomicBool,
     /// The one-time setup code, until the proctor password exists.
@@ -122,6 +124,7 @@ impl AppState {
             store,
             key,
             hashing: tokio::sync::Semaphore::new(settings.hash_concurrency.max(1)),
+            scratch: auth::Scratch::default(),
             settings,
             throttle: Mutex::new(Throttle::new(4096)),
             presence: auth::Presence::default(),
