@@ -8,7 +8,7 @@
 
 use std::collections::BTreeMap;
 
-use ruji_core::attempt::{Attempt, AttemptError, Login, LoginError, Phase};
+use ruji_core::attempt::{Attempt, AttemptError, FinishReason, Login, LoginError, Phase};
 use ruji_core::package::{same_name, Package, Participant, Session, Test};
 use ruji_core::response::{Answer, Response, ResponseError};
 use ruji_core::score::{self, Milli};
@@ -141,6 +141,24 @@ pub struct Context {
     /// The test finished most recently before the current one, with its attempt, and whether
     /// that attempt finished (timed out) only in this reading and is not yet stored so.
     pub previous: Option<(Test, Attempt, bool)>,
+    /// When the participant's current login began (exam clock), if logged in.
+    pub login_at: Option<Millis>,
+}
+
+impl Context {
+    /// How the previous test ended, if it ended during this login (time-out or proctor): the
+    /// participant's page belongs to that test and must send them to the thank-you page.
+    pub fn ended_during_login(&self) -> Option<&FinishReason> {
+        let (_, a, _) = self.previous.as_ref()?;
+        let Phase::Finished { reason, at } = &a.phase else {
+            return None;
+        };
+        let current_idle = self
+            .attempt
+            .as_ref()
+            .is_none_or(|a| a.phase == Phase::NotStarted);
+        (current_idle && self.login_at.is_some_and(|l| l <= *at)).then_some(reason)
+    }
 }
 
 impl Context {
@@ -164,11 +182,13 @@ fn context_of<R: Get>(
     let Some(participant) = pkg.participant(username) else {
         return Ok(Err(Refusal::UnknownParticipant));
     };
+    let record = participant_record(r, username)?;
     if let Some(id) = login_id {
-        if !participant_record(r, username)?.state.is_current(id) {
+        if !record.state.is_current(id) {
             return Ok(Err(Refusal::LoggedOut));
         }
     }
+    let login_at = record.state.login.as_ref().map(|l| l.at);
     let Some((session, state)) = open_session(r, pkg)? else {
         return Ok(Err(Refusal::NoOpenSession));
     };
@@ -207,21 +227,19 @@ fn context_of<R: Get>(
         now,
         token: state.token,
         previous,
+        login_at,
     }))
 }
 
-/// Stores a time-out that a reading just noticed, and frees the participant's login: whatever
-/// ends a test sends the participant back to the login page.
+/// Stores a time-out that a reading just noticed. The login stays: the participant's page
+/// learns its test ended ([`Context::ended_during_login`]) and shows the thank-you page, which
+/// logs out.
 fn record_timeout(tx: &mut Tx<'_>, attempt: &Attempt) -> Result<()> {
     tx.put(
         Table::Attempts,
         &attempt_key(&attempt.username, &attempt.test_id),
         attempt,
     )?;
-    let mut rec = participant_record(tx, &attempt.username)?;
-    if rec.state.login.take().is_some() {
-        tx.put(Table::Participants, &attempt.username, &rec)?;
-    }
     tx.audit(
         &attempt.username,
         "timeout",
@@ -305,7 +323,7 @@ pub struct ItemResult {
 }
 
 fn phase_name(a: &Attempt) -> String {
-    use ruji_core::attempt::FinishReason as F;
+    use FinishReason as F;
     match &a.phase {
         Phase::NotStarted => "not_started".into(),
         Phase::Practice => "practice".into(),
@@ -734,10 +752,9 @@ impl Store {
             if let Err(e) = attempt.force_finish(tx.now, &reason) {
                 return Ok(Err(Refusal::Attempt(e)));
             }
+            // The login stays: the participant's page learns the test ended (see
+            // `Context::ended_during_login`) and shows the thank-you page, which logs out.
             tx.put(Table::Attempts, &attempt_key(&u, &test.id), &attempt)?;
-            let mut rec = participant_record(tx, &u)?;
-            rec.state.login = None;
-            tx.put(Table::Participants, &u, &rec)?;
             tx.audit(
                 "proctor",
                 "force_finish",
@@ -814,6 +831,8 @@ impl Store {
                 remaining: None,
                 resets: rec.state.resets,
             };
+            // Left Some only when every test is finished, or between tests: the row then shows
+            // the test just finished until the next one starts.
             let mut last_finished = None;
             for tid in &session.tests {
                 let Some(test) = pkg.test(tid) else { continue };
@@ -835,6 +854,9 @@ impl Store {
                                 .is_some_and(|i| test.items.iter().any(|t| t == i))
                     })
                     .count();
+                if a.phase == Phase::NotStarted && last_finished.is_some() {
+                    break;
+                }
                 match a.phase {
                     Phase::Practice => row.state = "practice",
                     Phase::InProgress => {

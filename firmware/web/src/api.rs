@@ -68,11 +68,13 @@ pub fn phase_name(p: &Phase) -> &'static str {
 fn attempt_json(ctx: &Context) -> Value {
     match (&ctx.test, &ctx.attempt) {
         (Some(t), Some(a)) => json!({
+            "test": t.id,
             "phase": phase_name(&a.phase),
             "remaining_ms": a.clock.remaining(ctx.now),
             "warning": a.warning(ctx.now, &t.rules),
+            "ended": flow::ended_reason(ctx),
         }),
-        _ => Value::Null,
+        _ => json!({"test": null, "phase": "finished", "ended": flow::ended_reason(ctx)}),
     }
 }
 

@@ -95,6 +95,7 @@ pub fn refusal_code(r: &Refusal) -> (StatusCode, &'static str) {
         Refusal::BirthDateMismatch => (S::CONFLICT, "birth_date_mismatch"),
         Refusal::Attempt(a) => match a {
             AttemptError::Finished(FinishReason::TimeOut) => (S::CONFLICT, "time_up"),
+            AttemptError::Finished(FinishReason::Proctor(_)) => (S::CONFLICT, "force_finished"),
             AttemptError::Finished(_) => (S::CONFLICT, "finished"),
             AttemptError::NotStarted => (S::CONFLICT, "not_started"),
             AttemptError::Doubtful(_) => (S::CONFLICT, "doubtful"),

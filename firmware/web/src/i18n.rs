@@ -175,6 +175,7 @@ pub fn lookup(key: &str) -> Option<(&'static str, &'static str)> {
         "err_birth_date_mismatch" => ("Tanggal lahir tidak sesuai. Tulis seperti 03-01-2011. Jika data salah, hubungi proktor.", "Date of birth does not match. Write it like 03-01-2011. If the data is wrong, ask the proctor."),
         "err_not_started" => ("Tes belum dimulai. Masukkan token terlebih dahulu.", "The test has not started. Enter the token first."),
         "err_finished" => ("Tes ini sudah selesai; jawaban tidak dapat diubah.", "This test is finished; answers cannot be changed."),
+        "err_force_finished" => ("Tes Anda diakhiri oleh proktor. Jawaban yang sudah Anda isi tersimpan.", "The proctor ended your test. The answers you gave are saved."),
         "err_time_up" => ("Waktu tes sudah habis; jawaban tidak dapat diubah.", "The time is up; answers cannot be changed."),
         "err_doubtful" => ("Masih ada soal yang ditandai ragu-ragu. Periksa dan hapus tanda ragu-ragu sebelum selesai.", "Some questions are still marked not sure. Check them and clear the mark before finishing."),
         "err_too_early" => ("Tes belum dapat diakhiri. Tunggu sampai waktu minimum terpenuhi.", "You cannot finish yet. Wait until the minimum time has passed."),

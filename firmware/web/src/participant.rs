@@ -16,7 +16,7 @@ use axum::routing::{get, post};
 use axum::Router;
 use axum_extra::extract::cookie::{Cookie, SameSite, SignedCookieJar};
 use axum_extra::extract::Form;
-use ruji_core::attempt::Phase;
+use ruji_core::attempt::{FinishReason, Phase};
 use ruji_core::package::{ItemView, Package, Sex, ViewBody};
 use ruji_core::response::Response as Answer;
 use ruji_core::shuffle;
@@ -349,8 +349,23 @@ pub fn item_view(ctx: &Context, pkg: &Package, item_id: &str) -> ItemView {
     item.view(seed)
 }
 
+/// `r=` of the thank-you page for a test that ended during this login.
+pub fn ended_reason(ctx: &Context) -> Option<&'static str> {
+    ctx.ended_during_login().map(|r| match r {
+        FinishReason::TimeOut => "timeout",
+        FinishReason::Proctor(_) => "proctor",
+        FinishReason::Participant => "finished",
+    })
+}
+
 /// Where a participant should be now.
 fn next_url(ctx: &Context) -> &'static str {
+    match ended_reason(ctx) {
+        Some("timeout") => return "/done?r=timeout",
+        Some("proctor") => return "/done?r=proctor",
+        Some(_) => return "/done?r=finished",
+        None => {}
+    }
     match ctx.attempt.as_ref().map(|a| &a.phase) {
         None => "/done",
         Some(Phase::NotStarted) => "/confirm",
@@ -490,6 +505,9 @@ async fn confirm_page(
     let (Some(test), Some(attempt)) = (&ctx.test, &ctx.attempt) else {
         return Redirect::to("/done").into_response();
     };
+    if ended_reason(&ctx).is_some() {
+        return Redirect::to(next_url(&ctx)).into_response();
+    }
     let tr = Tr { lang };
     let sex = sex_key(ctx.participant.sex);
     render(&ConfirmPage {
@@ -600,6 +618,7 @@ struct ItemPage<'a> {
     username: &'a str,
     name: &'a str,
     test_name: &'a str,
+    test_id: &'a str,
     practice: bool,
     n: usize,
     total: usize,
@@ -652,6 +671,7 @@ async fn item_page(
     if !attempt.is_open() {
         return Redirect::to(next_url(&ctx)).into_response();
     }
+    let test_id = test.id.clone();
     let order = ordered_items(&ctx);
     if n == 0 || n > order.len() {
         return Redirect::to("/exam/1").into_response();
@@ -674,6 +694,7 @@ async fn item_page(
         username: &ctx.participant.username,
         name: &ctx.participant.name,
         test_name: &test.name,
+        test_id: &test_id,
         practice: attempt.phase == Phase::Practice,
         n,
         total: order.len(),
@@ -865,6 +886,7 @@ async fn item_form(
     if let Err(e) = save(&state, &who, id, response, doubtful, 0).await {
         return match e.code {
             "time_up" => Redirect::to("/done?r=timeout").into_response(),
+            "force_finished" => Redirect::to("/done?r=proctor").into_response(),
             "finished" | "all_done" => Redirect::to("/done").into_response(),
             "logged_out" | "not_logged_in" => back_with_error("/", &e),
             _ => back_with_error(&here, &e),
@@ -982,16 +1004,13 @@ async fn done_page(
     let tr = Tr { lang };
     let mut text = match q.r.as_deref() {
         Some("timeout") => tr.s("done_timeout"),
+        Some("proctor") => tr.s("done_proctor"),
         _ => tr.s("done_text"),
     };
     let mut jar = jar;
     if let Some((u, id)) = auth::participant(&jar) {
         if let Ok(Ok(ctx)) = state.store.context(&u, Some(id)) {
-            if ctx
-                .attempt
-                .as_ref()
-                .is_some_and(|a| a.is_open() || a.phase == Phase::NotStarted)
-            {
+            if ctx.attempt.as_ref().is_some_and(|a| a.is_open()) {
                 // Still working: this page is not for them yet.
                 return Redirect::to(next_url(&ctx)).into_response();
             }

@@ -106,7 +106,7 @@ fn note(m: &Msg, lang: Lang) -> (Option<&'static str>, Option<&'static str>) {
     };
     (
         clean(&m.e).map(|c| message(&c, lang)),
-        clean(&m.ok).map(|_| Tr { lang }.s("done_ok")),
+        m.ok.as_ref().map(|_| Tr { lang }.s("done_ok")),
     )
 }
 

@@ -48,6 +48,7 @@
   function itemPage(form) {
     var T = window.RUJI_TEXT || {};
     var itemId = form.getAttribute('data-item');
+    var testId = form.getAttribute('data-test');
     var kind = form.getAttribute('data-kind');
     var n = parseInt(form.getAttribute('data-n'), 10);
     var total = parseInt(form.getAttribute('data-total'), 10);
@@ -58,9 +59,10 @@
     var sending = false, failures = 0, dirty = false, afterFlush = null, textTimer = null, leaving = false;
 
     try { queue = JSON.parse(store.getItem('ruji_pending') || '{}') || {}; } catch (e) { queue = {}; }
-    /* The server is the source of truth: a queued revision older than the page's is done. */
+    /* The server is the source of truth: a queued revision older than the page's is done;
+     * a newer one (not yet acknowledged) is what the participant last chose: show it. */
     if (queue[itemId] && queue[itemId].rev <= rev) { delete queue[itemId]; }
-    for (var k in queue) { if (queue.hasOwnProperty(k) && queue[k].rev > rev && k === itemId) { rev = queue[k].rev; } }
+    if (queue[itemId]) { rev = queue[itemId].rev; applyToForm(queue[itemId]); }
 
     function show(text, cls) { if (stateEl) { stateEl.innerHTML = text; stateEl.className = 'save-state ' + cls; } }
     function persist() { try { store.setItem('ruji_pending', JSON.stringify(queue)); } catch (e) {} }
@@ -91,6 +93,29 @@
       }
       if (kind === 'matching' && pairs.length) { v = { matching: pairs }; }
       return { response: v, doubtful: doubtful };
+    }
+
+    function applyToForm(a) {
+      var els = form.elements, i, el, r = a.response || {};
+      for (i = 0; i < els.length; i++) {
+        el = els[i];
+        if (el.name === 'doubtful') { el.checked = !!a.doubtful; }
+        else if (el.name === 'choice') { el.checked = r.choice === el.value; }
+        else if (el.name === 'choices') { el.checked = !!r.choices && r.choices.indexOf(el.value) >= 0; }
+        else if (el.name.indexOf('tf') === 0 && el.type === 'radio') {
+          var v = r.true_false ? r.true_false[parseInt(el.name.substring(2), 10)] : null;
+          el.checked = v !== null && v !== undefined && String(v) === el.value;
+        } else if (el.name.indexOf('m_') === 0) {
+          var sel = '';
+          for (var p = 0; r.matching && p < r.matching.length; p++) { if (r.matching[p][0] === el.name.substring(2)) { sel = r.matching[p][1]; } }
+          el.value = sel;
+        } else if (el.name === 'text') { el.value = r.text !== undefined ? r.text : ''; }
+      }
+    }
+
+    function ended(reason) {
+      leaving = true;
+      window.location.href = '/done?r=' + (reason || 'finished');
     }
 
     function markGrid(answer) {
@@ -140,9 +165,17 @@
         } else if (status === 401) {
           /* Logged out (reset by the proctor): keep the answer in this browser; it is sent
            * again once the participant is back in the test. */
-          show(data && data.message ? data.message : 'Error ' + status, 'error');
           leaving = true;
-          setTimeout(function () { window.location.href = '/'; }, 2500);
+          window.location.href = '/?e=' + (data && data.error ? data.error : 'logged_out');
+        } else if (id !== itemId) {
+          /* Left over from another page whose test has ended: nothing to tell. */
+          delete queue[id];
+          persist();
+          pump();
+        } else if (data && data.error === 'time_up') {
+          delete queue[id]; persist(); ended('timeout');
+        } else if (data && data.error === 'force_finished') {
+          delete queue[id]; persist(); ended('proctor');
         } else {
           /* A rule refused it (time up, finished...): the server page says what to do. */
           delete queue[id];
@@ -201,10 +234,12 @@
     setInterval(function () {
       xhr('POST', '/api/v1/heartbeat', {}, function (status, data) {
         if (status === 200 && data) {
+          if (data.ended) { afterFlush = function () { ended(data.ended); }; pump(); return; }
+          if (data.test !== testId) { afterFlush = function () { window.location.reload(); }; pump(); return; }
           if (timer && typeof data.remaining_ms === 'number' && data.phase === 'in_progress') { timer.resync(data.remaining_ms); }
-          if (data.phase === 'finished' || data.phase === undefined) { afterFlush = function () { window.location.reload(); }; pump(); }
         } else if (status === 401) {
-          window.location.reload();
+          leaving = true;
+          window.location.href = '/?e=' + (data && data.error ? data.error : 'logged_out');
         }
       });
     }, 15000);
@@ -245,6 +280,7 @@
           if (!row) { window.location.reload(); return; }
           row.className = 'st-' + r.state;
           row.querySelector('.c-state').innerHTML = r.state_text;
+          row.querySelector('.c-test').innerHTML = r.test || '';
           row.querySelector('.c-answered').innerHTML = r.answered + '/' + r.items;
           row.querySelector('.c-remaining').innerHTML = r.remaining;
           row.querySelector('.c-online').innerHTML = '<span class="dot ' + (r.online ? 'on' : 'off') + '"></span>';

@@ -294,9 +294,32 @@ async fn force_finish_keeps_the_reason_and_stops_answers() {
         Some(json!({"response": {"choice": "B"}, "rev": 9})),
     )
     .await;
-    assert!(
-        st == StatusCode::UNAUTHORIZED || st == StatusCode::CONFLICT,
-        "{st} {v}"
+    assert_eq!(
+        (st, v["error"].as_str()),
+        (StatusCode::CONFLICT, Some("force_finished")),
+        "{v}"
+    );
+    // The participant's page learns its test ended, and why.
+    let (_, v) = api(&c, "POST", format!("{}/api/v1/heartbeat", s.url), None).await;
+    assert_eq!(v["ended"], "proctor");
+    let v: Value = p
+        .get(format!("{}/proctor/status.json", s.url))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let row = v["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["username"] == "DEMO003")
+        .unwrap()
+        .clone();
+    assert_eq!(
+        (row["state"].as_str(), row["test"].as_str()),
+        (Some("finished"), Some("DEMO"))
     );
     let log = s.store.reader().unwrap().audit_tail(20).unwrap();
     assert!(log
@@ -353,6 +376,22 @@ async fn time_out_finishes_and_refuses_later_answers() {
     // The time-out itself is recorded (once), the late answer is not.
     let log = s.store.reader().unwrap().audit_tail(5).unwrap();
     assert!(log.iter().all(|e| e.action != "answer" || e.seq <= before));
+    let (_, v) = api(&c, "POST", format!("{}/api/v1/heartbeat", s.url), None).await;
+    assert_eq!(v["ended"], "timeout", "{v}");
+    // The page of the ended test sends the participant to the thank-you page, which logs out.
+    let r = c.get(format!("{}/exam/1", s.url)).send().await.unwrap();
+    assert_eq!(r.headers()["location"], "/done?r=timeout");
+    let html = c
+        .get(format!("{}/done?r=timeout", s.url))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("Waktu tes telah habis"), "{html}");
+    let (st, _) = api(&c, "GET", format!("{}/api/v1/me", s.url), None).await;
+    assert_eq!(st, StatusCode::UNAUTHORIZED);
     let res = s.store.results("H1S1").unwrap().unwrap();
     let r = res
         .iter()
