@@ -118,6 +118,9 @@ pub struct Attempt {
     pub clock: ExamClock,
     /// When the token was accepted.
     pub started_at: Option<Millis>,
+    /// The login under which the token was last accepted. A new login (after a reset) must
+    /// pass the identity check and the token again before it sees an item.
+    pub login: Option<u64>,
 }
 
 impl Attempt {
@@ -129,6 +132,7 @@ impl Attempt {
             phase: Phase::NotStarted,
             clock: ExamClock::new(u64::from(duration_minutes) * MINUTE),
             started_at: None,
+            login: None,
         }
     }
 

@@ -425,6 +425,16 @@ impl Package {
         if let Some(d) = unique(self.sessions.iter().map(|s| s.id.as_str()).collect()) {
             err(format!("session {d}"), "duplicate session id");
         }
+        let ids = self.items.iter().map(|i| ("item", &i.id));
+        let ids = ids.chain(self.tests.iter().map(|t| ("test", &t.id)));
+        for (kind, id) in ids.chain(self.sessions.iter().map(|s| ("session", &s.id))) {
+            if id.is_empty() || id.len() > 64 || id.chars().any(char::is_control) {
+                err(
+                    format!("{kind} {id:?}"),
+                    "id must be 1-64 printable characters",
+                );
+            }
+        }
         for item in &self.items {
             let place = || format!("item {}", item.id);
             if let Some(s) = &item.stimulus {
@@ -514,8 +524,17 @@ impl Package {
         }
         for p in &self.participants {
             let place = || format!("participant {}", p.username);
-            if p.username.trim().is_empty() || p.username.len() > 64 {
-                err(place(), "username must be 1-64 characters");
+            if p.username.is_empty()
+                || p.username.len() > 64
+                || !p
+                    .username
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
+            {
+                err(
+                    place(),
+                    "username must be 1-64 letters, digits, '-', '_' or '.'",
+                );
             }
             if p.password.is_empty() {
                 err(place(), "password is empty");

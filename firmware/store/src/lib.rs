@@ -392,11 +392,15 @@ impl Store {
     /// Installs a package, replacing the one in use. Participants' states are created for
     /// newcomers; existing attempts and answers are kept (they are keyed by username and test).
     /// `hashes` pairs each username with its password hash (hashing is the caller's job).
+    /// Plain passwords are removed before the package is stored: only the hashes are kept.
     pub async fn install_package(
         &self,
-        package: Package,
+        mut package: Package,
         hashes: Vec<(String, String)>,
     ) -> Result<()> {
+        for p in &mut package.participants {
+            p.password.clear();
+        }
         let pkg = package.clone();
         self.write(move |tx| {
             tx.put(Table::Meta, KEY_PACKAGE, &pkg)?;
@@ -486,7 +490,11 @@ fn writer(db: Arc<Database>, mut rx: mpsc::Receiver<Job>, clock: Clock, mut audi
         let mut completions = Vec::with_capacity(batch.len());
         let mut all_ok = true;
         let txn = match db.begin_write() {
-            Ok(t) => t,
+            Ok(mut t) => {
+                // redb's default, stated: commit returns only once the data is on disk.
+                let _ = t.set_durability(redb::Durability::Immediate);
+                t
+            }
             Err(e) => {
                 tracing::error!(error = %e, "cannot begin write transaction");
                 for job in batch {

@@ -45,6 +45,8 @@ pub enum Refusal {
     BirthDateMismatch,
     /// The attempt's state machine refused.
     Attempt(AttemptError),
+    /// The attempt is open but this login has not entered the token yet (after a reset).
+    TokenRequired,
     /// The item is not part of what the participant may answer now.
     UnknownItem,
     /// The response does not fit the item.
@@ -143,9 +145,19 @@ pub struct Context {
     pub previous: Option<(Test, Attempt, bool)>,
     /// When the participant's current login began (exam clock), if logged in.
     pub login_at: Option<Millis>,
+    /// The participant's current login id, if logged in.
+    pub login_id: Option<u64>,
 }
 
 impl Context {
+    /// The attempt is open but was begun under another login: this login must enter the token
+    /// (and pass the identity check) before it sees or answers an item.
+    pub fn needs_token(&self) -> bool {
+        self.attempt
+            .as_ref()
+            .is_some_and(|a| a.is_open() && a.login != self.login_id)
+    }
+
     /// How the previous test ended, if it ended during this login (time-out or proctor): the
     /// participant's page belongs to that test and must send them to the thank-you page.
     pub fn ended_during_login(&self) -> Option<&FinishReason> {
@@ -189,6 +201,7 @@ fn context_of<R: Get>(
         }
     }
     let login_at = record.state.login.as_ref().map(|l| l.at);
+    let current_login = record.state.login.as_ref().map(|l| l.id);
     let Some((session, state)) = open_session(r, pkg)? else {
         return Ok(Err(Refusal::NoOpenSession));
     };
@@ -228,6 +241,7 @@ fn context_of<R: Get>(
         token: state.token,
         previous,
         login_at,
+        login_id: current_login,
     }))
 }
 
@@ -320,6 +334,21 @@ pub struct ItemResult {
     pub doubtful: bool,
     /// Score, milli-points.
     pub score: Option<Milli>,
+}
+
+/// How many of a test's items (practice items excluded) the participant has answered.
+fn answered_items<R: Get>(r: &R, username: &str, test: &Test) -> Result<usize> {
+    Ok(
+        r.scan_rec::<Answer>(Table::Answers, &answers_prefix(username, &test.id))?
+            .iter()
+            .filter(|(k, v)| {
+                v.is_answered()
+                    && k.rsplit(SEP)
+                        .next()
+                        .is_some_and(|i| test.items.iter().any(|t| t == i))
+            })
+            .count(),
+    )
 }
 
 fn phase_name(a: &Attempt) -> String {
@@ -439,6 +468,7 @@ impl Store {
             if let Err(e) = attempt.begin(tx.now, !test.practice_items.is_empty()) {
                 return Ok(Err(Refusal::Attempt(e)));
             }
+            attempt.login = Some(login_id);
             tx.put(Table::Attempts, &attempt_key(&u, &test.id), &attempt)?;
             tx.audit(
                 &u,
@@ -467,6 +497,9 @@ impl Store {
                 Ok(c) => c,
                 Err(e) => return Ok(Err(e)),
             };
+            if ctx.needs_token() {
+                return Ok(Err(Refusal::TokenRequired));
+            }
             let (Some(test), Some(mut attempt)) = (ctx.test, ctx.attempt) else {
                 return Ok(Err(Refusal::AllDone));
             };
@@ -504,10 +537,15 @@ impl Store {
                 Ok(c) => c,
                 Err(e) => return Ok(Err(e)),
             };
+            if ctx.needs_token() {
+                return Ok(Err(Refusal::TokenRequired));
+            }
             let (Some(test), Some(mut attempt)) = (ctx.test, ctx.attempt) else {
                 return Ok(Err(Refusal::AllDone));
             };
+            let before = attempt.clone();
             match f(&mut attempt, tx.now) {
+                Ok(_) if attempt == before => Ok(Ok(())),
                 Ok(detail) => {
                     tx.put(Table::Attempts, &attempt_key(&u, &test.id), &attempt)?;
                     tx.audit(&u, action, format!("test {} {detail}", test.id))?;
@@ -537,6 +575,9 @@ impl Store {
                 Ok(c) => c,
                 Err(e) => return Ok(Err(e)),
             };
+            if ctx.needs_token() {
+                return Ok(Err(Refusal::TokenRequired));
+            }
             if !ctx.current_items().contains(&item_id) {
                 // An item of the test that just ended: say why it is closed.
                 if let Some((t, a, ticked)) = &ctx.previous {
@@ -844,16 +885,7 @@ impl Store {
                 }
                 row.test = Some(test.id.clone());
                 row.items = test.items.len();
-                row.answered = r
-                    .scan::<Answer>(Table::Answers, &answers_prefix(u, &test.id))?
-                    .iter()
-                    .filter(|(k, v)| {
-                        v.is_answered()
-                            && k.rsplit(SEP)
-                                .next()
-                                .is_some_and(|i| test.items.iter().any(|t| t == i))
-                    })
-                    .count();
+                row.answered = answered_items(&r, u, test)?;
                 if a.phase == Phase::NotStarted && last_finished.is_some() {
                     break;
                 }
@@ -872,11 +904,7 @@ impl Store {
                 row.state = "finished";
                 row.test = Some(t.id.clone());
                 row.items = t.items.len();
-                row.answered = r
-                    .scan::<Answer>(Table::Answers, &answers_prefix(u, &t.id))?
-                    .iter()
-                    .filter(|(_, v)| v.is_answered())
-                    .count();
+                row.answered = answered_items(&r, u, t)?;
             }
             rows.push(row);
         }

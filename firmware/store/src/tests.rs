@@ -12,7 +12,7 @@ async fn install(store: &Store) {
     let hashes = pkg
         .participants
         .iter()
-        .map(|p| (p.username.clone(), format!("plain:{}", p.password)))
+        .map(|p| (p.username.clone(), format!("hash-of-{}", p.username)))
         .collect();
     store.install_package(pkg, hashes).await.unwrap();
 }
@@ -75,6 +75,12 @@ async fn acknowledged_answers_survive_reopen() {
             .unwrap();
         assert!(stale.stale);
     }
+    let bytes = std::fs::read(dir.path().join("ruji.redb")).unwrap();
+    let needle = b"mawar01";
+    assert!(
+        !bytes.windows(needle.len()).any(|w| w == needle),
+        "plain passwords are not stored"
+    );
     let store = demo_store(dir.path());
     assert_eq!(store.package().id, "RUJI-DEMO-1");
     let ctx = store.context("DEMO001", Some(7)).unwrap().unwrap();

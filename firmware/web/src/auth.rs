@@ -164,13 +164,13 @@ impl AppState {
 /// The participant a request comes from, per its signed cookie: (username, login id).
 pub fn participant(jar: &SignedCookieJar) -> Option<(String, u64)> {
     let c = jar.get(PARTICIPANT_COOKIE)?;
-    let (u, id) = c.value().rsplit_once('\t')?;
+    let (u, id) = c.value().rsplit_once(':')?;
     Some((u.to_string(), id.parse().ok()?))
 }
 
 /// The cookie value for a participant login.
 pub fn participant_value(username: &str, login_id: u64) -> String {
-    format!("{username}\t{login_id}")
+    format!("{username}:{login_id}")
 }
 
 /// A proctor's login, per its signed cookie.

@@ -103,6 +103,7 @@ pub fn refusal_code(r: &Refusal) -> (StatusCode, &'static str) {
             AttemptError::NotConfirmed => (S::CONFLICT, "not_confirmed"),
             AttemptError::WrongPhase => (S::CONFLICT, "wrong_phase"),
         },
+        Refusal::TokenRequired => (S::CONFLICT, "token_required"),
         Refusal::UnknownItem => (S::NOT_FOUND, "unknown_item"),
         Refusal::BadResponse(_) => (S::UNPROCESSABLE_ENTITY, "bad_response"),
         Refusal::UnknownSession => (S::NOT_FOUND, "unknown_session"),

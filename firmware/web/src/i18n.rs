@@ -1,5 +1,5 @@
-//! UI text: Bahasa Indonesia by default, English on request (`?lang=en`, the `ruji_lang`
-//! cookie, or `Accept-Language`). Every string a person sees goes through [`Tr::s`].
+//! UI text: Bahasa Indonesia by default, English on request (the `ruji_lang` cookie set by
+//! `/lang/en`, or `Accept-Language`). Every string a person sees goes through [`Tr::s`].
 
 use axum::http::HeaderMap;
 use serde::Serialize;
@@ -176,6 +176,7 @@ pub fn lookup(key: &str) -> Option<(&'static str, &'static str)> {
         "err_not_started" => ("Tes belum dimulai. Masukkan token terlebih dahulu.", "The test has not started. Enter the token first."),
         "err_finished" => ("Tes ini sudah selesai; jawaban tidak dapat diubah.", "This test is finished; answers cannot be changed."),
         "err_force_finished" => ("Tes Anda diakhiri oleh proktor. Jawaban yang sudah Anda isi tersimpan.", "The proctor ended your test. The answers you gave are saved."),
+        "err_token_required" => ("Masukkan kembali data Anda dan token untuk melanjutkan tes.", "Enter your details and the token again to continue the test."),
         "err_time_up" => ("Waktu tes sudah habis; jawaban tidak dapat diubah.", "The time is up; answers cannot be changed."),
         "err_doubtful" => ("Masih ada soal yang ditandai ragu-ragu. Periksa dan hapus tanda ragu-ragu sebelum selesai.", "Some questions are still marked not sure. Check them and clear the mark before finishing."),
         "err_too_early" => ("Tes belum dapat diakhiri. Tunggu sampai waktu minimum terpenuhi.", "You cannot finish yet. Wait until the minimum time has passed."),

@@ -167,7 +167,12 @@ pub async fn login(
             lang,
         ));
     }
-    state.throttle.lock().expect("not poisoned").succeed(&ukey);
+    {
+        let mut t = state.throttle.lock().expect("not poisoned");
+        t.succeed(&ukey);
+        // A room's PC is shared all day: one participant's typos must not lock the next one out.
+        t.succeed(&ikey);
+    }
     let login_id = rand::random::<u64>() | 1;
     match state.store.login(username, &client, login_id).await {
         Ok(Ok(())) => {}
@@ -200,8 +205,11 @@ pub fn context(state: &AppState, who: &LoggedIn, lang: Lang) -> Result<Context, 
     }
 }
 
-/// Refuses unless the participant is in practice or in the test.
+/// Refuses unless the participant is in practice or in the test under this login.
 pub fn require_open(ctx: &Context, lang: Lang) -> Result<(), WebError> {
+    if ctx.needs_token() {
+        return Err(WebError::refusal(&Refusal::TokenRequired, lang));
+    }
     match ctx.attempt.as_ref().map(|a| &a.phase) {
         Some(Phase::Practice | Phase::InProgress) => Ok(()),
         Some(Phase::NotStarted) => Err(WebError::new(StatusCode::CONFLICT, "not_started", lang)),
@@ -365,6 +373,9 @@ fn next_url(ctx: &Context) -> &'static str {
         Some("proctor") => return "/done?r=proctor",
         Some(_) => return "/done?r=finished",
         None => {}
+    }
+    if ctx.needs_token() {
+        return "/confirm";
     }
     match ctx.attempt.as_ref().map(|a| &a.phase) {
         None => "/done",
@@ -640,6 +651,9 @@ struct ItemPage<'a> {
     remaining_ms: u64,
     remaining: String,
     warning: bool,
+    warning_ms: u64,
+    /// Radio-button types cannot be emptied by clicking: they get a clear button.
+    clearable: bool,
 }
 
 fn kind_name(b: &ViewBody) -> &'static str {
@@ -668,7 +682,7 @@ async fn item_page(
     let (Some(test), Some(attempt)) = (&ctx.test, &ctx.attempt) else {
         return Redirect::to("/done").into_response();
     };
-    if !attempt.is_open() {
+    if !attempt.is_open() || ctx.needs_token() {
         return Redirect::to(next_url(&ctx)).into_response();
     }
     let test_id = test.id.clone();
@@ -735,6 +749,11 @@ async fn item_page(
         },
         remaining: hms(attempt.clock.remaining(ctx.now)),
         warning: attempt.warning(ctx.now, &test.rules),
+        warning_ms: u64::from(test.rules.warning_minutes) * ruji_core::MINUTE,
+        clearable: matches!(
+            view.body,
+            ViewBody::MultipleChoice { .. } | ViewBody::TrueFalse { .. }
+        ),
     };
     match (&view.body, &resp) {
         (ViewBody::MultipleChoice { options }, r) => {
@@ -871,6 +890,7 @@ async fn item_form(
     let order = ordered_items(&ctx);
     let get = |k: &str| form.iter().find(|(a, _)| a == k).map(|(_, v)| v.as_str());
     let go = get("go").unwrap_or("save").to_string();
+    let clear = go == "clear";
     // The form names its item: a stale page (order changed by practice → test) saves nothing.
     let Some(id) = n
         .checked_sub(1)
@@ -881,7 +901,11 @@ async fn item_form(
     };
     let pkg = state.store.package();
     let view = item_view(&ctx, &pkg, id);
-    let response = response_from_form(&view, &form);
+    let response = if clear {
+        None
+    } else {
+        response_from_form(&view, &form)
+    };
     let doubtful = get("doubtful").is_some();
     if let Err(e) = save(&state, &who, id, response, doubtful, 0).await {
         return match e.code {
@@ -889,6 +913,7 @@ async fn item_form(
             "force_finished" => Redirect::to("/done?r=proctor").into_response(),
             "finished" | "all_done" => Redirect::to("/done").into_response(),
             "logged_out" | "not_logged_in" => back_with_error("/", &e),
+            "token_required" => back_with_error("/confirm", &e),
             _ => back_with_error(&here, &e),
         };
     }
@@ -896,6 +921,7 @@ async fn item_form(
         "prev" => format!("/exam/{}", n.saturating_sub(1).max(1)),
         "next" => format!("/exam/{}", (n + 1).min(order.len())),
         "finish" => "/finish".to_string(),
+        "clear" => here,
         "practice_end" => match end_practice(&state, &who).await {
             Ok(()) => "/exam/1".to_string(),
             Err(e) => return back_with_error(&here, &e),
@@ -937,7 +963,7 @@ async fn finish_page(
     let (Some(test), Some(attempt)) = (&ctx.test, &ctx.attempt) else {
         return Redirect::to("/done").into_response();
     };
-    if attempt.phase != Phase::InProgress {
+    if attempt.phase != Phase::InProgress || ctx.needs_token() {
         return Redirect::to(next_url(&ctx)).into_response();
     }
     let answered = test
@@ -1014,7 +1040,7 @@ async fn done_page(
                 // Still working: this page is not for them yet.
                 return Redirect::to(next_url(&ctx)).into_response();
             }
-            if ctx.test.is_none() {
+            if ctx.test.is_none() && !matches!(q.r.as_deref(), Some("timeout" | "proctor")) {
                 text = tr.s("done_all");
             }
         }

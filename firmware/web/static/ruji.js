@@ -28,7 +28,7 @@
   }
 
   /* ---- countdown (item page and finish page) ---- */
-  function startTimer(el, remainingMs, onZero) {
+  function startTimer(el, remainingMs, onZero, warningMs) {
     if (!el || !(remainingMs > 0)) { return null; }
     var deadline = new Date().getTime() + remainingMs;
     var warned = false;
@@ -36,7 +36,7 @@
       var left = deadline - new Date().getTime();
       el.innerHTML = hms(left);
       var w = $('warning');
-      if (w && left <= 5 * 60000 && !warned) { warned = true; w.hidden = false; w.style.display = ''; }
+      if (w && left <= (warningMs || 5 * 60000) && !warned) { warned = true; w.hidden = false; w.style.display = ''; }
       if (left <= 0) { clearInterval(h); onZero(); }
     }
     var h = setInterval(tick, 1000);
@@ -172,6 +172,9 @@
           delete queue[id];
           persist();
           pump();
+        } else if (data && data.error === 'token_required') {
+          leaving = true;
+          window.location.href = '/confirm?e=token_required';
         } else if (data && data.error === 'time_up') {
           delete queue[id]; persist(); ended('timeout');
         } else if (data && data.error === 'force_finished') {
@@ -205,6 +208,17 @@
     form.addEventListener('submit', function (e) {
       var go = clicked || 'save';
       clicked = null;
+      if (go === 'clear') {
+        e.preventDefault();
+        var els = form.elements;
+        for (var c = 0; c < els.length; c++) {
+          if (els[c].name === 'doubtful') { continue; }
+          if (els[c].type === 'radio' || els[c].type === 'checkbox') { els[c].checked = false; }
+          else if (els[c].tagName === 'SELECT' || els[c].name === 'text') { els[c].value = ''; }
+        }
+        enqueue();
+        return;
+      }
       if (go === 'practice_end') {
         /* A real POST is needed; make sure the answer is saved first. */
         e.preventDefault();
@@ -227,9 +241,9 @@
     });
 
     var timer = startTimer($('timer'), parseInt(form.getAttribute('data-remaining-ms'), 10), function () {
-      afterFlush = function () { window.location.href = '/done?r=timeout'; };
+      afterFlush = function () { ended('timeout'); };
       pump();
-    });
+    }, parseInt(form.getAttribute('data-warning-ms'), 10));
 
     setInterval(function () {
       xhr('POST', '/api/v1/heartbeat', {}, function (status, data) {

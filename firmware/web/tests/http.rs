@@ -244,6 +244,14 @@ async fn reset_login_then_resume_with_answers_and_time() {
         (st, v["error"].as_str()),
         (StatusCode::UNAUTHORIZED, Some("logged_out"))
     );
+    // The new login sees no item until it passes the identity check and the token again.
+    let (st, v) = api(&b, "GET", format!("{}/api/v1/items/1", s.url), None).await;
+    assert_eq!(
+        (st, v["error"].as_str()),
+        (StatusCode::CONFLICT, Some("token_required"))
+    );
+    let r = b.get(format!("{}/exam/1", s.url)).send().await.unwrap();
+    assert_eq!(r.headers()["location"], "/confirm");
     // Token again, then the answers and time are as they were (the clock paused during reset).
     let (_, _, d, name) = demo(2);
     let (st, v) = api(
@@ -774,7 +782,7 @@ async fn authorisation_matrix() {
         .unwrap();
     let r = forged
         .get(format!("{}/api/v1/me", s.url))
-        .header("cookie", "ruji_p=DEMO008%091")
+        .header("cookie", "ruji_p=DEMO008:1")
         .send()
         .await
         .unwrap();
