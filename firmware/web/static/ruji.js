@@ -36,7 +36,7 @@
       var left = deadline - new Date().getTime();
       el.innerHTML = hms(left);
       var w = $('warning');
-      if (w && left <= (warningMs || 5 * 60000) && !warned) { warned = true; w.hidden = false; w.style.display = ''; }
+      if (w && warningMs > 0 && left <= warningMs && !warned) { warned = true; w.hidden = false; w.style.display = ''; }
       if (left <= 0) { clearInterval(h); onZero(); }
     }
     var h = setInterval(tick, 1000);
