@@ -63,6 +63,17 @@ pub enum Refusal {
     NotReserve,
 }
 
+/// Inside a store operation: the value of a rule check, or return its refusal as the
+/// operation's result (nothing written).
+macro_rules! refuse {
+    ($e:expr) => {
+        match $e {
+            Ok(v) => v,
+            Err(r) => return Ok(Err(r)),
+        }
+    };
+}
+
 /// Result of a room operation: storage error outside, rule refusal inside.
 pub type RoomResult<T> = Result<std::result::Result<T, Refusal>>;
 
@@ -156,6 +167,23 @@ impl Context {
         self.attempt
             .as_ref()
             .is_some_and(|a| a.is_open() && a.login != self.login_id)
+    }
+
+    /// Refuses with [`Refusal::TokenRequired`] when [`Context::needs_token`].
+    pub fn token_passed(&self) -> std::result::Result<(), Refusal> {
+        if self.needs_token() {
+            Err(Refusal::TokenRequired)
+        } else {
+            Ok(())
+        }
+    }
+
+    /// The current test and its attempt, or [`Refusal::AllDone`].
+    pub fn current(&self) -> std::result::Result<(Test, Attempt), Refusal> {
+        match (&self.test, &self.attempt) {
+            (Some(t), Some(a)) => Ok((t.clone(), a.clone())),
+            _ => Err(Refusal::AllDone),
+        }
     }
 
     /// How the previous test ended, if it ended during this login (time-out or proctor): the
@@ -388,10 +416,7 @@ impl Store {
     pub async fn login(&self, username: &str, client: &str, login_id: u64) -> RoomResult<()> {
         let (pkg, u, client) = (self.package(), username.to_string(), client.to_string());
         self.write(move |tx| {
-            let ctx = match context_of(tx, &pkg, &u, None, tx.now)? {
-                Ok(c) => c,
-                Err(e) => return Ok(Err(e)),
-            };
+            let ctx = refuse!(context_of(tx, &pkg, &u, None, tx.now)?);
             let mut rec = participant_record(tx, &u)?;
             let open = any_attempt_open(tx, &u)?;
             let login = Login {
@@ -442,13 +467,8 @@ impl Store {
             token.to_string(),
         );
         self.write(move |tx| {
-            let ctx = match context_of(tx, &pkg, &u, Some(login_id), tx.now)? {
-                Ok(c) => c,
-                Err(e) => return Ok(Err(e)),
-            };
-            let (Some(test), Some(mut attempt)) = (ctx.test, ctx.attempt) else {
-                return Ok(Err(Refusal::AllDone));
-            };
+            let ctx = refuse!(context_of(tx, &pkg, &u, Some(login_id), tx.now)?);
+            let (test, mut attempt) = refuse!(ctx.current());
             if !same_name(&name, &ctx.participant.name) {
                 return Ok(Err(Refusal::NameMismatch));
             }
@@ -493,16 +513,9 @@ impl Store {
         let pkg = self.package();
         let u = username.to_string();
         self.write(move |tx| {
-            let ctx = match context_of(tx, &pkg, &u, Some(login_id), tx.now)? {
-                Ok(c) => c,
-                Err(e) => return Ok(Err(e)),
-            };
-            if ctx.needs_token() {
-                return Ok(Err(Refusal::TokenRequired));
-            }
-            let (Some(test), Some(mut attempt)) = (ctx.test, ctx.attempt) else {
-                return Ok(Err(Refusal::AllDone));
-            };
+            let ctx = refuse!(context_of(tx, &pkg, &u, Some(login_id), tx.now)?);
+            refuse!(ctx.token_passed());
+            let (test, mut attempt) = refuse!(ctx.current());
             let doubtful = test
                 .items
                 .iter()
@@ -533,16 +546,9 @@ impl Store {
         let pkg = self.package();
         let u = username.to_string();
         self.write(move |tx| {
-            let ctx = match context_of(tx, &pkg, &u, Some(login_id), tx.now)? {
-                Ok(c) => c,
-                Err(e) => return Ok(Err(e)),
-            };
-            if ctx.needs_token() {
-                return Ok(Err(Refusal::TokenRequired));
-            }
-            let (Some(test), Some(mut attempt)) = (ctx.test, ctx.attempt) else {
-                return Ok(Err(Refusal::AllDone));
-            };
+            let ctx = refuse!(context_of(tx, &pkg, &u, Some(login_id), tx.now)?);
+            refuse!(ctx.token_passed());
+            let (test, mut attempt) = refuse!(ctx.current());
             let before = attempt.clone();
             match f(&mut attempt, tx.now) {
                 Ok(_) if attempt == before => Ok(Ok(())),
@@ -571,13 +577,8 @@ impl Store {
         let pkg = self.package();
         let (u, item_id) = (username.to_string(), item_id.to_string());
         self.write(move |tx| {
-            let ctx = match context_of(tx, &pkg, &u, Some(login_id), tx.now)? {
-                Ok(c) => c,
-                Err(e) => return Ok(Err(e)),
-            };
-            if ctx.needs_token() {
-                return Ok(Err(Refusal::TokenRequired));
-            }
+            let ctx = refuse!(context_of(tx, &pkg, &u, Some(login_id), tx.now)?);
+            refuse!(ctx.token_passed());
             if !ctx.current_items().contains(&item_id) {
                 // An item of the test that just ended: say why it is closed.
                 if let Some((t, a, ticked)) = &ctx.previous {
@@ -594,9 +595,7 @@ impl Store {
                 }
                 return Ok(Err(Refusal::UnknownItem));
             }
-            let (Some(test), Some(mut attempt)) = (ctx.test, ctx.attempt) else {
-                return Ok(Err(Refusal::AllDone));
-            };
+            let (test, mut attempt) = refuse!(ctx.current());
             let was = attempt.clone();
             if let Err(e) = attempt.check_answerable(tx.now) {
                 if attempt.is_finished() && !was.is_finished() {
@@ -783,13 +782,8 @@ impl Store {
         let pkg = self.package();
         let (u, reason) = (username.to_string(), reason.trim().to_string());
         self.write(move |tx| {
-            let ctx = match context_of(tx, &pkg, &u, None, tx.now)? {
-                Ok(c) => c,
-                Err(e) => return Ok(Err(e)),
-            };
-            let (Some(test), Some(mut attempt)) = (ctx.test, ctx.attempt) else {
-                return Ok(Err(Refusal::AllDone));
-            };
+            let ctx = refuse!(context_of(tx, &pkg, &u, None, tx.now)?);
+            let (test, mut attempt) = refuse!(ctx.current());
             if let Err(e) = attempt.force_finish(tx.now, &reason) {
                 return Ok(Err(Refusal::Attempt(e)));
             }

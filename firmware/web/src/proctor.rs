@@ -248,6 +248,12 @@ fn row(state: &AppState, s: ParticipantStatus, tr: Tr) -> Row {
     }
 }
 
+/// Is `key` locked out after too many wrong codes or passwords.
+fn throttled(state: &AppState, key: &str, now: u64) -> bool {
+    let t = state.throttle.lock().expect("not poisoned");
+    t.check(key, now).is_err()
+}
+
 #[derive(Deserialize)]
 struct SetupForm {
     #[serde(default)]
@@ -269,13 +275,7 @@ async fn setup(
     }
     let now = state.store.now();
     let key = format!("setup:{}", addr.ip());
-    if state
-        .throttle
-        .lock()
-        .expect("not poisoned")
-        .check(&key, now)
-        .is_err()
-    {
+    if throttled(&state, &key, now) {
         return Redirect::to("/proctor?e=throttled").into_response();
     }
     let expected = state.setup_code.lock().expect("not poisoned").clone();
@@ -342,13 +342,7 @@ async fn login(
     };
     let now = state.store.now();
     let key = format!("proctor:{}", addr.ip());
-    if state
-        .throttle
-        .lock()
-        .expect("not poisoned")
-        .check(&key, now)
-        .is_err()
-    {
+    if throttled(&state, &key, now) {
         return Redirect::to("/proctor?e=throttled").into_response();
     }
     if !state.verify(Some(acct.password_hash), f.password).await {
