@@ -48,6 +48,68 @@ struct ServeArgs {
     /// Tests only: reset every participant's login at start (as the proctor would after a crash).
     #[arg(long)]
     reset_logins: bool,
+    /// The LED and button: `none`, `sim` (LED as a line on stderr; type `p` + Enter for a
+    /// press, `h` + Enter for a 3.5 s hold), or `board` (from --board-meta).
+    #[arg(long, value_enum, default_value_t = PanelMode::None)]
+    panel: PanelMode,
+    /// The board's data file (LED name, button source); see board/*/meta.
+    #[arg(long, default_value = "/etc/ruji/board.meta")]
+    board_meta: PathBuf,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum PanelMode {
+    None,
+    Sim,
+    Board,
+}
+
+/// Starts the panel (before the store opens, so a button held at power-on is seen).
+fn start_panel(args: &ServeArgs) -> ruji_panel::Spawned {
+    use ruji_panel::{sim_button, BoardMeta, LedClass, NoLed, PanelConfig, PanelSpec, SimLed};
+    let (led, button): (Box<dyn ruji_panel::Led>, _) = match args.panel {
+        PanelMode::None => (Box::new(NoLed), None),
+        PanelMode::Sim => {
+            let (sim, events) = sim_button(false);
+            // Terminal presses: the development stand-in for the board's button.
+            std::thread::spawn(move || {
+                let rt = tokio::runtime::Builder::new_current_thread()
+                    .enable_time()
+                    .build();
+                let Ok(rt) = rt else { return };
+                for line in std::io::stdin().lines().map_while(Result::ok) {
+                    let r = match line.trim() {
+                        "h" => rt.block_on(sim.hold(std::time::Duration::from_millis(3500))),
+                        _ => rt.block_on(sim.click()),
+                    };
+                    if r.is_err() {
+                        break;
+                    }
+                }
+            });
+            (Box::new(SimLed::stderr()), Some(events))
+        }
+        PanelMode::Board => {
+            let spec = BoardMeta::read(&args.board_meta).and_then(|m| PanelSpec::from_meta(&m));
+            match spec {
+                Ok(spec) => (
+                    spec.open_led(LedClass::SYSFS_ROOT).unwrap_or_else(|e| {
+                        tracing::warn!(error = %e, "no LED; state is on the proctor page only");
+                        Box::new(NoLed)
+                    }),
+                    spec.open_button().unwrap_or_else(|e| {
+                        tracing::warn!(error = %e, "no button");
+                        None
+                    }),
+                ),
+                Err(e) => {
+                    tracing::warn!(error = %e, path = %args.board_meta.display(), "board data unreadable; no LED or button");
+                    (Box::new(NoLed), None)
+                }
+            }
+        }
+    };
+    ruji_panel::spawn(led, button, PanelConfig::default())
 }
 
 fn main() -> std::process::ExitCode {
@@ -74,6 +136,37 @@ fn main() -> std::process::ExitCode {
 }
 
 async fn serve(args: ServeArgs) -> Result<(), String> {
+    let ruji_panel::Spawned {
+        handle: panel,
+        gestures,
+        task: panel_task,
+    } = start_panel(&args);
+    let result = serve_with_panel(&args, &panel, gestures).await;
+    match &result {
+        Ok(true) => {
+            // Safe shutdown by the button: everything is on disk; show it and wait for the plug.
+            let _ = std::process::Command::new("sync").status();
+            panel.raise(ruji_panel::Condition::SafeToUnplug);
+            tracing::info!("safe to unplug / aman untuk dicabut");
+            if args.panel == PanelMode::Board {
+                std::future::pending::<()>().await;
+            }
+            tokio::time::sleep(std::time::Duration::from_secs(3)).await;
+        }
+        Ok(false) => {}
+        Err(_) => panel.raise(ruji_panel::Condition::CannotServe),
+    }
+    panel.stop();
+    let _ = panel_task.await;
+    result.map(|_| ())
+}
+
+/// Serves until SIGTERM/Ctrl-C (`Ok(false)`) or the button's safe shutdown (`Ok(true)`).
+async fn serve_with_panel(
+    args: &ServeArgs,
+    panel: &ruji_panel::PanelHandle,
+    gestures: tokio::sync::mpsc::Receiver<ruji_panel::Gesture>,
+) -> Result<bool, String> {
     std::fs::create_dir_all(&args.data)
         .map_err(|e| format!("cannot create data directory {}: {e}", args.data.display()))?;
     let db = args.data.join("ruji.redb");
@@ -84,11 +177,7 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
         },
     )
     .map_err(|e| format!("cannot open {}: {e}", db.display()))?;
-    let setup_code = format!(
-        "{:04}-{:04}",
-        rand::random::<u32>() % 10_000,
-        rand::random::<u32>() % 10_000
-    );
+    let setup_code = ruji_web::new_setup_code();
     let settings = Settings {
         setup_code: Some(setup_code.clone()),
         ..Settings::default()
@@ -133,19 +222,71 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
         .map_err(|e| format!("cannot listen on {}: {e}", args.listen))?;
     let addr = listener.local_addr().map_err(|e| e.to_string())?;
     print_banner(&state, addr, &setup_code);
-    let shutdown = async {
+    panel.clear(ruji_panel::Condition::Booting);
+    let (button_shutdown, by_button) = tokio::sync::oneshot::channel::<()>();
+    tokio::spawn(watch_panel(
+        state.clone(),
+        panel.clone(),
+        button_shutdown,
+        gestures,
+    ));
+    let shutdown = async move {
         let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
             .expect("SIGTERM handler");
         tokio::select! {
-            _ = tokio::signal::ctrl_c() => {},
-            _ = term.recv() => {},
+            _ = tokio::signal::ctrl_c() => false,
+            _ = term.recv() => false,
+            r = by_button => r.is_ok(),
         }
     };
-    ruji_web::run(listener, state, shutdown)
-        .await
-        .map_err(|e| e.to_string())?;
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    ruji_web::run(listener, state, async move {
+        let _ = tx.send(shutdown.await);
+    })
+    .await
+    .map_err(|e| e.to_string())?;
     tracing::info!("stopped; every acknowledged answer is on disk");
-    Ok(())
+    Ok(rx.await.unwrap_or(false))
+}
+
+/// Keeps the LED in step with the room (session open) and acts on the button's gestures.
+async fn watch_panel(
+    state: AppState,
+    panel: ruji_panel::PanelHandle,
+    shutdown: tokio::sync::oneshot::Sender<()>,
+    mut gestures: tokio::sync::mpsc::Receiver<ruji_panel::Gesture>,
+) {
+    use ruji_panel::{Condition, Gesture};
+    let mut tick = tokio::time::interval(std::time::Duration::from_secs(2));
+    let mut shutdown = Some(shutdown);
+    loop {
+        tokio::select! {
+            _ = tick.tick() => {
+                let open = state.store.sessions().map(|s| s.iter().any(|(_, st)| st.open));
+                panel.set(Condition::SessionOpen, open.unwrap_or(false));
+            }
+            g = gestures.recv() => match g {
+                None => return,
+                Some(Gesture::Confirm) => {
+                    tracing::info!("button: press (no action is waiting for a confirmation)");
+                }
+                Some(Gesture::Shutdown) => {
+                    tracing::info!("button: held 3 s: safe shutdown");
+                    panel.raise(Condition::ShuttingDown);
+                    if let Some(s) = shutdown.take() {
+                        let _ = s.send(());
+                    }
+                }
+                Some(Gesture::Recovery) => match state.reset_proctor().await {
+                    Ok(code) => {
+                        tracing::warn!("button held at power-on: proctor password reset (exam data kept)");
+                        println!("  Kode penyiapan proktor baru / new proctor setup code: {code}");
+                    }
+                    Err(e) => tracing::error!(error = %e, "recovery failed"),
+                },
+            }
+        }
+    }
 }
 
 fn print_banner(state: &AppState, addr: SocketAddr, setup_code: &str) {

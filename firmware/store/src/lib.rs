@@ -433,6 +433,22 @@ impl Store {
         self.reader()?.get(Table::Meta, key)
     }
 
+    /// Removes a value from `meta`, audited.
+    pub async fn remove_meta(
+        &self,
+        key: &'static str,
+        audit: (&'static str, &'static str),
+    ) -> Result<()> {
+        self.write(move |tx| {
+            let mut table = tx.txn.open_table(Table::Meta.def())?;
+            table.remove(key)?;
+            drop(table);
+            tx.audit(audit.0, audit.1, String::new())?;
+            Ok(())
+        })
+        .await
+    }
+
     /// Sets a value in `meta`, audited.
     pub async fn set_meta<T: Serialize + Send + 'static>(
         &self,

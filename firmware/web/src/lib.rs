@@ -139,6 +139,15 @@ impl AppState {
     }
 }
 
+/// A one-time proctor setup code, `NNNN-NNNN`.
+pub fn new_setup_code() -> String {
+    format!(
+        "{:04}-{:04}",
+        rand::random::<u32>() % 10_000,
+        rand::random::<u32>() % 10_000
+    )
+}
+
 /// A fresh random token.
 pub fn new_token() -> Token {
     Token::generate(rand::random::<u32>)
@@ -290,6 +299,21 @@ impl AppState {
             hashes.push(r.expect("hashing does not panic"));
         }
         self.store.install_package(package, hashes).await
+    }
+
+    /// Recovery (button held at power-on): removes the proctor password so that it can be set
+    /// again with a new one-time setup code, which is returned. Exam data is kept; every
+    /// proctor browser is logged out.
+    pub async fn reset_proctor(&self) -> Result<String, ruji_store::StoreError> {
+        let code = new_setup_code();
+        self.store
+            .remove_meta(
+                ruji_store::tables::KEY_PROCTOR,
+                ("system", "proctor_password_reset"),
+            )
+            .await?;
+        *self.setup_code.lock().expect("not poisoned") = Some(code.clone());
+        Ok(code)
     }
 
     /// Does a proctor account exist.

@@ -15,6 +15,7 @@ const TOKEN: &str = "ABCDEF";
 struct Server {
     url: String,
     store: Store,
+    state: AppState,
     _dir: tempfile::TempDir,
 }
 
@@ -36,10 +37,15 @@ async fn server(open: bool) -> Server {
     }
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
-    tokio::spawn(ruji_web::run(listener, state, std::future::pending()));
+    tokio::spawn(ruji_web::run(
+        listener,
+        state.clone(),
+        std::future::pending(),
+    ));
     Server {
         url,
         store,
+        state,
         _dir: dir,
     }
 }
@@ -140,6 +146,10 @@ async fn answer_all(s: &Server, c: &Client) {
         assert_eq!(st, StatusCode::OK, "{v}");
         assert_eq!(v["saved"], true);
     }
+}
+
+async fn state_reset(s: &Server) -> String {
+    s.state.reset_proctor().await.unwrap()
 }
 
 async fn audit_len(s: &Server) -> u64 {
@@ -705,6 +715,44 @@ async fn proctor_setup_login_csrf_and_session() {
         .await
         .unwrap();
     assert_eq!(r.headers()["location"], "/proctor?e=attempts_open");
+    // Recovery resets the proctor password: the old login no longer works, a new code does.
+    let code = state_reset(&s).await;
+    let r = p
+        .get(format!("{}/proctor/status.json", s.url))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+    let r = x
+        .post(format!("{}/proctor/setup", s.url))
+        .form(&[
+            ("code", SETUP_CODE),
+            ("password", "abcdefgh1"),
+            ("password2", "abcdefgh1"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        r.headers()["location"],
+        "/proctor?e=setup_code",
+        "the old code is gone"
+    );
+    let r = x
+        .post(format!("{}/proctor/setup", s.url))
+        .form(&[
+            ("code", code.as_str()),
+            ("password", "abcdefgh1"),
+            ("password2", "abcdefgh1"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.headers()["location"], "/proctor");
+    assert!(
+        s.store.sessions().unwrap().iter().any(|(_, st)| st.open),
+        "exam data kept"
+    );
     // A wrong proctor password is refused.
     let q = client();
     let r = q
