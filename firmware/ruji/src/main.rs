@@ -180,6 +180,7 @@ async fn serve_with_panel(
     let setup_code = ruji_web::new_setup_code();
     let settings = Settings {
         setup_code: Some(setup_code.clone()),
+        button: args.panel != PanelMode::None,
         ..Settings::default()
     };
     let state = AppState::new(store.clone(), settings)
@@ -267,9 +268,11 @@ async fn watch_panel(
             }
             g = gestures.recv() => match g {
                 None => return,
-                Some(Gesture::Confirm) => {
-                    tracing::info!("button: press (no action is waiting for a confirmation)");
-                }
+                Some(Gesture::Confirm) => match state.confirm_physical().await {
+                    Ok(Some(what)) => tracing::info!(action = what, "button: press confirmed the action"),
+                    Ok(None) => tracing::info!("button: press (no action is waiting for a confirmation)"),
+                    Err(e) => tracing::error!(error = %e, "button: the confirmed action failed"),
+                },
                 Some(Gesture::Shutdown) => {
                     tracing::info!("button: held 3 s: safe shutdown");
                     panel.raise(Condition::ShuttingDown);

@@ -34,6 +34,9 @@ pub const KEY_CLOCK: &str = "clock";
 pub const KEY_PACKAGE: &str = "package";
 /// `meta` key: the proctor account ([`ProctorAccount`]).
 pub const KEY_PROCTOR: &str = "proctor";
+/// `meta` key: how many proctor accounts were created so far (u32); a new account gets the next
+/// number as its generation, so cookies of an account that was reset never work again.
+pub const KEY_PROCTOR_GENERATION: &str = "proctor_generation";
 /// `meta` key: the key signing cookies (64 random bytes).
 pub const KEY_COOKIE: &str = "cookie_key";
 

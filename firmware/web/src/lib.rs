@@ -49,6 +49,9 @@ pub struct Settings {
     pub hash_concurrency: usize,
     /// Set `Secure` on cookies (when served over TLS).
     pub secure_cookies: bool,
+    /// The board has a button (`--panel sim|board`): actions that need physical presence can be
+    /// confirmed with a press instead of a code.
+    pub button: bool,
 }
 
 impl Default for Settings {
@@ -58,6 +61,7 @@ impl Default for Settings {
             setup_code: None,
             hash_concurrency: 2,
             secure_cookies: false,
+            button: false,
         }
     }
 }
@@ -86,6 +90,34 @@ pub struct App {
     pub shutting_down: AtomicBool,
     /// The one-time setup code, until the proctor password exists.
     pub setup_code: Mutex<Option<String>>,
+    /// An action started on the web page that waits for a press of the board's button.
+    pub pending: Mutex<Option<Pending>>,
+}
+
+/// How long a press of the button is awaited after the web page asked for it.
+pub const CONFIRM_WINDOW: ruji_core::Millis = 60_000;
+
+/// An action that needs physical presence, waiting for the button.
+#[derive(Debug, Clone)]
+pub struct Pending {
+    /// Random id, known only to the browser that started it.
+    pub id: String,
+    /// What to do on the press.
+    pub action: PendingAction,
+    /// Exam-clock time after which a press no longer counts.
+    pub expires: ruji_core::Millis,
+    /// The press came and the action was done.
+    pub done: bool,
+}
+
+/// Actions confirmed by the button.
+#[derive(Debug, Clone)]
+pub enum PendingAction {
+    /// Create the proctor account with this password hash (first use of the board).
+    ClaimProctor {
+        /// argon2 PHC string.
+        password_hash: String,
+    },
 }
 
 impl std::ops::Deref for AppState {
@@ -130,6 +162,7 @@ impl AppState {
             presence: auth::Presence::default(),
             shutting_down: AtomicBool::new(false),
             setup_code: Mutex::new(setup_code),
+            pending: Mutex::new(None),
         })))
     }
 
@@ -314,6 +347,57 @@ impl AppState {
             .await?;
         *self.setup_code.lock().expect("not poisoned") = Some(code.clone());
         Ok(code)
+    }
+
+    /// Creates the proctor account; returns its generation (one more than any before).
+    pub async fn create_proctor(
+        &self,
+        password_hash: String,
+    ) -> Result<u32, ruji_store::StoreError> {
+        use ruji_store::tables::{ProctorAccount, KEY_PROCTOR, KEY_PROCTOR_GENERATION};
+        let generation = self.store.meta::<u32>(KEY_PROCTOR_GENERATION)?.unwrap_or(0) + 1;
+        self.store
+            .set_meta(KEY_PROCTOR_GENERATION, generation, None)
+            .await?;
+        let acct = ProctorAccount {
+            password_hash,
+            generation,
+        };
+        self.store
+            .set_meta(
+                KEY_PROCTOR,
+                acct,
+                Some(("proctor", "proctor_password_created")),
+            )
+            .await?;
+        *self.setup_code.lock().expect("not poisoned") = None;
+        Ok(generation)
+    }
+
+    /// The board's button was pressed: does the action waiting for it, if its window is still
+    /// open. Returns what was confirmed.
+    pub async fn confirm_physical(&self) -> Result<Option<&'static str>, ruji_store::StoreError> {
+        let now = self.store.now();
+        let waiting = {
+            let p = self.pending.lock().expect("not poisoned");
+            p.as_ref().filter(|p| !p.done && p.expires > now).cloned()
+        };
+        let Some(p) = waiting else { return Ok(None) };
+        let what = match &p.action {
+            PendingAction::ClaimProctor { password_hash } => {
+                if self.has_proctor() {
+                    return Ok(None);
+                }
+                self.create_proctor(password_hash.clone()).await?;
+                "claim_proctor"
+            }
+        };
+        if let Some(q) = self.pending.lock().expect("not poisoned").as_mut() {
+            if q.id == p.id {
+                q.done = true;
+            }
+        }
+        Ok(Some(what))
     }
 
     /// Does a proctor account exist.

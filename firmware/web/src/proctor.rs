@@ -33,6 +33,7 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/", get(home))
         .route("/setup", post(setup))
+        .route("/claim/{id}", get(claim))
         .route("/login", post(login))
         .route("/logout", post(logout))
         .route("/status.json", get(status_json))
@@ -115,6 +116,7 @@ fn note(m: &Msg, lang: Lang) -> (Option<&'static str>, Option<&'static str>) {
 struct SetupPage {
     tr: Tr,
     error: Option<&'static str>,
+    button: bool,
 }
 
 #[derive(Template)]
@@ -176,7 +178,11 @@ async fn home(
     let tr = Tr { lang };
     let (error, ok) = note(&m, lang);
     let Some(acct) = account(&state) else {
-        return render(&SetupPage { tr, error });
+        return render(&SetupPage {
+            tr,
+            error,
+            button: state.settings.button,
+        });
     };
     let Some(session) = auth::proctor(&jar, acct.generation) else {
         return render(&LoginPage { tr, error });
@@ -278,6 +284,27 @@ async fn setup(
     if throttled(&state, &key, now) {
         return Redirect::to("/proctor?e=throttled").into_response();
     }
+    if f.password.chars().count() < 8 {
+        return Redirect::to("/proctor?e=password_short").into_response();
+    }
+    if f.password != f.password2 {
+        return Redirect::to("/proctor?e=password_repeat").into_response();
+    }
+    if f.code.trim().is_empty() && state.settings.button {
+        // Physical presence instead of the code: the press on the board completes it.
+        let id = format!("{:032x}", rand::random::<u128>());
+        let pending = crate::Pending {
+            id: id.clone(),
+            action: crate::PendingAction::ClaimProctor {
+                password_hash: state.hash(f.password).await,
+            },
+            expires: now + crate::CONFIRM_WINDOW,
+            done: false,
+        };
+        *state.pending.lock().expect("not poisoned") = Some(pending);
+        tracing::info!(client = %addr.ip(), "proctor claim waits for the board's button");
+        return Redirect::to(&format!("/proctor/claim/{id}")).into_response();
+    }
     let expected = state.setup_code.lock().expect("not poisoned").clone();
     let code_ok = expected.as_deref().is_some_and(|c| {
         let typed: String = f
@@ -293,36 +320,59 @@ async fn setup(
         tracing::warn!(client = %addr.ip(), "wrong proctor setup code");
         return Redirect::to("/proctor?e=setup_code").into_response();
     }
-    if f.password.chars().count() < 8 {
-        return Redirect::to("/proctor?e=password_short").into_response();
-    }
-    if f.password != f.password2 {
-        return Redirect::to("/proctor?e=password_repeat").into_response();
-    }
     let hash = state.hash(f.password).await;
-    let acct = ProctorAccount {
-        password_hash: hash,
-        generation: 1,
+    let generation = match state.create_proctor(hash).await {
+        Ok(g) => g,
+        Err(e) => return WebError::storage(&e, Lang::Id).into_response(),
     };
-    if let Err(e) = state
-        .store
-        .set_meta(
-            KEY_PROCTOR,
-            acct,
-            Some(("proctor", "proctor_password_created")),
-        )
-        .await
-    {
-        return WebError::storage(&e, Lang::Id).into_response();
-    }
-    *state.setup_code.lock().expect("not poisoned") = None;
     tracing::info!(client = %addr.ip(), "proctor password created");
-    let (value, _) = auth::proctor_value(1);
+    let (value, _) = auth::proctor_value(generation);
     (
         jar.add(state.cookie(auth::PROCTOR_COOKIE, value, SameSite::Strict)),
         Redirect::to("/proctor"),
     )
         .into_response()
+}
+
+#[derive(Template)]
+#[template(path = "proctor_claim.html")]
+struct ClaimPage {
+    tr: Tr,
+    seconds: u64,
+}
+
+/// The page that waits for the button after a claim without code.
+async fn claim(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    jar: SignedCookieJar,
+    Path(id): Path<String>,
+) -> Response {
+    let lang = Lang::from_headers(&headers);
+    let now = state.store.now();
+    let pending = state.pending.lock().expect("not poisoned").clone();
+    let Some(p) = pending.filter(|p| p.id == id) else {
+        return Redirect::to("/proctor").into_response();
+    };
+    if p.done {
+        *state.pending.lock().expect("not poisoned") = None;
+        let Some(acct) = account(&state) else {
+            return Redirect::to("/proctor").into_response();
+        };
+        let (value, _) = auth::proctor_value(acct.generation);
+        return (
+            jar.add(state.cookie(auth::PROCTOR_COOKIE, value, SameSite::Strict)),
+            Redirect::to("/proctor"),
+        )
+            .into_response();
+    }
+    if p.expires <= now {
+        return Redirect::to("/proctor?e=confirm_expired").into_response();
+    }
+    render(&ClaimPage {
+        tr: Tr { lang },
+        seconds: (p.expires - now).div_ceil(1000),
+    })
 }
 
 #[derive(Deserialize)]

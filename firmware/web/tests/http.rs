@@ -20,11 +20,15 @@ struct Server {
 }
 
 async fn server(open: bool) -> Server {
+    server_with(open, Settings::default()).await
+}
+
+async fn server_with(open: bool, settings: Settings) -> Server {
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(&dir.path().join("ruji.redb"), OpenOptions::default()).unwrap();
     let settings = Settings {
         setup_code: Some(SETUP_CODE.into()),
-        ..Settings::default()
+        ..settings
     };
     let state = AppState::new(store.clone(), settings).await.unwrap();
     state
@@ -753,6 +757,16 @@ async fn proctor_setup_login_csrf_and_session() {
         s.store.sessions().unwrap().iter().any(|(_, st)| st.open),
         "exam data kept"
     );
+    let r = p
+        .get(format!("{}/proctor/status.json", s.url))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        r.status(),
+        StatusCode::UNAUTHORIZED,
+        "cookies of the old account stay dead"
+    );
     // A wrong proctor password is refused.
     let q = client();
     let r = q
@@ -1046,4 +1060,89 @@ async fn html_flow_without_javascript() {
         .unwrap();
     assert_eq!(r.state, "finished_participant");
     assert_eq!(r.score, 1000 + 2000, "D01 right, D05 two of three pairs");
+}
+
+#[tokio::test]
+async fn first_proctor_claimed_by_pressing_the_board_button() {
+    let button = || Settings {
+        button: true,
+        ..Settings::default()
+    };
+    let s = server_with(false, button()).await;
+    let p = client();
+    let html = p
+        .get(format!("{}/proctor", s.url))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        html.contains("tekan tombol pada papan"),
+        "the page offers the button"
+    );
+    // No code, a password: the claim waits for the press.
+    let form = [
+        ("code", ""),
+        ("password", "rahasia-proktor"),
+        ("password2", "rahasia-proktor"),
+    ];
+    let r = p
+        .post(format!("{}/proctor/setup", s.url))
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    let wait = r.headers()["location"].to_str().unwrap().to_string();
+    assert!(wait.starts_with("/proctor/claim/"), "{wait}");
+    let html = p
+        .get(format!("{}{wait}", s.url))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("Tekan tombol pada papan"));
+    assert!(!s.state.has_proctor(), "nothing happens without the press");
+    // Another browser cannot pick up the claim.
+    let other = client();
+    let r = other
+        .get(format!("{}/proctor/claim/{}", s.url, "0".repeat(32)))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.headers()["location"], "/proctor");
+    // The press.
+    assert_eq!(
+        s.state.confirm_physical().await.unwrap(),
+        Some("claim_proctor")
+    );
+    let r = p.get(format!("{}{wait}", s.url)).send().await.unwrap();
+    assert_eq!(r.headers()["location"], "/proctor");
+    let r = p
+        .get(format!("{}/proctor/status.json", s.url))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK, "logged in as the proctor");
+    // A second press does nothing.
+    assert_eq!(s.state.confirm_physical().await.unwrap(), None);
+
+    // A press after the window does not count.
+    let t = server_with(false, button()).await;
+    let q = client();
+    let r = q
+        .post(format!("{}/proctor/setup", t.url))
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    let wait = r.headers()["location"].to_str().unwrap().to_string();
+    t.store.skip_time(ruji_web::CONFIRM_WINDOW + 1);
+    assert_eq!(t.state.confirm_physical().await.unwrap(), None);
+    assert!(!t.state.has_proctor());
+    let r = q.get(format!("{}{wait}", t.url)).send().await.unwrap();
+    assert_eq!(r.headers()["location"], "/proctor?e=confirm_expired");
 }
