@@ -23,6 +23,66 @@ struct Cli {
 enum Command {
     /// Serve the exam to the room's clients (the demo exam on a fresh data directory).
     Serve(ServeArgs),
+    /// Check the room LAN once: the board's address is free (RFC 5227 probe), which seats answer,
+    /// and the classic faults (duplicate addresses, wrong subnet, a DHCP server, unknown hosts,
+    /// no link). Exit 0 when nothing is found, 1 with findings, 2 on error. Needs CAP_NET_RAW.
+    LanCheck(LanCheckArgs),
+}
+
+#[derive(clap::Args)]
+struct LanCheckArgs {
+    /// The LAN interface, e.g. eth0.
+    #[arg(long)]
+    iface: String,
+    /// ruji.toml whose `[lan]` section gives the address and seats (default: 192.168.0.200/24,
+    /// seats 192.168.0.1-15).
+    #[arg(long)]
+    config: Option<PathBuf>,
+    /// Print one JSON object instead of a table.
+    #[arg(long)]
+    json: bool,
+    /// Configure the address on the interface when the probe finds it free.
+    #[arg(long)]
+    apply: bool,
+}
+
+/// The parts of ruji.toml this binary reads so far.
+#[derive(serde::Deserialize, Default)]
+#[serde(default)]
+struct FileConfig {
+    lan: ruji_lan::LanConfig,
+}
+
+fn lan_check(args: LanCheckArgs) -> std::process::ExitCode {
+    let config = match &args.config {
+        None => FileConfig::default(),
+        Some(path) => match std::fs::read_to_string(path)
+            .map_err(|e| e.to_string())
+            .and_then(|t| toml::from_str::<FileConfig>(&t).map_err(|e| e.to_string()))
+        {
+            Ok(c) => c,
+            Err(e) => {
+                eprintln!("ruji lan-check: {}: {e}", path.display());
+                return std::process::ExitCode::from(2);
+            }
+        },
+    };
+    let mut opts = ruji_lan::CheckOptions::new(&args.iface, config.lan);
+    opts.apply = args.apply;
+    match ruji_lan::lan_check(&opts) {
+        Ok(report) => {
+            if args.json {
+                println!("{}", report.to_json());
+            } else {
+                print!("{}", report.to_table());
+            }
+            std::process::ExitCode::from(if report.has_findings() { 1 } else { 0 })
+        }
+        Err(e) => {
+            eprintln!("ruji lan-check: {e}");
+            std::process::ExitCode::from(2)
+        }
+    }
 }
 
 #[derive(clap::Args)]
@@ -119,13 +179,15 @@ fn main() -> std::process::ExitCode {
         )
         .init();
     let cli = Cli::parse();
+    let args = match cli.command {
+        Command::LanCheck(args) => return lan_check(args),
+        Command::Serve(args) => args,
+    };
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .expect("tokio runtime");
-    let result = match cli.command {
-        Command::Serve(args) => rt.block_on(serve(args)),
-    };
+    let result = rt.block_on(serve(args));
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(e) => {
