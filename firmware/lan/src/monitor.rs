@@ -273,6 +273,16 @@ impl MonitorHandle {
     pub fn status(&self) -> Option<LanStatus> {
         self.status.lock().map(|s| s.clone()).unwrap_or(None)
     }
+    /// Publishes a status (the service loop does; tests and tools may).
+    pub fn publish(&self, status: LanStatus) {
+        if let Ok(mut s) = self.status.lock() {
+            *s = Some(status);
+        }
+    }
+    /// Has a rescan been asked for and not yet taken up.
+    pub fn rescan_pending(&self) -> bool {
+        self.rescan.load(Ordering::Relaxed)
+    }
     /// Ask for a seat rescan now ("cek semua").
     pub fn rescan(&self) {
         self.rescan.store(true, Ordering::Relaxed);
@@ -361,14 +371,10 @@ pub fn run(iface: &str, config: &LanConfig, timing: MonitorTiming, handle: &Moni
             let now = start.elapsed();
             if published.is_none_or(|p| now >= p + Duration::from_millis(500)) {
                 published = Some(now);
-                if let Ok(mut s) = handle.status.lock() {
-                    *s = Some(m.status(iface, now));
-                }
+                handle.publish(m.status(iface, now));
             }
         }
-        if let Ok(mut s) = handle.status.lock() {
-            *s = Some(m.status(iface, start.elapsed()));
-        }
+        handle.publish(m.status(iface, start.elapsed()));
         if failures >= 10 {
             tracing::error!("LAN socket failing repeatedly; reopening");
             std::thread::sleep(backoff);

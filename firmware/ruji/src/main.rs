@@ -53,19 +53,24 @@ struct FileConfig {
     lan: ruji_lan::LanConfig,
 }
 
-fn lan_check(args: LanCheckArgs) -> std::process::ExitCode {
-    let config = match &args.config {
-        None => FileConfig::default(),
-        Some(path) => match std::fs::read_to_string(path)
+/// Reads ruji.toml (defaults when no file is given).
+fn read_config(path: Option<&std::path::Path>) -> Result<FileConfig, String> {
+    match path {
+        None => Ok(FileConfig::default()),
+        Some(path) => std::fs::read_to_string(path)
             .map_err(|e| e.to_string())
             .and_then(|t| toml::from_str::<FileConfig>(&t).map_err(|e| e.to_string()))
-        {
-            Ok(c) => c,
-            Err(e) => {
-                eprintln!("ruji lan-check: {}: {e}", path.display());
-                return std::process::ExitCode::from(2);
-            }
-        },
+            .map_err(|e| format!("{}: {e}", path.display())),
+    }
+}
+
+fn lan_check(args: LanCheckArgs) -> std::process::ExitCode {
+    let config = match read_config(args.config.as_deref()) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("ruji lan-check: {e}");
+            return std::process::ExitCode::from(2);
+        }
     };
     let mut opts = ruji_lan::CheckOptions::new(&args.iface, config.lan);
     opts.apply = args.apply;
@@ -115,6 +120,14 @@ struct ServeArgs {
     /// The board's data file (LED name, button source); see board/*/meta.
     #[arg(long, default_value = "/etc/ruji/board.meta")]
     board_meta: PathBuf,
+    /// Run the LAN service on this interface: claim the address (RFC 5227), scan the seats,
+    /// watch for faults; the proctor's "Jaringan" page shows it. Needs CAP_NET_RAW and
+    /// CAP_NET_ADMIN.
+    #[arg(long)]
+    lan_iface: Option<String>,
+    /// ruji.toml whose `[lan]` section gives the address and seats.
+    #[arg(long)]
+    config: Option<PathBuf>,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -240,9 +253,25 @@ async fn serve_with_panel(
     )
     .map_err(|e| format!("cannot open {}: {e}", db.display()))?;
     let setup_code = ruji_web::new_setup_code();
+    let lan = match &args.lan_iface {
+        None => None,
+        Some(iface) => {
+            let cfg = read_config(args.config.as_deref())?.lan;
+            let handle = ruji_lan::MonitorHandle::new();
+            let (h, iface) = (handle.clone(), iface.clone());
+            std::thread::Builder::new()
+                .name("ruji-lan".into())
+                .spawn(move || {
+                    ruji_lan::monitor::run(&iface, &cfg, ruji_lan::MonitorTiming::default(), &h)
+                })
+                .map_err(|e| e.to_string())?;
+            Some(handle)
+        }
+    };
     let settings = Settings {
         setup_code: Some(setup_code.clone()),
         button: args.panel != PanelMode::None,
+        lan: lan.clone(),
         ..Settings::default()
     };
     let state = AppState::new(store.clone(), settings)
@@ -309,6 +338,9 @@ async fn serve_with_panel(
     .await
     .map_err(|e| e.to_string())?;
     tracing::info!("stopped; every acknowledged answer is on disk");
+    if let Some(h) = &lan {
+        h.shutdown();
+    }
     Ok(rx.await.unwrap_or(false))
 }
 
@@ -327,6 +359,10 @@ async fn watch_panel(
             _ = tick.tick() => {
                 let open = state.store.sessions().map(|s| s.iter().any(|(_, st)| st.open));
                 panel.set(Condition::SessionOpen, open.unwrap_or(false));
+                let conflict = state.settings.lan.as_ref().and_then(|h| h.status()).is_some_and(|s| {
+                    matches!(s.claim, "refused" | "lost") || s.report.conflict.is_some()
+                });
+                panel.set(Condition::Attention(ruji_panel::Attention::AddressConflict), conflict);
             }
             g = gestures.recv() => match g {
                 None => return,

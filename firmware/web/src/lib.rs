@@ -52,6 +52,8 @@ pub struct Settings {
     /// The board has a button (`--panel sim|board`): actions that need physical presence can be
     /// confirmed with a press instead of a code.
     pub button: bool,
+    /// The LAN service's status, when it runs (`ruji serve --lan-iface`): the "Jaringan" page.
+    pub lan: Option<Arc<ruji_lan::MonitorHandle>>,
 }
 
 impl Default for Settings {
@@ -62,6 +64,7 @@ impl Default for Settings {
             hash_concurrency: 2,
             secure_cookies: false,
             button: false,
+            lan: None,
         }
     }
 }

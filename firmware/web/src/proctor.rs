@@ -46,6 +46,8 @@ pub fn routes() -> Router<AppState> {
         .route("/participants/{u}/activate", post(activate))
         .route("/results/{id}", get(results))
         .route("/audit", get(audit))
+        .route("/network", get(network))
+        .route("/network/rescan", post(rescan))
 }
 
 fn account(state: &AppState) -> Option<ProctorAccount> {
@@ -653,4 +655,98 @@ async fn audit(State(state): State<AppState>, p: Proctor) -> Result<Response, We
         tr: Tr { lang: p.lang },
         rows,
     }))
+}
+
+struct SeatRow {
+    n: usize,
+    ip: String,
+    online: bool,
+    mac: String,
+    rtt: String,
+    who: String,
+}
+
+#[derive(Template)]
+#[template(path = "proctor_network.html")]
+struct NetworkPage {
+    tr: Tr,
+    csrf: String,
+    ok: Option<&'static str>,
+    running: bool,
+    claim: &'static str,
+    address: String,
+    link_up: bool,
+    seats: Vec<SeatRow>,
+    findings: Vec<String>,
+}
+
+/// The "Jaringan" page: the seats the board sees on the LAN and the LAN doctor's findings.
+async fn network(State(state): State<AppState>, p: Proctor, Query(m): Query<Msg>) -> Response {
+    let tr = Tr { lang: p.lang };
+    let status = state.settings.lan.as_ref().and_then(|h| h.status());
+    // Who is logged in from which address (the participant's login records the client).
+    let by_ip: std::collections::HashMap<String, String> = state
+        .store
+        .sessions()
+        .ok()
+        .and_then(|s| s.into_iter().find(|(_, st)| st.open))
+        .and_then(|(s, _)| state.store.status(&s.id).ok()?.ok())
+        .unwrap_or_default()
+        .into_iter()
+        .filter_map(|r| r.client.map(|c| (c, format!("{} {}", r.username, r.name))))
+        .collect();
+    let mut page = NetworkPage {
+        tr,
+        csrf: p.session.csrf.clone(),
+        ok: m.ok.as_ref().map(|_| tr.s("done_ok")),
+        running: state.settings.lan.is_some(),
+        claim: "",
+        address: String::new(),
+        link_up: false,
+        seats: vec![],
+        findings: vec![],
+    };
+    if let Some(st) = status {
+        let r = &st.report;
+        page.claim = match st.claim {
+            "bound" => tr.s("lan_bound"),
+            "refused" | "lost" => tr.s("lan_conflict"),
+            _ => tr.s("lan_probing"),
+        };
+        page.address = r.address.to_string();
+        page.link_up = r.link_up;
+        page.seats = r
+            .seats
+            .iter()
+            .enumerate()
+            .map(|(i, s)| SeatRow {
+                n: i + 1,
+                ip: s.ip.to_string(),
+                online: s.online,
+                mac: s.mac.map(|m| m.to_string()).unwrap_or_default(),
+                rtt: s.rtt_ms.map(|v| format!("{v:.1} ms")).unwrap_or_default(),
+                who: by_ip.get(&s.ip.to_string()).cloned().unwrap_or_default(),
+            })
+            .collect();
+        page.findings = r
+            .findings
+            .iter()
+            .map(|f| match p.lang {
+                Lang::Id => f.message_id(),
+                Lang::En => f.message_en(),
+            })
+            .collect();
+    }
+    render(&page)
+}
+
+/// "Cek semua": scan every seat now.
+async fn rescan(State(state): State<AppState>, p: Proctor, Form(f): Form<CsrfForm>) -> Response {
+    if !auth::csrf_ok(&p.session, &f.csrf) {
+        return csrf_failed(&p);
+    }
+    if let Some(h) = &state.settings.lan {
+        h.rescan();
+    }
+    Redirect::to("/proctor/network?ok=1").into_response()
 }

@@ -1146,3 +1146,101 @@ async fn first_proctor_claimed_by_pressing_the_board_button() {
     let r = q.get(format!("{}{wait}", t.url)).send().await.unwrap();
     assert_eq!(r.headers()["location"], "/proctor?e=confirm_expired");
 }
+
+#[tokio::test]
+async fn network_page_shows_seats_findings_and_who_sits_where() {
+    use ruji_lan::{Finding, LanReport, LanStatus, MonitorHandle};
+    use std::net::Ipv4Addr;
+    let lan = MonitorHandle::new();
+    let mac = |b: u8| ruji_lan::Mac([2, 0, 0, 0, 0, b]);
+    let dup = Finding::DuplicateIp {
+        ip: Ipv4Addr::new(192, 168, 0, 5),
+        macs: vec![mac(5), mac(55)],
+    };
+    let seat = |ip: Ipv4Addr, online: bool| ruji_lan::check::SeatReport {
+        ip,
+        online,
+        mac: online.then(|| mac(1)),
+        rtt_ms: online.then_some(0.4),
+    };
+    lan.publish(LanStatus {
+        claim: "bound",
+        report: LanReport {
+            interface: "eth0".into(),
+            address: Ipv4Addr::new(192, 168, 0, 200),
+            link_up: true,
+            conflict: None,
+            // The test's client is 127.0.0.1: seat 1 shows who logged in from it.
+            seats: vec![
+                seat(Ipv4Addr::LOCALHOST, true),
+                seat(Ipv4Addr::new(192, 168, 0, 2), false),
+            ],
+            duplicates: vec![],
+            wrong_subnet: vec![],
+            dhcp_servers: vec![],
+            unknown_hosts: vec![],
+            findings: vec![dup],
+        },
+    });
+    let s = server_with(
+        true,
+        Settings {
+            lan: Some(lan.clone()),
+            ..Settings::default()
+        },
+    )
+    .await;
+    let c = client();
+    let (st, _) = login(&s, &c, 1).await;
+    assert_eq!(st, StatusCode::OK);
+    let p = proctor(&s).await;
+    let html = p
+        .get(format!("{}/proctor/network", s.url))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        html.contains("192.168.0.200") && html.contains("alamat terpasang"),
+        "{html}"
+    );
+    assert!(html.contains("seat on") && html.contains("seat off"));
+    assert!(html.contains("DEMO001 Adi Nugroho"), "who sits at seat 1");
+    assert!(
+        html.contains("192.168.0.5"),
+        "the duplicate-address finding"
+    );
+    // "Cek semua" asks the service for a scan now (CSRF-checked like every proctor form).
+    let csrf = csrf_of(&s, &p).await;
+    assert!(!lan.rescan_pending());
+    let r = p
+        .post(format!("{}/proctor/network/rescan", s.url))
+        .form(&[("csrf", "x")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    assert!(!lan.rescan_pending());
+    let r = p
+        .post(format!("{}/proctor/network/rescan", s.url))
+        .form(&[("csrf", csrf.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.headers()["location"], "/proctor/network?ok=1");
+    assert!(lan.rescan_pending());
+    // Without the service the page says how to start it.
+    let t = server(false).await;
+    let q = proctor(&t).await;
+    let html = q
+        .get(format!("{}/proctor/network", t.url))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("--lan-iface"));
+}
