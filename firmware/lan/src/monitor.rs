@@ -336,35 +336,24 @@ pub fn run(iface: &str, config: &LanConfig, timing: MonitorTiming, handle: &Moni
             if handle.rescan.swap(false, Ordering::Relaxed) {
                 m.rescan();
             }
-            let mut actions = m.poll(now);
+            // What is due now goes out before the wait, so a reply's round-trip time is not
+            // stretched by the receive timeout.
+            let due = m.poll(now);
+            perform(&sock, iface, config, due, &mut failures);
             let wait = m
                 .poll_at()
-                .saturating_sub(now)
+                .saturating_sub(start.elapsed())
                 .clamp(Duration::from_millis(1), Duration::from_millis(200));
             match sock.recv(&mut buf, wait) {
                 Ok(Some(n)) => {
-                    actions.extend(m.on_frame(start.elapsed(), &buf[..n.min(buf.len())]))
+                    let answer = m.on_frame(start.elapsed(), &buf[..n.min(buf.len())]);
+                    perform(&sock, iface, config, answer, &mut failures);
                 }
                 Ok(None) => {}
                 Err(e) => {
                     failures += 1;
                     tracing::warn!(error = %e, "LAN receive failed");
                     std::thread::sleep(Duration::from_millis(100));
-                }
-            }
-            for a in actions {
-                let r = match a {
-                    Action::Send(f) => sock.send(&f),
-                    Action::Configure => {
-                        io::apply_address(iface, config.address, config.prefix_len)
-                    }
-                    Action::Unconfigure => {
-                        io::remove_address(iface, config.address, config.prefix_len)
-                    }
-                };
-                if let Err(e) = r {
-                    failures += 1;
-                    tracing::warn!(error = %e, "LAN action failed");
                 }
             }
             // Publish at most twice a second (a busy LAN delivers many frames).
@@ -378,6 +367,27 @@ pub fn run(iface: &str, config: &LanConfig, timing: MonitorTiming, handle: &Moni
         if failures >= 10 {
             tracing::error!("LAN socket failing repeatedly; reopening");
             std::thread::sleep(backoff);
+        }
+    }
+}
+
+/// Sends frames and applies address changes; failures are counted, never fatal.
+fn perform(
+    sock: &PacketSocket,
+    iface: &str,
+    config: &LanConfig,
+    actions: Vec<Action>,
+    failures: &mut u32,
+) {
+    for a in actions {
+        let r = match a {
+            Action::Send(f) => sock.send(&f),
+            Action::Configure => io::apply_address(iface, config.address, config.prefix_len),
+            Action::Unconfigure => io::remove_address(iface, config.address, config.prefix_len),
+        };
+        if let Err(e) = r {
+            *failures += 1;
+            tracing::warn!(error = %e, "LAN action failed");
         }
     }
 }
