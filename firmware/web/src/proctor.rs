@@ -47,6 +47,7 @@ pub fn routes() -> Router<AppState> {
         .route("/results/{id}", get(results))
         .route("/audit", get(audit))
         .route("/network", get(network))
+        .route("/network.json", get(network_json))
         .route("/network/rescan", post(rescan))
 }
 
@@ -738,6 +739,13 @@ async fn network(State(state): State<AppState>, p: Proctor, Query(m): Query<Msg>
             .collect();
     }
     render(&page)
+}
+
+/// The LAN service's status as JSON (the `ruji lan-check` shape plus `claim`); `null` when the
+/// service does not run.
+async fn network_json(State(state): State<AppState>, _p: Proctor) -> Json<Value> {
+    let status = state.settings.lan.as_ref().and_then(|h| h.status());
+    Json(serde_json::to_value(status).unwrap_or(Value::Null))
 }
 
 /// "Cek semua": scan every seat now.
