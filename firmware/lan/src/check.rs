@@ -73,6 +73,10 @@ pub struct SeatReport {
     pub mac: Option<Mac>,
     /// ARP round-trip time in milliseconds.
     pub rtt_ms: Option<f64>,
+    /// Seconds since the seat was last heard (the long-running service only; absent from the
+    /// one-shot check's JSON).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last_seen_s: Option<u64>,
 }
 
 /// An address used by several MACs.
@@ -153,6 +157,7 @@ impl LanReport {
                     rtt_ms: s
                         .rtt
                         .map(|d| (d.as_micros() as f64 / 1000.0 * 100.0).round() / 100.0),
+                    last_seen_s: None,
                 })
                 .collect(),
             duplicates: vec![],

@@ -234,6 +234,9 @@ impl Monitor {
         };
         let mut report = LanReport::build(iface, &self.config, &self.seats, &merged, probe);
         report.set_findings(findings);
+        for (r, s) in report.seats.iter_mut().zip(self.seats.seats()) {
+            r.last_seen_s = s.last_seen.map(|t| now.saturating_sub(t).as_secs());
+        }
         LanStatus {
             claim: match self.claim.state() {
                 ClaimState::Waiting | ClaimState::Probing { .. } => "probing",

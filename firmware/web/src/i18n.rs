@@ -225,6 +225,7 @@ pub fn lookup(key: &str) -> Option<(&'static str, &'static str)> {
         "lan_rescan" => ("Cek semua", "Check all"),
         "lan_findings" => ("Temuan", "Findings"),
         "lan_seats" => ("Kursi", "Seats"),
+        "lan_last_seen" => ("terakhir terdengar", "last heard"),
         "dashboard" => ("Status Ujian", "Exam status"),
         "sessions" => ("Sesi", "Sessions"),
         "open_session" => ("Buka sesi", "Open session"),

@@ -664,6 +664,7 @@ struct SeatRow {
     online: bool,
     mac: String,
     rtt: String,
+    last_seen: String,
     who: String,
 }
 
@@ -726,6 +727,7 @@ async fn network(State(state): State<AppState>, p: Proctor, Query(m): Query<Msg>
                 online: s.online,
                 mac: s.mac.map(|m| m.to_string()).unwrap_or_default(),
                 rtt: s.rtt_ms.map(|v| format!("{v:.1} ms")).unwrap_or_default(),
+                last_seen: s.last_seen_s.map(|v| format!("{v} s")).unwrap_or_default(),
                 who: by_ip.get(&s.ip.to_string()).cloned().unwrap_or_default(),
             })
             .collect();

@@ -1162,6 +1162,7 @@ async fn network_page_shows_seats_findings_and_who_sits_where() {
         online,
         mac: online.then(|| mac(1)),
         rtt_ms: online.then_some(0.4),
+        last_seen_s: Some(if online { 2 } else { 40 }),
     };
     lan.publish(LanStatus {
         claim: "bound",
@@ -1207,6 +1208,7 @@ async fn network_page_shows_seats_findings_and_who_sits_where() {
         "{html}"
     );
     assert!(html.contains("seat on") && html.contains("seat off"));
+    assert!(html.contains("terakhir terdengar 40 s"), "last heard");
     assert!(html.contains("DEMO001 Adi Nugroho"), "who sits at seat 1");
     assert!(
         html.contains("192.168.0.5"),
