@@ -53,6 +53,37 @@ struct FileConfig {
     lan: ruji_lan::LanConfig,
 }
 
+/// Capabilities `ruji serve` keeps when started as root: raw packets and address configuration
+/// for the LAN service, and the HTTP port below 1024. Everything else (module loading, mounting,
+/// tracing other processes, overriding file permissions...) is dropped, for this process and
+/// for the `ip` commands it runs.
+const KEEP_CAPS: [caps::Capability; 3] = [
+    caps::Capability::CAP_NET_RAW,
+    caps::Capability::CAP_NET_ADMIN,
+    caps::Capability::CAP_NET_BIND_SERVICE,
+];
+
+/// Drops every capability but [`KEEP_CAPS`] (a no-op for an unprivileged user, who has none).
+fn restrict_capabilities() -> Result<(), String> {
+    use caps::{CapSet, CapsHashSet};
+    let keep: CapsHashSet = KEEP_CAPS.into_iter().collect();
+    let had = caps::read(None, CapSet::Permitted).map_err(|e| e.to_string())?;
+    if had.is_empty() {
+        return Ok(());
+    }
+    for cap in caps::all() {
+        if !keep.contains(&cap) && caps::has_cap(None, CapSet::Bounding, cap).unwrap_or(false) {
+            caps::drop(None, CapSet::Bounding, cap).map_err(|e| format!("{cap}: {e}"))?;
+        }
+    }
+    let kept: CapsHashSet = keep.intersection(&had).copied().collect();
+    caps::set(None, CapSet::Inheritable, &kept).map_err(|e| e.to_string())?;
+    caps::set(None, CapSet::Effective, &kept).map_err(|e| e.to_string())?;
+    caps::set(None, CapSet::Permitted, &kept).map_err(|e| e.to_string())?;
+    tracing::info!(kept = ?KEEP_CAPS, "capabilities restricted");
+    Ok(())
+}
+
 /// Reads ruji.toml (defaults when no file is given).
 fn read_config(path: Option<&std::path::Path>) -> Result<FileConfig, String> {
     match path {
@@ -252,6 +283,11 @@ async fn serve_with_panel(
         },
     )
     .map_err(|e| format!("cannot open {}: {e}", db.display()))?;
+    // The data directory is open and nothing else needs privilege: keep only what the LAN
+    // service and the HTTP port need.
+    if let Err(e) = restrict_capabilities() {
+        tracing::warn!(error = %e, "could not restrict capabilities");
+    }
     let setup_code = ruji_web::new_setup_code();
     let lan = match &args.lan_iface {
         None => None,
