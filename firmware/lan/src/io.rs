@@ -93,52 +93,41 @@ fn ifindex_of(iface: &str) -> io::Result<i32> {
         .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))
 }
 
+/// Runs `ip ARGS`; a failure names the interface and address it was for.
+fn ip(iface: &str, cidr: &str, args: &[&str]) -> Result<(), LanError> {
+    let fail = |detail: String| LanError::Apply {
+        iface: iface.into(),
+        addr: cidr.into(),
+        detail,
+    };
+    let out = Command::new("ip")
+        .args(args)
+        .output()
+        .map_err(|e| fail(e.to_string()))?;
+    if out.status.success() {
+        Ok(())
+    } else {
+        Err(fail(
+            String::from_utf8_lossy(&out.stderr).trim().to_string(),
+        ))
+    }
+}
+
 /// Set `addr/prefix_len` on `iface` (idempotent) and bring the link up, with `ip`.
 pub fn apply_address(iface: &str, addr: Ipv4Addr, prefix_len: u8) -> Result<(), LanError> {
     let cidr = format!("{addr}/{prefix_len}");
-    let run = |args: &[&str]| -> Result<(), LanError> {
-        let out = Command::new("ip")
-            .args(args)
-            .output()
-            .map_err(|e| LanError::Apply {
-                iface: iface.into(),
-                addr: cidr.clone(),
-                detail: e.to_string(),
-            })?;
-        if out.status.success() {
-            Ok(())
-        } else {
-            Err(LanError::Apply {
-                iface: iface.into(),
-                addr: cidr.clone(),
-                detail: String::from_utf8_lossy(&out.stderr).trim().to_string(),
-            })
-        }
-    };
-    run(&["link", "set", "dev", iface, "up"])?;
-    run(&["-4", "addr", "replace", &cidr, "dev", iface])
+    ip(iface, &cidr, &["link", "set", "dev", iface, "up"])?;
+    ip(
+        iface,
+        &cidr,
+        &["-4", "addr", "replace", &cidr, "dev", iface],
+    )
 }
 
 /// Remove `addr/prefix_len` from `iface` (after the address was lost to another host).
 pub fn remove_address(iface: &str, addr: Ipv4Addr, prefix_len: u8) -> Result<(), LanError> {
     let cidr = format!("{addr}/{prefix_len}");
-    let out = Command::new("ip")
-        .args(["-4", "addr", "del", &cidr, "dev", iface])
-        .output()
-        .map_err(|e| LanError::Apply {
-            iface: iface.into(),
-            addr: cidr.clone(),
-            detail: e.to_string(),
-        })?;
-    if out.status.success() {
-        Ok(())
-    } else {
-        Err(LanError::Apply {
-            iface: iface.into(),
-            addr: cidr,
-            detail: String::from_utf8_lossy(&out.stderr).trim().to_string(),
-        })
-    }
+    ip(iface, &cidr, &["-4", "addr", "del", &cidr, "dev", iface])
 }
 
 /// The only unsafe code of the crate: building the `sockaddr_ll` that binds a packet socket to one

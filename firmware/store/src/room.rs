@@ -250,11 +250,7 @@ fn context_of<R: Get>(
     }
     let (test, attempt, answers) = match current {
         Some((t, a)) => {
-            let answers = r
-                .scan_rec::<Answer>(Table::Answers, &answers_prefix(username, &t.id))?
-                .into_iter()
-                .filter_map(|(k, v)| k.rsplit(SEP).next().map(|i| (i.to_string(), v)))
-                .collect();
+            let answers = answers_of(r, username, &t.id)?;
             (Some(t), Some(a), answers)
         }
         None => (None, None, BTreeMap::new()),
@@ -362,6 +358,16 @@ pub struct ItemResult {
     pub doubtful: bool,
     /// Score, milli-points.
     pub score: Option<Milli>,
+}
+
+/// A participant's answers to one test, by item id.
+fn answers_of<R: Get>(r: &R, username: &str, test: &str) -> Result<BTreeMap<String, Answer>> {
+    Ok(
+        r.scan_rec::<Answer>(Table::Answers, &answers_prefix(username, test))?
+            .into_iter()
+            .filter_map(|(k, v)| k.rsplit(SEP).next().map(|i| (i.to_string(), v)))
+            .collect(),
+    )
 }
 
 /// How many of a test's items (practice items excluded) the participant has answered.
@@ -919,11 +925,7 @@ impl Store {
                 let Some(test) = pkg.test(tid) else { continue };
                 let mut a = load_attempt(&r, u, test)?;
                 a.tick(now);
-                let answers: BTreeMap<String, Answer> = r
-                    .scan::<Answer>(Table::Answers, &answers_prefix(u, &test.id))?
-                    .into_iter()
-                    .filter_map(|(k, v)| k.rsplit(SEP).next().map(|i| (i.to_string(), v)))
-                    .collect();
+                let answers = answers_of(&r, u, &test.id)?;
                 let scored = test.kind == ruji_core::package::TestKind::Scored;
                 let mut total = 0;
                 let mut max = 0;
