@@ -226,6 +226,7 @@ pub fn package_with(main: usize) -> Package {
                 .to_vec(),
             practice_items: vec!["P01".into(), "P02".into()],
             rules: TestRules::default(),
+            sealed: false,
         },
         Test {
             id: "SURVEI".into(),
@@ -238,6 +239,7 @@ pub fn package_with(main: usize) -> Package {
                 shuffle_options: false,
                 ..TestRules::default()
             },
+            sealed: false,
         },
     ];
     let mut participants: Vec<Participant> = (1..=main)

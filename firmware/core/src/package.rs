@@ -103,6 +103,9 @@ pub struct Test {
     pub practice_items: Vec<String>,
     /// Rules for finishing, shuffling and warnings.
     pub rules: TestRules,
+    /// The content is still sealed (imported, not yet released with its code): no items yet,
+    /// and a session with this test cannot open.
+    pub sealed: bool,
 }
 
 /// Sex as printed on the confirmation page.
@@ -507,7 +510,11 @@ impl Package {
         }
         for test in &self.tests {
             let place = || format!("test {}", test.id);
-            if test.items.is_empty() {
+            if test.sealed {
+                if !test.items.is_empty() || !test.practice_items.is_empty() {
+                    err(place(), "a sealed test lists no items");
+                }
+            } else if test.items.is_empty() {
                 err(place(), "has no items");
             }
             if test.duration_minutes == 0 {
@@ -620,6 +627,20 @@ pub fn same_name(typed: &str, registered: &str) -> bool {
             .join(" ")
     };
     !typed.trim().is_empty() && norm(typed) == norm(registered)
+}
+
+/// Days since 1970-01-01 to (year, month, day) (proleptic Gregorian).
+pub fn civil_from_days(z: i64) -> (i64, u32, u32) {
+    let z = z + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    (y, m, d)
 }
 
 #[cfg(test)]

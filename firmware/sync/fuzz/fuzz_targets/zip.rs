@@ -1,0 +1,13 @@
+//! Any bytes given as a package: reading the zip within limits and verifying it must never
+//! panic, whatever the entries, names, sizes or signature claim.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| {
+    let _ = ruji_sync::safezip::read(data, &ruji_sync::safezip::Limits::default());
+    let _ = ruji_sync::package::verify(
+        data,
+        &["ruji-pk:h95iXybcEfN9gs3rRTDv6x6RtbJIUg+ZyvlPR9m33TI=".to_string()],
+    );
+});
