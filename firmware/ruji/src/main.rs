@@ -1,8 +1,18 @@
 //! `ruji`: the exam-room server's command line. This file only wires the crates together:
-//! ruji-store (durable state), ruji-web (HTTP), ruji-core (rules and the demo exam).
+//! ruji-store (durable state), ruji-web (HTTP), ruji-core (rules and the demo exam), ruji-panel
+//! (LED and button), ruji-lan (the room LAN).
+//!
+//! - `config`: the school's settings file, ruji.toml (strict parsing, last good copy, the
+//!   recovery's LAN reset).
+//! - `health`: the attention reasons of the LED and the dashboard, from real state.
+
+mod config;
+mod health;
+
+mod packages;
 
 use std::net::SocketAddr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use clap::{Parser, Subcommand};
 use ruji_store::{OpenOptions, Store};
@@ -27,6 +37,17 @@ enum Command {
     /// and the classic faults (duplicate addresses, wrong subnet, a DHCP server, unknown hosts,
     /// no link). Exit 0 when nothing is found, 1 with findings, 2 on error. Needs CAP_NET_RAW.
     LanCheck(LanCheckArgs),
+    /// Make a new issuer key pair for signing packages (secret key file + .pub beside it).
+    Keygen(packages::KeygenArgs),
+    /// Build a signed, sealed package (.rujipkg) from an authoring folder or loose files.
+    Pack(packages::PackArgs),
+    /// Print the offline release code of a package's sessions (needs the issuer's key).
+    ReleaseCode(packages::ReleaseCodeArgs),
+    /// Check an input (folder, GIFT, QTI, CSV, XLSX...): what it holds and every problem.
+    /// Exit 0 when clean, 1 with problems.
+    Import(packages::ImportArgs),
+    /// Check a package's signature and contents without opening it. Exit 0 valid, 1 refused.
+    Verify(packages::VerifyArgs),
 }
 
 #[derive(clap::Args)]
@@ -35,7 +56,7 @@ struct LanCheckArgs {
     #[arg(long)]
     iface: String,
     /// ruji.toml whose `[lan]` section gives the address and seats (default: 192.168.0.200/24,
-    /// seats 192.168.0.1-15).
+    /// seats 192.168.0.1-15). A file with an error is refused (exit 2) with its line and column.
     #[arg(long)]
     config: Option<PathBuf>,
     /// Print one JSON object instead of a table.
@@ -44,13 +65,6 @@ struct LanCheckArgs {
     /// Configure the address on the interface when the probe finds it free.
     #[arg(long)]
     apply: bool,
-}
-
-/// The parts of ruji.toml this binary reads so far.
-#[derive(serde::Deserialize, Default)]
-#[serde(default)]
-struct FileConfig {
-    lan: ruji_lan::LanConfig,
 }
 
 /// Capabilities `ruji serve` keeps when started as root: raw packets and address configuration
@@ -84,14 +98,13 @@ fn restrict_capabilities() -> Result<(), String> {
     Ok(())
 }
 
-/// Reads ruji.toml (defaults when no file is given).
-fn read_config(path: Option<&std::path::Path>) -> Result<FileConfig, String> {
+/// Reads ruji.toml strictly (defaults when no file is given).
+fn read_config(path: Option<&Path>) -> Result<config::SchoolConfig, String> {
     match path {
-        None => Ok(FileConfig::default()),
+        None => Ok(config::SchoolConfig::default()),
         Some(path) => std::fs::read_to_string(path)
-            .map_err(|e| e.to_string())
-            .and_then(|t| toml::from_str::<FileConfig>(&t).map_err(|e| e.to_string()))
-            .map_err(|e| format!("{}: {e}", path.display())),
+            .map_err(|e| format!("{}: {e}", path.display()))
+            .and_then(|t| config::parse(&t, path).map_err(|e| e.to_string())),
     }
 }
 
@@ -123,6 +136,10 @@ fn lan_check(args: LanCheckArgs) -> std::process::ExitCode {
 
 #[derive(clap::Args)]
 struct ServeArgs {
+    /// Trust packages signed with this issuer public key (`ruji-pk:...`); repeatable. The
+    /// proctor page can add more.
+    #[arg(long = "trust-issuer")]
+    trust_issuer: Vec<String>,
     /// Address and port to listen on.
     #[arg(long, default_value = "0.0.0.0:8080")]
     listen: SocketAddr,
@@ -145,9 +162,14 @@ struct ServeArgs {
     #[arg(long)]
     reset_logins: bool,
     /// The LED and button: `none`, `sim` (LED as a line on stderr; type `p` + Enter for a
-    /// press, `h` + Enter for a 3.5 s hold), or `board` (from --board-meta).
+    /// press, `h` + Enter for a 3.5 s hold; the page /dev/panel shows the LED and has both
+    /// buttons), or `board` (from --board-meta).
     #[arg(long, value_enum, default_value_t = PanelMode::None)]
     panel: PanelMode,
+    /// Development and tests, with `--panel sim`: the simulated button is held down when Ruji
+    /// starts and let go 1.5 s later, i.e. a recovery (proctor password and LAN settings reset).
+    #[arg(long)]
+    sim_held_at_start: bool,
     /// The board's data file (LED name, button source); see board/*/meta.
     #[arg(long, default_value = "/etc/ruji/board.meta")]
     board_meta: PathBuf,
@@ -156,7 +178,9 @@ struct ServeArgs {
     /// CAP_NET_ADMIN.
     #[arg(long)]
     lan_iface: Option<String>,
-    /// ruji.toml whose `[lan]` section gives the address and seats.
+    /// The school's settings file, ruji.toml (`[lan]`, `[ui]`, `[token]`, `[exam]`). A file
+    /// with an error never stops Ruji: it starts with the last good settings (kept in the data
+    /// directory) or the defaults, and the proctor page shows the error.
     #[arg(long)]
     config: Option<PathBuf>,
 }
@@ -168,13 +192,23 @@ enum PanelMode {
     Board,
 }
 
-/// Starts the panel (before the store opens, so a button held at power-on is seen).
-fn start_panel(args: &ServeArgs) -> ruji_panel::Spawned {
+/// Starts the panel (before the store opens, so a button held at power-on is seen). With
+/// `--panel sim`, also returns the simulated button (for the developer page).
+fn start_panel(args: &ServeArgs) -> (ruji_panel::Spawned, Option<ruji_panel::SimButton>) {
     use ruji_panel::{sim_button, BoardMeta, LedClass, NoLed, PanelConfig, PanelSpec, SimLed};
+    let mut sim_out = None;
     let (led, button): (Box<dyn ruji_panel::Led>, _) = match args.panel {
         PanelMode::None => (Box::new(NoLed), None),
         PanelMode::Sim => {
-            let (sim, events) = sim_button(false);
+            let (sim, events) = sim_button(args.sim_held_at_start);
+            if args.sim_held_at_start {
+                let s = sim.clone();
+                tokio::spawn(async move {
+                    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+                    let _ = s.release();
+                });
+            }
+            sim_out = Some(sim.clone());
             // Terminal presses: the development stand-in for the board's button.
             std::thread::spawn(move || {
                 let rt = tokio::runtime::Builder::new_current_thread()
@@ -213,7 +247,10 @@ fn start_panel(args: &ServeArgs) -> ruji_panel::Spawned {
             }
         }
     };
-    ruji_panel::spawn(led, button, PanelConfig::default())
+    (
+        ruji_panel::spawn(led, button, PanelConfig::default()),
+        sim_out,
+    )
 }
 
 fn main() -> std::process::ExitCode {
@@ -221,10 +258,17 @@ fn main() -> std::process::ExitCode {
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
         )
+        // Colours only on a terminal: the board's log file stays plain text that grep can read.
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stdout()))
         .init();
     let cli = Cli::parse();
     let args = match cli.command {
         Command::LanCheck(args) => return lan_check(args),
+        Command::Keygen(a) => return packages::keygen(a),
+        Command::Pack(a) => return packages::pack(a),
+        Command::ReleaseCode(a) => return packages::release_code(a),
+        Command::Import(a) => return packages::import(a),
+        Command::Verify(a) => return packages::verify(a),
         Command::Serve(args) => args,
     };
     let rt = tokio::runtime::Builder::new_multi_thread()
@@ -242,12 +286,15 @@ fn main() -> std::process::ExitCode {
 }
 
 async fn serve(args: ServeArgs) -> Result<(), String> {
-    let ruji_panel::Spawned {
-        handle: panel,
-        gestures,
-        task: panel_task,
-    } = start_panel(&args);
-    let result = serve_with_panel(&args, &panel, gestures).await;
+    let (
+        ruji_panel::Spawned {
+            handle: panel,
+            gestures,
+            task: panel_task,
+        },
+        sim,
+    ) = start_panel(&args);
+    let result = serve_with_panel(&args, &panel, gestures, sim).await;
     match &result {
         Ok(true) => {
             // Safe shutdown by the button: everything is on disk; show it and wait for the plug.
@@ -271,15 +318,37 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
 async fn serve_with_panel(
     args: &ServeArgs,
     panel: &ruji_panel::PanelHandle,
-    gestures: tokio::sync::mpsc::Receiver<ruji_panel::Gesture>,
+    mut gestures: tokio::sync::mpsc::Receiver<ruji_panel::Gesture>,
+    sim: Option<ruji_panel::SimButton>,
 ) -> Result<bool, String> {
     std::fs::create_dir_all(&args.data)
         .map_err(|e| format!("cannot create data directory {}: {e}", args.data.display()))?;
+    // A button held at power-on is a recovery: decide it before the settings are read, so the
+    // LAN starts on the defaults.
+    let recovered = panel.view().borrow().button_pressed && held_for_recovery(&mut gestures).await;
+    if recovered {
+        recover_lan(args);
+    }
+    let loaded = config::load(args.config.as_deref(), &args.data);
+    if let Some(e) = &loaded.error {
+        tracing::error!(
+            file = %e.path.display(),
+            line = e.line,
+            column = e.column,
+            error = %e.message,
+            using = ?loaded.source,
+            "ruji.toml has an error; Ruji runs on the last good settings (or the defaults) and the proctor page shows it"
+        );
+    }
+    if loaded.lan_defaults {
+        tracing::warn!("LAN defaults in force since a recovery (until ruji.toml is changed)");
+    }
+    let school = loaded.config.clone();
     let db = args.data.join("ruji.redb");
     let store = Store::open(
         &db,
         OpenOptions {
-            count_downtime: args.count_downtime,
+            count_downtime: args.count_downtime || school.count_downtime,
         },
     )
     .map_err(|e| format!("cannot open {}: {e}", db.display()))?;
@@ -292,7 +361,7 @@ async fn serve_with_panel(
     let lan = match &args.lan_iface {
         None => None,
         Some(iface) => {
-            let cfg = read_config(args.config.as_deref())?.lan;
+            let cfg = school.lan.clone();
             let handle = ruji_lan::MonitorHandle::new();
             let (h, iface) = (handle.clone(), iface.clone());
             std::thread::Builder::new()
@@ -308,11 +377,30 @@ async fn serve_with_panel(
         setup_code: Some(setup_code.clone()),
         button: args.panel != PanelMode::None,
         lan: lan.clone(),
+        token_policy: school.token,
+        language: match school.language {
+            config::Language::Auto => None,
+            config::Language::Id => Some(ruji_web::i18n::Lang::Id),
+            config::Language::En => Some(ruji_web::i18n::Lang::En),
+        },
+        panel: Some(panel.clone()),
+        sim_button: sim,
+        notice: settings_notice(args, &loaded),
+        data_dir: Some(args.data.clone()),
+        trusted_issuers: school
+            .trusted_issuers
+            .iter()
+            .chain(&args.trust_issuer)
+            .cloned()
+            .collect(),
         ..Settings::default()
     };
     let state = AppState::new(store.clone(), settings)
         .await
         .map_err(|e| e.to_string())?;
+    if recovered {
+        recover_proctor(&state).await;
+    }
     let fresh = store.package().id.is_empty();
     if fresh {
         tracing::info!(
@@ -349,7 +437,7 @@ async fn serve_with_panel(
         .await
         .map_err(|e| format!("cannot listen on {}: {e}", args.listen))?;
     let addr = listener.local_addr().map_err(|e| e.to_string())?;
-    print_banner(&state, addr, &setup_code);
+    print_banner(&state, addr);
     panel.clear(ruji_panel::Condition::Booting);
     let (button_shutdown, by_button) = tokio::sync::oneshot::channel::<()>();
     tokio::spawn(watch_panel(
@@ -357,6 +445,10 @@ async fn serve_with_panel(
         panel.clone(),
         button_shutdown,
         gestures,
+        WatchCtx {
+            data: args.data.clone(),
+            config: args.config.clone(),
+        },
     ));
     let shutdown = async move {
         let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
@@ -380,12 +472,100 @@ async fn serve_with_panel(
     Ok(rx.await.unwrap_or(false))
 }
 
-/// Keeps the LED in step with the room (session open) and acts on the button's gestures.
+/// Waits (at most the recogniser's power-on hold plus 2 s) for the gesture of a button that was
+/// already down at power-on: is it a recovery?
+async fn held_for_recovery(
+    gestures: &mut tokio::sync::mpsc::Receiver<ruji_panel::Gesture>,
+) -> bool {
+    let wait = ruji_panel::GestureConfig::default().boot_hold_ms + 2000;
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_millis(wait);
+    tracing::info!("button down at power-on: waiting for a recovery hold");
+    loop {
+        match tokio::time::timeout_at(deadline, gestures.recv()).await {
+            Ok(Some(ruji_panel::Gesture::Recovery)) => return true,
+            Ok(Some(g)) => tracing::info!(gesture = g.name(), "button at start: not a recovery"),
+            Ok(None) | Err(_) => return false,
+        }
+    }
+}
+
+/// Recovery, first half: the LAN defaults win over ruji.toml until the file changes.
+fn recover_lan(args: &ServeArgs) {
+    match config::reset_lan(args.config.as_deref(), &args.data) {
+        Ok(()) => tracing::warn!(
+            "button held at power-on: recovery: LAN settings reset to the defaults (192.168.0.200/24) until ruji.toml is changed"
+        ),
+        Err(e) => tracing::error!(error = %e, "recovery: cannot record the LAN reset"),
+    }
+}
+
+/// Recovery, second half: the proctor password is removed and a new setup code printed; the
+/// exam data stays. Logged and in the audit log.
+async fn recover_proctor(state: &AppState) {
+    match state.reset_proctor().await {
+        Ok(code) => {
+            tracing::warn!("recovery: proctor password reset (exam data kept)");
+            println!("  Kode penyiapan proktor baru / new proctor setup code: {code}");
+        }
+        Err(e) => tracing::error!(error = %e, "recovery failed"),
+    }
+    if let Err(e) = state
+        .store
+        .audit_event(
+            "system",
+            "recovery",
+            "proctor password and LAN settings reset".into(),
+        )
+        .await
+    {
+        tracing::error!(error = %e, "recovery: cannot write the audit log");
+    }
+}
+
+/// What the proctor page says about ruji.toml and the settings in force.
+fn settings_notice(args: &ServeArgs, loaded: &config::Loaded) -> ruji_web::board::SettingsNotice {
+    use ruji_web::board::{InForce, SettingsError, SettingsNotice};
+    let c = &loaded.config;
+    SettingsNotice {
+        path: args.config.as_ref().map(|p| p.display().to_string()),
+        error: loaded.error.as_ref().map(|e| SettingsError {
+            line: e.line,
+            column: e.column,
+            message: e.message.clone(),
+        }),
+        from_last_good: loaded.source == config::Source::LastGood,
+        lan_defaults: loaded.lan_defaults,
+        in_force: Some(InForce {
+            lan_address: format!("{}/{}", c.lan.address, c.lan.prefix_len),
+            seats: format!("{} - {}", c.lan.seat_first, c.lan.seat_last),
+            language: match c.language {
+                config::Language::Auto => None,
+                config::Language::Id => Some(ruji_web::i18n::Lang::Id),
+                config::Language::En => Some(ruji_web::i18n::Lang::En),
+            },
+            token_rotate_minutes: c.token.rotate_every.map(|m| m / ruji_core::MINUTE),
+            token_grace_minutes: c.token.grace / ruji_core::MINUTE,
+            count_downtime: args.count_downtime || c.count_downtime,
+        }),
+    }
+}
+
+/// What [`watch_panel`] needs besides the state.
+struct WatchCtx {
+    /// The data directory (its filesystem's free space).
+    data: PathBuf,
+    /// ruji.toml, for a late recovery.
+    config: Option<PathBuf>,
+}
+
+/// Keeps the LED in step with the room (session open, attention reasons) and acts on the
+/// button's gestures.
 async fn watch_panel(
     state: AppState,
     panel: ruji_panel::PanelHandle,
     shutdown: tokio::sync::oneshot::Sender<()>,
     mut gestures: tokio::sync::mpsc::Receiver<ruji_panel::Gesture>,
+    ctx: WatchCtx,
 ) {
     use ruji_panel::{Condition, Gesture};
     let mut tick = tokio::time::interval(std::time::Duration::from_secs(2));
@@ -395,10 +575,11 @@ async fn watch_panel(
             _ = tick.tick() => {
                 let open = state.store.sessions().map(|s| s.iter().any(|(_, st)| st.open));
                 panel.set(Condition::SessionOpen, open.unwrap_or(false));
-                let conflict = state.settings.lan.as_ref().and_then(|h| h.status()).is_some_and(|s| {
-                    matches!(s.claim, "refused" | "lost") || s.report.conflict.is_some()
-                });
-                panel.set(Condition::Attention(ruji_panel::Attention::AddressConflict), conflict);
+                let inputs = health::gather(&state.store, &ctx.data, state.settings.lan.as_deref());
+                let active = health::attention(&inputs);
+                for a in ruji_panel::Attention::ALL {
+                    panel.set(Condition::Attention(a), active.contains(&a));
+                }
             }
             g = gestures.recv() => match g {
                 None => return,
@@ -414,19 +595,21 @@ async fn watch_panel(
                         let _ = s.send(());
                     }
                 }
-                Some(Gesture::Recovery) => match state.reset_proctor().await {
-                    Ok(code) => {
-                        tracing::warn!("button held at power-on: proctor password reset (exam data kept)");
-                        println!("  Kode penyiapan proktor baru / new proctor setup code: {code}");
+                Some(Gesture::Recovery) => {
+                    // Late (the start did not wait for it): the LAN reset applies from the next
+                    // start.
+                    if let Err(e) = config::reset_lan(ctx.config.as_deref(), &ctx.data) {
+                        tracing::error!(error = %e, "recovery: cannot record the LAN reset");
                     }
-                    Err(e) => tracing::error!(error = %e, "recovery failed"),
-                },
+                    tracing::warn!("recovery: LAN defaults apply from the next start");
+                    recover_proctor(&state).await;
+                }
             }
         }
     }
 }
 
-fn print_banner(state: &AppState, addr: SocketAddr, setup_code: &str) {
+fn print_banner(state: &AppState, addr: SocketAddr) {
     let pkg = state.store.package();
     let host = if addr.ip().is_unspecified() {
         format!("<alamat-board>:{}", addr.port())
@@ -442,10 +625,12 @@ fn print_banner(state: &AppState, addr: SocketAddr, setup_code: &str) {
             addr.port()
         );
     }
-    if state.has_proctor() {
-        println!("  Password proktor sudah dibuat / proctor password is set.");
-    } else {
-        println!("  Kode penyiapan proktor / proctor setup code: {setup_code}");
+    let setup_code = state.setup_code.lock().ok().and_then(|c| c.clone());
+    match setup_code {
+        Some(code) if !state.has_proctor() => {
+            println!("  Kode penyiapan proktor / proctor setup code: {code}")
+        }
+        _ => println!("  Password proktor sudah dibuat / proctor password is set."),
     }
     if pkg.id == "RUJI-DEMO-1" {
         println!("  Login demo (username / password / tanggal lahir):");

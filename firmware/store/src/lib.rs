@@ -152,6 +152,8 @@ struct Inner {
     clock: Clock,
     /// The installed package, decoded once; replaced on import.
     package: RwLock<Arc<Package>>,
+    /// The wall clock (Unix seconds) recorded with the last commit before this open.
+    last_known_wall: Option<u64>,
 }
 
 /// A write transaction as seen by one operation in a group commit.
@@ -265,7 +267,7 @@ impl Store {
                 .set_cache_size(CACHE_BYTES)
                 .create(path)?,
         );
-        let (base, audit_seq, package) = Self::init(&db, &opts)?;
+        let (base, audit_seq, package, last_known_wall) = Self::init(&db, &opts)?;
         let clock = Clock {
             base,
             started: Instant::now(),
@@ -285,13 +287,17 @@ impl Store {
                 writer: Some(handle),
                 clock,
                 package: RwLock::new(Arc::new(package.unwrap_or_else(empty_package))),
+                last_known_wall,
             }),
         })
     }
 
-    fn init(db: &Database, opts: &OpenOptions) -> Result<(Millis, u64, Option<Package>)> {
+    fn init(
+        db: &Database,
+        opts: &OpenOptions,
+    ) -> Result<(Millis, u64, Option<Package>, Option<u64>)> {
         let txn = db.begin_write()?;
-        let (base, seq, package);
+        let (base, seq, package, last_wall);
         {
             let mut meta = txn.open_table(META)?;
             let version: Option<u32> = meta
@@ -310,6 +316,7 @@ impl Store {
                 .get(KEY_CLOCK)?
                 .map(|v| decode("meta", v.value()))
                 .transpose()?;
+            last_wall = clock.map(|c| c.wall).filter(|w| *w > 0);
             base = match clock {
                 Some(c) if opts.count_downtime => {
                     let down = wall_secs().saturating_sub(c.wall).min(24 * 3600);
@@ -330,7 +337,7 @@ impl Store {
             seq = audit.last()?.map(|(k, _)| k.value()).unwrap_or(0);
         }
         txn.commit()?;
-        Ok((base, seq, package))
+        Ok((base, seq, package, last_wall))
     }
 
     /// The exam clock now.
@@ -345,6 +352,25 @@ impl Store {
             .clock
             .skipped
             .fetch_add(ms, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    /// The wall clock (Unix seconds) that was recorded with the last commit before this store
+    /// was opened: the latest time this board is known to have seen. `None` on a new data file.
+    /// A wall clock now earlier than this means the clock was not set since boot (no RTC).
+    pub fn last_known_wall(&self) -> Option<u64> {
+        self.inner.last_known_wall
+    }
+
+    /// Appends one entry to the audit log (for events outside the room operations, such as a
+    /// recovery at power-on).
+    pub async fn audit_event(
+        &self,
+        actor: &'static str,
+        action: &'static str,
+        detail: String,
+    ) -> Result<()> {
+        self.write(move |tx| tx.audit(actor, action, detail).map(|_| ()))
+            .await
     }
 
     /// The installed package (the demo or an imported one).

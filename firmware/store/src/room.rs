@@ -61,6 +61,8 @@ pub enum Refusal {
     SessionClosed,
     /// The participant is not a reserve.
     NotReserve,
+    /// A test of the session is still sealed: enter the session's release code first.
+    SessionSealed(String),
 }
 
 /// Inside a store operation: the value of a rule check, or return its refusal as the
@@ -682,8 +684,16 @@ impl Store {
         let pkg = self.package();
         let id = session_id.to_string();
         self.write(move |tx| {
-            if pkg.session(&id).is_none() {
+            let Some(session) = pkg.session(&id) else {
                 return Ok(Err(Refusal::UnknownSession));
+            };
+            if let Some(t) = session
+                .tests
+                .iter()
+                .filter_map(|t| pkg.test(t))
+                .find(|t| t.sealed)
+            {
+                return Ok(Err(Refusal::SessionSealed(t.name.clone())));
             }
             if let Some((s, _)) = open_session(tx, &pkg)? {
                 if s.id != id {
@@ -969,5 +979,62 @@ impl Store {
             }
         }
         Ok(Ok(out))
+    }
+}
+
+/// Backup marks: which closed sessions still have results the proctor has not exported.
+impl Store {
+    /// Records that the proctor exported (downloaded) a session's results now. Audited.
+    pub async fn mark_results_exported(&self, session_id: &str) -> RoomResult<()> {
+        let pkg = self.package();
+        let id = session_id.to_string();
+        self.write(move |tx| {
+            if pkg.session(&id).is_none() {
+                return Ok(Err(Refusal::UnknownSession));
+            }
+            let mut marks: BTreeMap<String, Millis> = tx
+                .get(Table::Meta, KEY_RESULTS_EXPORTED)?
+                .unwrap_or_default();
+            marks.insert(id.clone(), tx.now);
+            tx.put(Table::Meta, KEY_RESULTS_EXPORTED, &marks)?;
+            tx.audit("proctor", "results_exported", id)?;
+            Ok(Ok(()))
+        })
+        .await
+    }
+
+    /// Closed sessions whose results were not exported since they closed, in package order.
+    /// Only sessions where at least one participant started a test count: a session opened and
+    /// closed without anyone starting has nothing to back up.
+    pub fn results_not_exported(&self) -> Result<Vec<Session>> {
+        let pkg = self.package();
+        let r = self.reader()?;
+        let marks: BTreeMap<String, Millis> = r
+            .get(Table::Meta, KEY_RESULTS_EXPORTED)?
+            .unwrap_or_default();
+        let mut out = Vec::new();
+        for s in &pkg.sessions {
+            let st: SessionState = r.get(Table::Sessions, &s.id)?.unwrap_or_default();
+            let Some(closed) = st.closed_at.filter(|_| !st.open) else {
+                continue;
+            };
+            if marks.get(&s.id).is_some_and(|at| *at >= closed) {
+                continue;
+            }
+            let mut started = false;
+            'find: for u in &s.participants {
+                for t in &s.tests {
+                    let a: Option<Attempt> = r.get(Table::Attempts, &attempt_key(u, t))?;
+                    if a.is_some_and(|a| a.phase != Phase::NotStarted) {
+                        started = true;
+                        break 'find;
+                    }
+                }
+            }
+            if started {
+                out.push(s.clone());
+            }
+        }
+        Ok(out)
     }
 }

@@ -3,7 +3,7 @@
 //!
 //! | table | key | value |
 //! |---|---|---|
-//! | meta | `schema_version`, `clock`, `package`, `proctor`, `cookie_key`, ... | various |
+//! | meta | `schema_version`, `clock`, `package`, `proctor`, `cookie_key`, `results_exported`, ... | various |
 //! | participants | username | [`ParticipantRecord`] |
 //! | attempts | username SEP test | [`ruji_core::attempt::Attempt`] |
 //! | answers | username SEP test SEP item | [`ruji_core::response::Answer`] |
@@ -39,6 +39,15 @@ pub const KEY_PROCTOR: &str = "proctor";
 pub const KEY_PROCTOR_GENERATION: &str = "proctor_generation";
 /// `meta` key: the key signing cookies (64 random bytes).
 pub const KEY_COOKIE: &str = "cookie_key";
+/// Meta: where the installed package came from and what of it is released (ruji-web's
+/// `PackageSource`).
+pub const KEY_PACKAGE_SOURCE: &str = "package_source";
+/// Meta: issuer keys added on the proctor's package page.
+pub const KEY_TRUSTED_ISSUERS: &str = "trusted_issuers";
+/// `meta` key: when the proctor last exported (downloaded) each session's results, as a map of
+/// session id to exam-clock time (`BTreeMap<String, Millis>`). A closed session whose results
+/// were not exported after it closed needs a backup (the panel's attention).
+pub const KEY_RESULTS_EXPORTED: &str = "results_exported";
 
 /// The text-keyed tables.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -279,3 +279,71 @@ async fn newer_schema_is_refused() {
         Err(StoreError::NewerSchema(_))
     ));
 }
+
+#[tokio::test]
+async fn closed_session_needs_export_until_results_are_exported() {
+    let dir = tempfile::tempdir().unwrap();
+    {
+        let store = demo_store(dir.path());
+        install(&store).await;
+        assert!(store.results_not_exported().unwrap().is_empty());
+        // Opened and closed with nobody starting: nothing to back up.
+        store.open_session("H1S1", token()).await.unwrap().unwrap();
+        store.close_session("H1S1").await.unwrap().unwrap();
+        assert!(store.results_not_exported().unwrap().is_empty());
+        // Someone takes the test; while the session is open nothing is flagged.
+        store.open_session("H1S1", token()).await.unwrap().unwrap();
+        started(&store, "DEMO001", 1).await;
+        store.force_finish("DEMO001", "uji").await.unwrap().unwrap();
+        // An export while open does not count for the close that comes after it.
+        store.mark_results_exported("H1S1").await.unwrap().unwrap();
+        assert!(store.results_not_exported().unwrap().is_empty());
+        store.skip_time(10);
+        store.close_session("H1S1").await.unwrap().unwrap();
+        let pending = store.results_not_exported().unwrap();
+        assert_eq!(pending.len(), 1);
+        assert_eq!(pending[0].id, "H1S1");
+        assert_eq!(
+            store.mark_results_exported("NOPE").await.unwrap(),
+            Err(Refusal::UnknownSession)
+        );
+    }
+    // The mark is durable: the reopened store still needs the export, then not after it.
+    let store = demo_store(dir.path());
+    assert_eq!(store.results_not_exported().unwrap().len(), 1);
+    store.skip_time(10);
+    store.mark_results_exported("H1S1").await.unwrap().unwrap();
+    assert!(store.results_not_exported().unwrap().is_empty());
+    let audit = store.reader().unwrap().audit_tail(1).unwrap();
+    assert_eq!(audit[0].action, "results_exported");
+    drop(store);
+    let store = demo_store(dir.path());
+    assert!(store.results_not_exported().unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn last_known_wall_is_the_time_of_the_last_commit_before_open() {
+    let dir = tempfile::tempdir().unwrap();
+    {
+        let store = demo_store(dir.path());
+        assert_eq!(
+            store.last_known_wall(),
+            None,
+            "a new data file knows no time"
+        );
+        store.checkpoint().await.unwrap();
+        store
+            .audit_event("system", "recovery", "uji".into())
+            .await
+            .unwrap();
+        let e = &store.reader().unwrap().audit_tail(1).unwrap()[0];
+        assert_eq!((e.action.as_str(), e.detail.as_str()), ("recovery", "uji"));
+    }
+    let before = wall_secs();
+    let store = demo_store(dir.path());
+    let known = store.last_known_wall().expect("recorded by the commits");
+    assert!(
+        known <= before && known + 60 > before,
+        "{known} vs {before}"
+    );
+}

@@ -111,6 +111,7 @@ pub fn refusal_code(r: &Refusal) -> (StatusCode, &'static str) {
         Refusal::AttemptsOpen(_) => (S::CONFLICT, "attempts_open"),
         Refusal::SessionClosed => (S::CONFLICT, "session_closed"),
         Refusal::NotReserve => (S::CONFLICT, "not_reserve"),
+        Refusal::SessionSealed(_) => (S::CONFLICT, "session_sealed"),
     }
 }
 

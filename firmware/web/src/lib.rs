@@ -8,6 +8,9 @@
 //!   session/token/participant actions, results and the audit log.
 //! - [`auth`]: signed cookies, argon2 hashing, CSRF, throttling, presence (online/heartbeat).
 //! - [`i18n`]: UI text in Bahasa Indonesia and English.
+//! - [`board`]: what the board tells the proctor: the settings file (ruji.toml) in force or in
+//!   error, the recovery's LAN reset, the attention reasons of the LED.
+//! - [`dev`]: the simulated panel's page (`--panel sim` only).
 //!
 //! [`run`] serves a bound listener until `shutdown` resolves (mini-redis style) and runs the
 //! periodic tasks: time-out sweep, exam-clock checkpoint, automatic token rotation.
@@ -15,8 +18,11 @@
 
 pub mod api;
 pub mod auth;
+pub mod board;
+pub mod dev;
 pub mod error;
 pub mod i18n;
+pub mod package;
 pub mod participant;
 pub mod proctor;
 
@@ -54,6 +60,25 @@ pub struct Settings {
     pub button: bool,
     /// The LAN service's status, when it runs (`ruji serve --lan-iface`): the "Jaringan" page.
     pub lan: Option<Arc<ruji_lan::MonitorHandle>>,
+    /// The school's UI language (ruji.toml `[ui] language`): used instead of the browser's
+    /// `Accept-Language` when the person has not chosen a language with the switch link.
+    /// `None` follows the browser.
+    pub language: Option<i18n::Lang>,
+    /// The board's panel (LED and button), when it runs: its attention reasons are listed on
+    /// the dashboard.
+    pub panel: Option<ruji_panel::PanelHandle>,
+    /// The simulated button (`ruji serve --panel sim`): enables the developer page `/dev/panel`.
+    pub sim_button: Option<ruji_panel::SimButton>,
+    /// What the proctor page says about ruji.toml at start (see [`AppState::set_settings_notice`]).
+    pub notice: board::SettingsNotice,
+    /// The data directory: imported packages and released pictures live there. `None` (tests
+    /// of other things) disables import.
+    pub data_dir: Option<std::path::PathBuf>,
+    /// Issuer public keys (`ruji-pk:...`) whose packages the board accepts, from ruji.toml;
+    /// the proctor page can add more.
+    pub trusted_issuers: Vec<String>,
+    /// Folders where USB sticks are mounted; `*.rujipkg` files there are offered for import.
+    pub usb_dirs: Vec<std::path::PathBuf>,
 }
 
 impl Default for Settings {
@@ -65,6 +90,13 @@ impl Default for Settings {
             secure_cookies: false,
             button: false,
             lan: None,
+            language: None,
+            panel: None,
+            sim_button: None,
+            notice: board::SettingsNotice::default(),
+            data_dir: None,
+            trusted_issuers: vec![],
+            usb_dirs: vec!["/media".into(), "/mnt/usb".into()],
         }
     }
 }
@@ -95,6 +127,8 @@ pub struct App {
     pub setup_code: Mutex<Option<String>>,
     /// An action started on the web page that waits for a press of the board's button.
     pub pending: Mutex<Option<Pending>>,
+    /// What the proctor page says about ruji.toml.
+    pub notice: Mutex<board::SettingsNotice>,
 }
 
 /// How long a press of the button is awaited after the web page asked for it.
@@ -155,6 +189,7 @@ impl AppState {
             }
         };
         let setup_code = settings.setup_code.clone();
+        let notice = settings.notice.clone();
         Ok(AppState(Arc::new(App {
             store,
             key,
@@ -166,6 +201,7 @@ impl AppState {
             shutting_down: AtomicBool::new(false),
             setup_code: Mutex::new(setup_code),
             pending: Mutex::new(None),
+            notice: Mutex::new(notice),
         })))
     }
 
@@ -226,14 +262,24 @@ pub const BODY_LIMIT: usize = 64 * 1024;
 
 /// The whole application router.
 pub fn router(state: AppState) -> Router {
-    Router::new()
-        .merge(participant::routes())
+    let mut app = Router::new();
+    if state.settings.sim_button.is_some() {
+        app = app.merge(dev::routes());
+    }
+    let school_language = state.settings.language;
+    app.merge(participant::routes())
         .nest("/api/v1", api::routes())
         .nest("/proctor", proctor::routes())
+        .route("/a/{name}", get(package::asset))
         .route("/static/ruji.js", get(static_js))
         .route("/static/ruji.css", get(static_css))
         .fallback(error::not_found)
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .layer(axum::middleware::map_request(
+            move |req: axum::extract::Request| async move {
+                school_default_language(req, school_language)
+            },
+        ))
         .layer(tower_http::timeout::TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,
             Duration::from_secs(30),
@@ -251,6 +297,29 @@ pub fn router(state: AppState) -> Router {
             ),
         )
         .with_state(state)
+}
+
+/// Applies the school's language: a request without the `ruji_lang` cookie (the person's own
+/// choice) is answered as if the browser asked for the school's language.
+fn school_default_language(
+    mut req: axum::extract::Request,
+    school: Option<i18n::Lang>,
+) -> axum::extract::Request {
+    if let Some(lang) = school {
+        let chosen = req
+            .headers()
+            .get_all(header::COOKIE)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .any(|v| v.split(';').any(|c| c.trim().starts_with("ruji_lang=")));
+        if !chosen {
+            req.headers_mut().insert(
+                header::ACCEPT_LANGUAGE,
+                HeaderValue::from_static(lang.code()),
+            );
+        }
+    }
+    req
 }
 
 /// Serves `listener` until `shutdown` resolves, with the periodic tasks. On shutdown new saves

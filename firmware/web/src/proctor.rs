@@ -49,6 +49,7 @@ pub fn routes() -> Router<AppState> {
         .route("/network", get(network))
         .route("/network.json", get(network_json))
         .route("/network/rescan", post(rescan))
+        .nest("/package", crate::package::routes())
 }
 
 fn account(state: &AppState) -> Option<ProctorAccount> {
@@ -61,8 +62,8 @@ fn account(state: &AppState) -> Option<ProctorAccount> {
 
 /// A request from the logged-in proctor.
 pub struct Proctor {
-    session: ProctorSession,
-    lang: Lang,
+    pub(crate) session: ProctorSession,
+    pub(crate) lang: Lang,
 }
 
 /// Rejection for proctor routes without a valid proctor login.
@@ -159,6 +160,68 @@ struct Dashboard {
     rotates_in: String,
     rows: Vec<Row>,
     counts: (usize, usize, usize),
+    board: BoardNotes,
+}
+
+/// The board's notices on the dashboard: ruji.toml errors, the recovery's LAN reset, the
+/// settings in force and the attention reasons.
+struct BoardNotes {
+    cfg_path: String,
+    cfg_error: Option<crate::board::SettingsError>,
+    cfg_last_good: bool,
+    lan_defaults: bool,
+    settings: Vec<(&'static str, String)>,
+    attention: Vec<crate::board::AttentionRow>,
+    attention_names: String,
+}
+
+fn board_notes(state: &AppState, tr: Tr) -> BoardNotes {
+    let n = state.settings_notice();
+    let settings = n
+        .in_force
+        .as_ref()
+        .map(|f| {
+            let minutes = |m: u64| format!("{m} {}", tr.s("minutes"));
+            vec![
+                (tr.s("lan_address"), f.lan_address.clone()),
+                (tr.s("lan_seats"), f.seats.clone()),
+                (
+                    tr.s("set_language"),
+                    match f.language {
+                        Some(Lang::Id) => "Bahasa Indonesia".to_string(),
+                        Some(Lang::En) => "English".to_string(),
+                        None => tr.s("set_lang_auto").to_string(),
+                    },
+                ),
+                (
+                    tr.s("set_token_rotation"),
+                    f.token_rotate_minutes
+                        .map(minutes)
+                        .unwrap_or_else(|| tr.s("set_token_never").to_string()),
+                ),
+                (tr.s("set_token_grace"), minutes(f.token_grace_minutes)),
+                (
+                    tr.s("set_count_downtime"),
+                    tr.s(if f.count_downtime { "yes" } else { "no" })
+                        .to_string(),
+                ),
+            ]
+        })
+        .unwrap_or_default();
+    let attention = state.attention_rows(tr);
+    BoardNotes {
+        cfg_path: n.path.clone().unwrap_or_default(),
+        cfg_last_good: n.from_last_good,
+        cfg_error: n.error,
+        lan_defaults: n.lan_defaults,
+        settings,
+        attention_names: attention
+            .iter()
+            .map(|a| a.name)
+            .collect::<Vec<_>>()
+            .join(","),
+        attention,
+    }
 }
 
 fn state_key(s: &str) -> &'static str {
@@ -243,6 +306,7 @@ async fn home(
         rotates_in,
         rows,
         counts,
+        board: board_notes(&state, tr),
     })
 }
 
@@ -535,8 +599,9 @@ async fn status_json(State(state): State<AppState>, p: Proctor) -> Result<Json<V
         .store
         .sessions()
         .map_err(|e| WebError::storage(&e, p.lang))?;
+    let attention: Vec<&str> = state.attention().iter().map(|a| a.name()).collect();
     let Some((s, st)) = sessions.into_iter().find(|(_, st)| st.open) else {
-        return Ok(Json(json!({"session": null})));
+        return Ok(Json(json!({"session": null, "attention": attention})));
     };
     let now = state.store.now();
     let rows = match state.store.status(&s.id) {
@@ -562,9 +627,10 @@ async fn status_json(State(state): State<AppState>, p: Proctor) -> Result<Json<V
             "rotates_in_ms": t.next_rotation_in(&state.settings.token_policy, now),
         })
     });
-    Ok(Json(
-        json!({"session": {"id": s.id, "name": s.name}, "token": token, "rows": rows}),
-    ))
+    Ok(Json(json!({
+        "session": {"id": s.id, "name": s.name}, "token": token, "rows": rows,
+        "attention": attention,
+    })))
 }
 
 #[derive(Template)]
@@ -616,6 +682,13 @@ async fn results(
         "exam_clock_ms": state.store.now(),
         "attempts": results,
     });
+    // The proctor has the results now: this session no longer needs a backup (until it is
+    // closed again after more answers).
+    match state.store.mark_results_exported(&id).await {
+        Ok(Ok(())) => tracing::info!(session = %id, "results exported"),
+        Ok(Err(r)) => tracing::warn!(session = %id, ?r, "results export not recorded"),
+        Err(e) => tracing::warn!(session = %id, error = %e, "results export not recorded"),
+    }
     let disposition = format!("attachment; filename=\"hasil-{}-{}.json\"", pkg.id, id)
         .replace(|c: char| !c.is_ascii() || c == '\n', "_");
     Ok(([(header::CONTENT_DISPOSITION, disposition)], Json(body)).into_response())

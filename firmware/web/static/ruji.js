@@ -284,6 +284,9 @@
       xhr('GET', '/proctor/status.json', null, function (status, data) {
         if (status === 401) { window.location.reload(); return; }
         if (status !== 200 || !data) { return; }
+        /* The board's attention reasons changed (e.g. results downloaded): show the new list. */
+        var att = (data.attention || []).join(',');
+        if ($('dashboard').getAttribute('data-attention') !== att) { window.location.reload(); return; }
         if (!data.session) { if ($('token')) { window.location.reload(); } return; }
         if (data.token && $('token') && $('token').innerHTML !== data.token.token) { $('token').innerHTML = data.token.token; }
         if (data.token && $('rotates') && data.token.rotates_in_ms !== null) { $('rotates').innerHTML = hms(data.token.rotates_in_ms); }
@@ -312,4 +315,36 @@
   var fin = $('finish-page');
   if (fin) { startTimer($('timer'), parseInt(fin.getAttribute('data-remaining-ms'), 10), function () { window.location.href = '/done?r=timeout'; }); }
   if ($('dashboard')) { dashboard(); }
+
+  // Times on the sync report in the browser's own time zone.
+  var stamps = document.querySelectorAll ? document.querySelectorAll('[data-ts]') : [];
+  for (var si = 0; si < stamps.length; si++) {
+    var d = new Date(parseInt(stamps[si].getAttribute('data-ts'), 10) * 1000);
+    stamps[si].innerHTML = d.toLocaleString();
+  }
+
+  // Package upload with a progress bar; without JS (or FormData) the form posts normally.
+  var up = $('pkg-upload');
+  if (up && window.FormData && window.XMLHttpRequest && up.addEventListener) {
+    up.addEventListener('submit', function (ev) {
+      var xhr = new XMLHttpRequest();
+      if (!xhr.upload) { return; }
+      ev.preventDefault();
+      var bar = $('pkg-progress'), pct = $('pkg-percent');
+      bar.style.display = '';
+      xhr.upload.onprogress = function (e) {
+        if (e.lengthComputable) {
+          var p = Math.floor(e.loaded * 100 / e.total);
+          bar.value = p; pct.innerHTML = p + '%';
+        }
+      };
+      xhr.onload = function () {
+        if (xhr.responseURL && xhr.responseURL.indexOf('/proctor/package/upload') < 0) { window.location.href = xhr.responseURL; return; }
+        document.open(); document.write(xhr.responseText); document.close();
+      };
+      xhr.onerror = function () { pct.innerHTML = '!'; up.submit(); };
+      xhr.open('POST', up.getAttribute('action'));
+      xhr.send(new FormData(up));
+    });
+  }
 }());

@@ -40,12 +40,13 @@ export function dmy(iso) {
  * Starts `ruji serve` on 127.0.0.1 with an OS-chosen port and a fresh data directory, and reads
  * its banner. Resolves to {url, port, setupCode, logins, stdout(), stop()}.
  */
-export async function startServer({ openSession, token } = {}) {
+export async function startServer({ openSession, token, args: extra = [] } = {}) {
   assert.ok(fs.existsSync(RUJI_BIN), `ruji binary not found at ${RUJI_BIN} (build it: cargo build -p ruji, or set RUJI_BIN)`);
   const data = fs.mkdtempSync(path.join(os.tmpdir(), 'ruji-browser-data-'));
   const args = ['serve', '--listen', '127.0.0.1:0', '--data', data];
   if (openSession) args.push('--open-session', openSession);
   if (token) args.push('--token', token);
+  args.push(...extra);
   const proc = spawn(RUJI_BIN, args, {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, RUST_LOG: process.env.RUST_LOG || 'warn', NO_COLOR: '1' },
@@ -80,6 +81,7 @@ export async function startServer({ openSession, token } = {}) {
   return {
     url: `http://127.0.0.1:${port}`,
     port,
+    data,
     setupCode: code ? code[1] : null,
     logins,
     stdout: () => out,

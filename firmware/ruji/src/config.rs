@@ -1,0 +1,739 @@
+//! The school's settings file, `ruji.toml` (on the card's boot partition, edited on any PC).
+//!
+//! [`parse`] reads the text strictly: TOML syntax, types, unknown keys (a typo must not be
+//! silently ignored) and values (an address outside the room's subnet, a seat range the wrong way
+//! round...). Every error carries the line and column it points at.
+//!
+//! [`load`] is what `ruji serve --config FILE` does at start, and it never fails: a file that
+//! parses is used, and a copy of it is kept in the data directory as the *last good* settings;
+//! a broken or missing file leaves Ruji on the last good settings (or the defaults when there
+//! are none), with the error in the log and on the proctor page.
+//!
+//! Recovery (the button held at power-on) resets the LAN settings with [`reset_lan`]: it puts a
+//! marker in the data directory holding the `ruji.toml` text seen at that moment. While the file
+//! is unchanged, the marker wins and the LAN defaults are in force; once the file is edited
+//! (the school fixed it on a PC), the marker is removed and the file applies again
+//! (docs/decisions.md D17).
+
+use std::io::Write;
+use std::net::Ipv4Addr;
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+
+use ruji_core::token::TokenPolicy;
+use ruji_core::MINUTE;
+use ruji_lan::LanConfig;
+use serde::Deserialize;
+use toml::Spanned;
+
+/// The copy of the last `ruji.toml` that parsed cleanly, in the data directory.
+pub const LAST_GOOD: &str = "ruji.toml.last-good";
+/// The recovery marker in the data directory: LAN defaults are in force over `ruji.toml`.
+pub const LAN_DEFAULTS_MARKER: &str = "lan-defaults";
+/// First line of the marker file; the rest is the `ruji.toml` text seen at recovery.
+const MARKER_HEADER: &str =
+    "# ruji: LAN defaults in force since a recovery; below is the ruji.toml seen then\n";
+
+/// Most seats a room may list (a guard against a mistyped range).
+pub const MAX_SEATS: u32 = 1024;
+
+/// The UI language the school chose.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Language {
+    /// Follow the browser (`Accept-Language`), Bahasa Indonesia when it names neither.
+    #[default]
+    Auto,
+    /// Bahasa Indonesia for everyone (a participant can still switch).
+    Id,
+    /// English for everyone (a participant can still switch).
+    En,
+}
+
+/// The school's settings, validated. `Default` is what Ruji uses without a file.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct SchoolConfig {
+    /// `[lan]`: the board's address and the seats.
+    pub lan: LanConfig,
+    /// `[ui] language`.
+    pub language: Language,
+    /// `[token]`: rotation and grace.
+    pub token: TokenPolicy,
+    /// `[exam] count_downtime`: count time while the server was down against running tests.
+    pub count_downtime: bool,
+    /// `[packages] trusted_issuers`: public keys (`ruji-pk:...`) of issuers whose packages the
+    /// board accepts.
+    pub trusted_issuers: Vec<String>,
+}
+
+/// What is wrong with a settings file, and where.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigError {
+    /// The file.
+    pub path: PathBuf,
+    /// 1-based line, when the error points into the text.
+    pub line: Option<usize>,
+    /// 1-based column (in characters), when the error points into the text.
+    pub column: Option<usize>,
+    /// What is wrong (English, as in the log).
+    pub message: String,
+}
+
+impl std::fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match (self.line, self.column) {
+            (Some(l), Some(c)) => write!(f, "{}:{l}:{c}: {}", self.path.display(), self.message),
+            _ => write!(f, "{}: {}", self.path.display(), self.message),
+        }
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+/// The file as written; every key optional.
+#[derive(Deserialize, Default)]
+#[serde(default, deny_unknown_fields)]
+struct RawFile {
+    lan: RawLan,
+    ui: RawUi,
+    token: RawToken,
+    exam: RawExam,
+    packages: RawPackages,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default, deny_unknown_fields)]
+struct RawPackages {
+    trusted_issuers: Vec<Spanned<String>>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default, deny_unknown_fields)]
+struct RawLan {
+    /// `"192.168.0.200/24"`, or `"192.168.0.200"` with `prefix_len`.
+    address: Option<Spanned<String>>,
+    prefix_len: Option<Spanned<u8>>,
+    #[serde(alias = "seat_first")]
+    seats_first: Option<Spanned<Ipv4Addr>>,
+    #[serde(alias = "seat_last")]
+    seats_last: Option<Spanned<Ipv4Addr>>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default, deny_unknown_fields)]
+struct RawUi {
+    language: Option<Language>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default, deny_unknown_fields)]
+struct RawToken {
+    rotate_minutes: Option<Spanned<u32>>,
+    grace_minutes: Option<Spanned<u32>>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default, deny_unknown_fields)]
+struct RawExam {
+    count_downtime: Option<bool>,
+}
+
+/// 1-based line and column (in characters) of byte offset `at` in `text`.
+pub fn line_column(text: &str, at: usize) -> (usize, usize) {
+    let at = at.min(text.len());
+    let before = text.get(..at).unwrap_or(text);
+    let line = before.matches('\n').count() + 1;
+    let column = before.rsplit('\n').next().unwrap_or("").chars().count() + 1;
+    (line, column)
+}
+
+/// Parses and checks the text of a settings file (`path` is only for messages).
+pub fn parse(text: &str, path: &Path) -> Result<SchoolConfig, ConfigError> {
+    let err = |span: Option<Range<usize>>, message: String| {
+        let (line, column) = match span {
+            Some(s) => {
+                let (l, c) = line_column(text, s.start);
+                (Some(l), Some(c))
+            }
+            None => (None, None),
+        };
+        ConfigError {
+            path: path.to_path_buf(),
+            line,
+            column,
+            message,
+        }
+    };
+    let raw: RawFile = toml::from_str(text).map_err(|e| err(e.span(), e.message().to_string()))?;
+    let mut cfg = SchoolConfig::default();
+
+    // [lan]
+    let lan = &raw.lan;
+    if let Some(a) = &lan.address {
+        let (ip, prefix) = parse_address(a.get_ref()).map_err(|m| err(Some(a.span()), m))?;
+        cfg.lan.address = ip;
+        match (prefix, &lan.prefix_len) {
+            (Some(p), Some(q)) if p != *q.get_ref() => {
+                return Err(err(
+                    Some(q.span()),
+                    format!(
+                        "prefix_len = {} contradicts the /{p} in address; keep one of them",
+                        q.get_ref()
+                    ),
+                ))
+            }
+            (Some(p), _) => cfg.lan.prefix_len = p,
+            (None, Some(q)) => cfg.lan.prefix_len = *q.get_ref(),
+            (None, None) => {}
+        }
+    } else if let Some(q) = &lan.prefix_len {
+        cfg.lan.prefix_len = *q.get_ref();
+    }
+    if !(8..=30).contains(&cfg.lan.prefix_len) {
+        let span = lan
+            .prefix_len
+            .as_ref()
+            .map(|q| q.span())
+            .or(lan.address.as_ref().map(|a| a.span()));
+        return Err(err(
+            span,
+            format!(
+                "prefix length /{} is not usable for a room LAN; use 8 to 30 (usually 24)",
+                cfg.lan.prefix_len
+            ),
+        ));
+    }
+    let addr_span = lan.address.as_ref().map(|a| a.span());
+    check_host(&cfg.lan, cfg.lan.address, "the board's address")
+        .map_err(|m| err(addr_span.clone(), m))?;
+    if let Some(f) = &lan.seats_first {
+        cfg.lan.seat_first = *f.get_ref();
+    }
+    if let Some(l) = &lan.seats_last {
+        cfg.lan.seat_last = *l.get_ref();
+    }
+    let first_span = lan
+        .seats_first
+        .as_ref()
+        .map(|f| f.span())
+        .or(addr_span.clone());
+    let last_span = lan
+        .seats_last
+        .as_ref()
+        .map(|l| l.span())
+        .or(addr_span.clone());
+    // A seat left at its default names it, so the message says to set the range.
+    let seat_name = |set: bool, key: &str| {
+        if set {
+            key.to_string()
+        } else {
+            format!("{key} (not set; add seats_first and seats_last to [lan]) default")
+        }
+    };
+    check_host(
+        &cfg.lan,
+        cfg.lan.seat_first,
+        &seat_name(lan.seats_first.is_some(), "seats_first"),
+    )
+    .map_err(|m| err(first_span.clone(), m))?;
+    check_host(
+        &cfg.lan,
+        cfg.lan.seat_last,
+        &seat_name(lan.seats_last.is_some(), "seats_last"),
+    )
+    .map_err(|m| err(last_span.clone(), m))?;
+    let (first, last) = (u32::from(cfg.lan.seat_first), u32::from(cfg.lan.seat_last));
+    if first > last {
+        return Err(err(
+            last_span,
+            format!(
+                "seats_last {} comes before seats_first {}; swap them",
+                cfg.lan.seat_last, cfg.lan.seat_first
+            ),
+        ));
+    }
+    if last - first >= MAX_SEATS {
+        return Err(err(
+            last_span,
+            format!(
+                "{} seats from {} to {} is more than {MAX_SEATS}; check the range",
+                last - first + 1,
+                cfg.lan.seat_first,
+                cfg.lan.seat_last
+            ),
+        ));
+    }
+    if cfg.lan.is_seat(cfg.lan.address) {
+        return Err(err(
+            addr_span,
+            format!(
+                "the board's address {} is inside the seat range {}-{}; give the board an address \
+                 outside it (e.g. .200)",
+                cfg.lan.address, cfg.lan.seat_first, cfg.lan.seat_last
+            ),
+        ));
+    }
+
+    // [ui]
+    if let Some(l) = raw.ui.language {
+        cfg.language = l;
+    }
+
+    // [token]
+    let t = &raw.token;
+    if let Some(r) = &t.rotate_minutes {
+        let m = *r.get_ref();
+        if m > 240 {
+            return Err(err(
+                Some(r.span()),
+                format!("rotate_minutes = {m} is too long; use 0 (never) to 240 (usually 15)"),
+            ));
+        }
+        cfg.token.rotate_every = (m > 0).then(|| u64::from(m) * MINUTE);
+    }
+    if let Some(g) = &t.grace_minutes {
+        let m = *g.get_ref();
+        if m > 60 {
+            return Err(err(
+                Some(g.span()),
+                format!("grace_minutes = {m} is too long; use 0 to 60 (usually 5)"),
+            ));
+        }
+        cfg.token.grace = u64::from(m) * MINUTE;
+    }
+    if let Some(every) = cfg.token.rotate_every {
+        if cfg.token.grace > every {
+            let span = t.grace_minutes.as_ref().or(t.rotate_minutes.as_ref());
+            return Err(err(
+                span.map(|s| s.span()),
+                format!(
+                    "grace_minutes ({}) is longer than rotate_minutes ({}); the old token would \
+                     outlive the next one",
+                    cfg.token.grace / MINUTE,
+                    every / MINUTE
+                ),
+            ));
+        }
+    }
+
+    // [exam]
+    if let Some(c) = raw.exam.count_downtime {
+        cfg.count_downtime = c;
+    }
+
+    // [packages]
+    for k in &raw.packages.trusted_issuers {
+        if let Err(e) = ruji_sync::package::parse_public(k.get_ref()) {
+            return Err(err(
+                Some(k.span()),
+                format!("trusted_issuers: {e}; copy the whole line of the issuer's .pub file"),
+            ));
+        }
+        cfg.trusted_issuers.push(k.get_ref().trim().to_string());
+    }
+    Ok(cfg)
+}
+
+/// `"A.B.C.D/NN"` or `"A.B.C.D"` -> address and optional prefix length.
+fn parse_address(s: &str) -> Result<(Ipv4Addr, Option<u8>), String> {
+    let (ip, prefix) = match s.trim().split_once('/') {
+        Some((ip, p)) => (ip, Some(p)),
+        None => (s.trim(), None),
+    };
+    let ip: Ipv4Addr = ip.parse().map_err(|_| {
+        format!("address {s:?} is not an IPv4 address; write it like \"192.168.0.200/24\"")
+    })?;
+    let prefix = match prefix {
+        None => None,
+        Some(p) => Some(p.parse::<u8>().ok().filter(|p| *p <= 32).ok_or_else(|| {
+            format!("address {s:?}: the part after / must be a prefix length such as 24")
+        })?),
+    };
+    Ok((ip, prefix))
+}
+
+/// An address a host of this subnet can have: inside the subnet, not its network or broadcast
+/// address, not loopback or multicast.
+fn check_host(lan: &LanConfig, ip: Ipv4Addr, what: &str) -> Result<(), String> {
+    if ip.is_loopback() || ip.is_multicast() || ip.is_unspecified() || ip.is_broadcast() {
+        return Err(format!("{what} {ip} cannot be used on a LAN"));
+    }
+    if !lan.in_subnet(ip) {
+        return Err(format!(
+            "{what} {ip} is outside the room's subnet {}/{}; every address must share the \
+             board's network",
+            lan.address, lan.prefix_len
+        ));
+    }
+    let network = Ipv4Addr::from(u32::from(lan.broadcast()) & !host_bits(lan.prefix_len));
+    if ip == network || ip == lan.broadcast() {
+        return Err(format!(
+            "{what} {ip} is the subnet's network or broadcast address; pick another"
+        ));
+    }
+    Ok(())
+}
+
+fn host_bits(prefix: u8) -> u32 {
+    match prefix {
+        0 => u32::MAX,
+        n if n >= 32 => 0,
+        n => u32::MAX >> n,
+    }
+}
+
+/// Where the settings in force came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Source {
+    /// The file given with `--config`.
+    File,
+    /// The copy of the last file that parsed cleanly ([`LAST_GOOD`]).
+    LastGood,
+    /// Built-in defaults (no file given, or a broken one and no good copy).
+    Defaults,
+}
+
+/// The result of [`load`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Loaded {
+    /// The settings in force.
+    pub config: SchoolConfig,
+    /// Where they came from.
+    pub source: Source,
+    /// What was wrong with the file, if anything.
+    pub error: Option<ConfigError>,
+    /// A recovery marker is in force: the LAN settings are the defaults, whatever the file says.
+    pub lan_defaults: bool,
+}
+
+/// Loads the settings for `ruji serve`: never fails (see the module docs). Keeps the last good
+/// copy in `data_dir` up to date and drops a recovery marker once the file has changed.
+pub fn load(path: Option<&Path>, data_dir: &Path) -> Loaded {
+    let mut loaded = Loaded {
+        config: SchoolConfig::default(),
+        source: Source::Defaults,
+        error: None,
+        lan_defaults: false,
+    };
+    let text = path.map(|p| {
+        std::fs::read_to_string(p).map_err(|e| ConfigError {
+            path: p.to_path_buf(),
+            line: None,
+            column: None,
+            message: format!("cannot read the settings file: {e}"),
+        })
+    });
+    if let (Some(p), Some(text)) = (path, &text) {
+        match text
+            .as_ref()
+            .map_err(Clone::clone)
+            .and_then(|t| parse(t, p))
+        {
+            Ok(cfg) => {
+                loaded.config = cfg;
+                loaded.source = Source::File;
+                if let Ok(t) = text {
+                    if let Err(e) = keep_last_good(t, data_dir) {
+                        tracing::warn!(error = %e, "cannot keep a copy of the good ruji.toml");
+                    }
+                }
+            }
+            Err(e) => {
+                let good = data_dir.join(LAST_GOOD);
+                match std::fs::read_to_string(&good) {
+                    Ok(t) => match parse(&t, &good) {
+                        Ok(cfg) => {
+                            loaded.config = cfg;
+                            loaded.source = Source::LastGood;
+                        }
+                        Err(e2) => {
+                            tracing::error!(error = %e2, "the last good copy no longer parses; using defaults")
+                        }
+                    },
+                    Err(e2) if e2.kind() == std::io::ErrorKind::NotFound => {}
+                    Err(e2) => {
+                        tracing::error!(error = %e2, path = %good.display(), "cannot read the last good settings")
+                    }
+                }
+                loaded.error = Some(e);
+            }
+        }
+    }
+    // The recovery marker: in force while the file reads as it did at the recovery.
+    let marker = data_dir.join(LAN_DEFAULTS_MARKER);
+    match std::fs::read_to_string(&marker) {
+        Ok(m) => {
+            let seen = m.strip_prefix(MARKER_HEADER).unwrap_or(&m);
+            let now = current_text(&text);
+            if seen == now {
+                loaded.config.lan = LanConfig::default();
+                loaded.lan_defaults = true;
+            } else {
+                tracing::info!(
+                    "ruji.toml changed since the recovery: its LAN settings apply again"
+                );
+                if let Err(e) = std::fs::remove_file(&marker) {
+                    tracing::warn!(error = %e, "cannot remove the recovery marker");
+                }
+            }
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => tracing::warn!(error = %e, "cannot read the recovery marker"),
+    }
+    loaded
+}
+
+/// The file's text for the marker comparison: a missing or unreadable file counts as empty.
+fn current_text(text: &Option<Result<String, ConfigError>>) -> &str {
+    match text {
+        Some(Ok(t)) => t,
+        _ => "",
+    }
+}
+
+/// Recovery: puts the LAN defaults in force over `ruji.toml` until the file changes.
+pub fn reset_lan(path: Option<&Path>, data_dir: &Path) -> std::io::Result<()> {
+    let text = path.map(|p| {
+        std::fs::read_to_string(p).map_err(|e| ConfigError {
+            path: p.to_path_buf(),
+            line: None,
+            column: None,
+            message: e.to_string(),
+        })
+    });
+    let body = format!("{MARKER_HEADER}{}", current_text(&text));
+    write_atomic(&data_dir.join(LAN_DEFAULTS_MARKER), body.as_bytes())
+}
+
+/// Writes the good file's text to [`LAST_GOOD`] when it differs from the copy there.
+fn keep_last_good(text: &str, data_dir: &Path) -> std::io::Result<()> {
+    let good = data_dir.join(LAST_GOOD);
+    if std::fs::read_to_string(&good).is_ok_and(|t| t == text) {
+        return Ok(());
+    }
+    write_atomic(&good, text.as_bytes())
+}
+
+/// Replaces `path` with `bytes` so that a power cut leaves the old or the new file, never half.
+fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let tmp = path.with_extension("tmp");
+    {
+        let mut f = std::fs::File::create(&tmp)?;
+        f.write_all(bytes)?;
+        f.sync_all()?;
+    }
+    std::fs::rename(&tmp, path)?;
+    if let Some(dir) = path.parent() {
+        // The rename is durable once the directory is synced (best effort: not every
+        // filesystem allows opening a directory).
+        if let Ok(d) = std::fs::File::open(dir) {
+            let _ = d.sync_all();
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn p(text: &str) -> Result<SchoolConfig, ConfigError> {
+        parse(text, Path::new("ruji.toml"))
+    }
+
+    fn at(text: &str) -> (usize, usize, String) {
+        let e = p(text).unwrap_err();
+        (e.line.unwrap(), e.column.unwrap(), e.message)
+    }
+
+    /// The file the image ships (image/rootfs-overlay/etc/ruji/ruji.toml.default) parses to the
+    /// defaults.
+    #[test]
+    fn the_shipped_file_is_the_defaults() {
+        let shipped = include_str!("../../../image/rootfs-overlay/etc/ruji/ruji.toml.default");
+        assert_eq!(p(shipped).unwrap(), SchoolConfig::default());
+        assert_eq!(p("").unwrap(), SchoolConfig::default());
+    }
+
+    #[test]
+    fn every_section_is_read() {
+        let c = p(r#"
+[lan]
+address = "10.1.2.3/16"
+seats_first = "10.1.3.1"
+seats_last = "10.1.3.40"
+[ui]
+language = "en"
+[token]
+rotate_minutes = 7
+grace_minutes = 2
+[exam]
+count_downtime = true
+[packages]
+trusted_issuers = ["ruji-pk:h95iXybcEfN9gs3rRTDv6x6RtbJIUg+ZyvlPR9m33TI="]
+"#)
+        .unwrap();
+        assert_eq!(c.trusted_issuers.len(), 1);
+        let bad = p("[packages]\ntrusted_issuers = [\"ruji-pk:abc\"]\n").unwrap_err();
+        assert_eq!(bad.line, Some(2));
+        assert!(bad.message.contains("trusted_issuers"), "{bad}");
+        assert_eq!(c.lan.address, Ipv4Addr::new(10, 1, 2, 3));
+        assert_eq!(c.lan.prefix_len, 16);
+        assert_eq!(c.lan.seats().count(), 40);
+        assert_eq!(c.language, Language::En);
+        assert_eq!(c.token.rotate_every, Some(7 * MINUTE));
+        assert_eq!(c.token.grace, 2 * MINUTE);
+        assert!(c.count_downtime);
+        // The lan-check spelling (docs/lan.md) is accepted too; 0 minutes = no rotation.
+        let c = p("[lan]\naddress = \"172.16.5.9\"\nprefix_len = 24\nseat_first = \"172.16.5.10\"\nseat_last = \"172.16.5.12\"\n[token]\nrotate_minutes = 0\n").unwrap();
+        assert_eq!(c.lan.prefix_len, 24);
+        assert_eq!(c.lan.seats().count(), 3);
+        assert_eq!(c.token.rotate_every, None);
+    }
+
+    #[test]
+    fn syntax_type_and_unknown_key_errors_point_at_the_line() {
+        let (l, c, m) = at("[lan]\naddress = \"192.168.0.200/24\n");
+        assert_eq!((l, c), (2, 28), "the end of the line: {m}");
+        let (l, c, m) = at("[token]\nrotate_minutes = \"lima belas\"\n");
+        assert_eq!((l, c), (2, 18));
+        assert!(m.contains("invalid type"), "{m}");
+        let (l, c, m) = at("[lan]\nadress = \"192.168.0.200/24\"\n");
+        assert_eq!((l, c), (2, 1));
+        assert!(m.contains("unknown field `adress`"), "{m}");
+        let (l, _, m) = at("[lann]\n");
+        assert_eq!(l, 1);
+        assert!(m.contains("unknown field `lann`"), "{m}");
+        let (l, c, m) = at("\n[ui]\nlanguage = \"jawa\"\n");
+        assert_eq!((l, c), (3, 12));
+        assert!(m.contains("unknown variant"), "{m}");
+        let (l, c, m) = at("[lan]\nseats_first = \"192.168.0.300\"\n");
+        assert_eq!((l, c), (2, 15));
+        assert!(m.contains("invalid IPv4"), "{m}");
+    }
+
+    #[test]
+    fn invalid_values_are_refused_with_what_to_do() {
+        let (l, c, m) =
+            at("[lan]\naddress = \"192.168.0.200/24\"\nseats_first = \"192.168.1.1\"\n");
+        assert_eq!((l, c), (3, 15));
+        assert!(
+            m.contains("outside the room's subnet 192.168.0.200/24"),
+            "{m}"
+        );
+        let (l, _, m) = at("[lan]\naddress = \"192.168.0.200/24\"\nseats_first = \"192.168.0.20\"\nseats_last = \"192.168.0.10\"\n");
+        assert_eq!(l, 4);
+        assert!(m.contains("swap"), "{m}");
+        let (_, _, m) = at("[lan]\naddress = \"192.168.0.5/24\"\n");
+        assert!(m.contains("inside the seat range"), "{m}");
+        let (_, _, m) = at("[lan]\naddress = \"192.168.0.255/24\"\n");
+        assert!(m.contains("broadcast"), "{m}");
+        let (_, _, m) = at("[lan]\naddress = \"192.168.0.200/31\"\n");
+        assert!(m.contains("8 to 30"), "{m}");
+        let (_, _, m) = at("[lan]\naddress = \"192.168.0.200/24\"\nprefix_len = 16\n");
+        assert!(m.contains("contradicts"), "{m}");
+        let (l, c, m) = at("[lan]\naddress = \"10.0.5.200/24\"\n");
+        assert_eq!((l, c), (2, 11));
+        assert!(m.contains("seats_first (not set; add seats_first and seats_last to [lan]) default 192.168.0.1 is outside"), "{m}");
+        let (_, _, m) = at("[lan]\naddress = \"papan\"\n");
+        assert!(m.contains("not an IPv4 address"), "{m}");
+        let (_, _, m) = at("[lan]\naddress = \"10.0.0.1/8\"\nseats_first = \"10.0.0.2\"\nseats_last = \"10.1.0.2\"\n");
+        assert!(m.contains("more than 1024"), "{m}");
+        let (l, _, m) = at("[token]\nrotate_minutes = 5\ngrace_minutes = 10\n");
+        assert_eq!(l, 3);
+        assert!(m.contains("longer than rotate_minutes"), "{m}");
+        let (_, _, m) = at("[token]\nrotate_minutes = 1000\n");
+        assert!(m.contains("0 (never) to 240"), "{m}");
+        let e = p("[lan]\naddress = \"192.168.0.200/24\"\nseats_first = \"192.168.1.1\"\n")
+            .unwrap_err();
+        assert!(
+            e.to_string()
+                .starts_with("ruji.toml:3:15: seats_first 192.168.1.1"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn line_and_column_count_characters() {
+        assert_eq!(line_column("a\nbé=c", 5), (2, 3));
+        assert_eq!(line_column("", 9), (1, 1));
+    }
+
+    const GOOD: &str = "[lan]\naddress = \"10.1.2.200/24\"\nseats_first = \"10.1.2.1\"\nseats_last = \"10.1.2.15\"\n[token]\nrotate_minutes = 7\n";
+
+    #[test]
+    fn a_broken_file_falls_back_to_the_last_good_then_the_defaults() {
+        let dir = tempfile::tempdir().unwrap();
+        let (file, data) = (dir.path().join("ruji.toml"), dir.path().join("data"));
+        std::fs::create_dir(&data).unwrap();
+        // Broken with no good copy yet: defaults, and the error.
+        std::fs::write(&file, "[lan]\naddress = 10.1.2.200\n").unwrap();
+        let l = load(Some(&file), &data);
+        assert_eq!(
+            (l.source, &l.config),
+            (Source::Defaults, &SchoolConfig::default())
+        );
+        assert_eq!(l.error.as_ref().unwrap().line, Some(2));
+        assert!(
+            !data.join(LAST_GOOD).exists(),
+            "a broken file is never kept"
+        );
+        // Good: used and kept.
+        std::fs::write(&file, GOOD).unwrap();
+        let l = load(Some(&file), &data);
+        assert_eq!((l.source, l.error.is_none()), (Source::File, true));
+        assert_eq!(l.config.lan.address, Ipv4Addr::new(10, 1, 2, 200));
+        assert_eq!(std::fs::read_to_string(data.join(LAST_GOOD)).unwrap(), GOOD);
+        // Broken again: the last good settings, with the new error.
+        std::fs::write(
+            &file,
+            "[lan]\naddress = \"10.1.2.200/24\"\nseats_first = \"10.1.2.1\"\nseats_last = \"10.9.9.9\"\n",
+        )
+        .unwrap();
+        let l = load(Some(&file), &data);
+        assert_eq!(l.source, Source::LastGood);
+        assert_eq!(l.config.token.rotate_every, Some(7 * MINUTE));
+        assert_eq!(l.config.lan.address, Ipv4Addr::new(10, 1, 2, 200));
+        let e = l.error.unwrap();
+        assert_eq!((e.line, e.column), (Some(4), Some(14)));
+        assert_eq!(std::fs::read_to_string(data.join(LAST_GOOD)).unwrap(), GOOD);
+        // Missing: last good, with a read error.
+        std::fs::remove_file(&file).unwrap();
+        let l = load(Some(&file), &data);
+        assert_eq!(l.source, Source::LastGood);
+        assert!(l.error.unwrap().message.contains("cannot read"));
+        // No file asked for: defaults, no error.
+        let l = load(None, &data);
+        assert_eq!((l.source, l.error), (Source::Defaults, None));
+    }
+
+    #[test]
+    fn recovery_puts_lan_defaults_in_force_until_the_file_changes() {
+        let dir = tempfile::tempdir().unwrap();
+        let (file, data) = (dir.path().join("ruji.toml"), dir.path().join("data"));
+        std::fs::create_dir(&data).unwrap();
+        std::fs::write(&file, GOOD).unwrap();
+        reset_lan(Some(&file), &data).unwrap();
+        for _ in 0..2 {
+            let l = load(Some(&file), &data);
+            assert!(l.lan_defaults);
+            assert_eq!(l.config.lan, LanConfig::default());
+            assert_eq!(
+                l.config.token.rotate_every,
+                Some(7 * MINUTE),
+                "only LAN is reset"
+            );
+        }
+        // Edited on a PC: the marker goes, the file's LAN settings apply.
+        std::fs::write(&file, GOOD.replace("10.1.2.200", "10.1.2.201")).unwrap();
+        let l = load(Some(&file), &data);
+        assert!(!l.lan_defaults);
+        assert_eq!(l.config.lan.address, Ipv4Addr::new(10, 1, 2, 201));
+        assert!(!data.join(LAN_DEFAULTS_MARKER).exists());
+        // Without a file at all, the marker holds until one appears.
+        reset_lan(None, &data).unwrap();
+        assert!(load(None, &data).lan_defaults);
+        assert!(load(None, &data).lan_defaults);
+        assert!(!load(Some(&file), &data).lan_defaults);
+    }
+}

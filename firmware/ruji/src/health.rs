@@ -1,0 +1,273 @@
+//! Why the board wants the proctor's attention, from real state.
+//!
+//! [`attention`] is a pure function of [`Inputs`] (unit-tested); [`gather`] reads them from the
+//! system (wall clock, the data directory's filesystem, the store, the LAN service). `ruji serve`
+//! runs both every 2 s and raises exactly those reasons on the panel; the proctor dashboard lists
+//! the panel's reasons, so the LED and the page always agree.
+
+use std::path::Path;
+
+use ruji_panel::Attention;
+
+/// A date every board's clock is past once it has been set: the build date
+/// (`SOURCE_DATE_EPOCH` when the build sets it), else the date of this code (2026-11-01 UTC).
+pub const BUILD_EPOCH: u64 = match option_env!("SOURCE_DATE_EPOCH") {
+    Some(s) => parse_u64(s, 1_793_491_200),
+    None => 1_793_491_200,
+};
+
+/// Decimal digits to a number at compile time; `fallback` for anything else.
+const fn parse_u64(s: &str, fallback: u64) -> u64 {
+    let b = s.as_bytes();
+    if b.is_empty() {
+        return fallback;
+    }
+    let mut i = 0;
+    let mut n: u64 = 0;
+    while i < b.len() {
+        if !b[i].is_ascii_digit() {
+            return fallback;
+        }
+        n = n * 10 + (b[i] - b'0') as u64;
+        i += 1;
+    }
+    n
+}
+
+/// Free space is "nearly full" below this many bytes...
+pub const DISK_MIN_FREE: u64 = 200 * 1024 * 1024;
+/// ...or below this share of the filesystem, in percent.
+pub const DISK_MIN_FREE_PERCENT: u64 = 10;
+
+/// Space on the data directory's filesystem.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Disk {
+    /// Bytes an unprivileged process can still write.
+    pub available: u64,
+    /// Size of the filesystem in bytes.
+    pub total: u64,
+}
+
+/// What [`attention`] decides from.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Inputs {
+    /// The wall clock now, Unix seconds.
+    pub wall_now: u64,
+    /// [`BUILD_EPOCH`] (a parameter so tests choose it).
+    pub build_epoch: u64,
+    /// The latest wall time the board saw before this start ([`ruji_store::Store::last_known_wall`]).
+    pub last_known_wall: Option<u64>,
+    /// Space on the data filesystem; `None` when it could not be read.
+    pub disk: Option<Disk>,
+    /// Closed sessions with results not exported since ([`ruji_store::Store::results_not_exported`]).
+    pub sessions_not_exported: usize,
+    /// The LAN service found another host on the board's address.
+    pub address_conflict: bool,
+}
+
+/// The attention reasons active for `i`, in [`Attention::ALL`] order.
+pub fn attention(i: &Inputs) -> Vec<Attention> {
+    let clock_not_set =
+        i.wall_now < i.build_epoch || i.last_known_wall.is_some_and(|k| i.wall_now < k);
+    let disk_nearly_full = i.disk.is_some_and(|d| {
+        d.available < DISK_MIN_FREE
+            || u128::from(d.available) * 100
+                < u128::from(d.total) * u128::from(DISK_MIN_FREE_PERCENT)
+    });
+    Attention::ALL
+        .into_iter()
+        .filter(|a| match a {
+            Attention::AddressConflict => i.address_conflict,
+            Attention::DiskNearlyFull => disk_nearly_full,
+            Attention::ClockNotSet => clock_not_set,
+            Attention::NotBackedUp => i.sessions_not_exported > 0,
+            // Comes with the upload to the central server (issue 6).
+            Attention::ResultsNotUploaded => false,
+        })
+        .collect()
+}
+
+/// Space on the filesystem holding `path` (statvfs).
+pub fn disk_space(path: &Path) -> std::io::Result<Disk> {
+    use std::os::unix::ffi::OsStrExt;
+    let c = std::ffi::CString::new(path.as_os_str().as_bytes())
+        .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e))?;
+    let mut st = std::mem::MaybeUninit::<libc::statvfs>::uninit();
+    // SAFETY: `c` is a NUL-terminated path and `st` points to writable memory of the right
+    // type; statvfs only writes into it and we read it only when it returned 0.
+    let rc = unsafe { libc::statvfs(c.as_ptr(), st.as_mut_ptr()) };
+    if rc != 0 {
+        return Err(std::io::Error::last_os_error());
+    }
+    // SAFETY: statvfs returned 0, so it filled the struct.
+    let st = unsafe { st.assume_init() };
+    // The field types differ between targets (u32 on some 32-bit ones).
+    #[allow(clippy::unnecessary_cast)]
+    let (frsize, bavail, blocks) = (st.f_frsize as u64, st.f_bavail as u64, st.f_blocks as u64);
+    Ok(Disk {
+        available: bavail.saturating_mul(frsize),
+        total: blocks.saturating_mul(frsize),
+    })
+}
+
+/// The wall clock now, Unix seconds (0 before 1970).
+pub fn wall_now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
+}
+
+/// Reads the [`Inputs`] from the system.
+pub fn gather(
+    store: &ruji_store::Store,
+    data_dir: &Path,
+    lan: Option<&ruji_lan::MonitorHandle>,
+) -> Inputs {
+    let disk = match disk_space(data_dir) {
+        Ok(d) => Some(d),
+        Err(e) => {
+            tracing::debug!(error = %e, "cannot read the data filesystem's free space");
+            None
+        }
+    };
+    let sessions_not_exported = store
+        .results_not_exported()
+        .map(|s| s.len())
+        .unwrap_or_else(|e| {
+            tracing::warn!(error = %e, "cannot check which results were exported");
+            0
+        });
+    let address_conflict = lan
+        .and_then(|h| h.status())
+        .is_some_and(|s| matches!(s.claim, "refused" | "lost") || s.report.conflict.is_some());
+    Inputs {
+        wall_now: wall_now(),
+        build_epoch: BUILD_EPOCH,
+        last_known_wall: store.last_known_wall(),
+        disk,
+        sessions_not_exported,
+        address_conflict,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const NOW: u64 = 1_800_000_000;
+    const GB: u64 = 1 << 30;
+
+    fn healthy() -> Inputs {
+        Inputs {
+            wall_now: NOW,
+            build_epoch: NOW - 86_400,
+            last_known_wall: Some(NOW - 3_600),
+            disk: Some(Disk {
+                available: 20 * GB,
+                total: 30 * GB,
+            }),
+            sessions_not_exported: 0,
+            address_conflict: false,
+        }
+    }
+
+    #[test]
+    fn nothing_when_all_is_well() {
+        assert!(attention(&healthy()).is_empty());
+        // A new data file and an unreadable disk are not reasons by themselves.
+        let i = Inputs {
+            last_known_wall: None,
+            disk: None,
+            ..healthy()
+        };
+        assert!(attention(&i).is_empty());
+    }
+
+    #[test]
+    fn clock_not_set_before_the_build_or_the_last_known_time() {
+        let before_build = Inputs {
+            wall_now: 0,
+            last_known_wall: None,
+            ..healthy()
+        };
+        assert_eq!(attention(&before_build), [Attention::ClockNotSet]);
+        let went_back = Inputs {
+            last_known_wall: Some(NOW + 10),
+            ..healthy()
+        };
+        assert_eq!(attention(&went_back), [Attention::ClockNotSet]);
+        let equal = Inputs {
+            last_known_wall: Some(NOW),
+            build_epoch: NOW,
+            ..healthy()
+        };
+        assert!(attention(&equal).is_empty());
+    }
+
+    #[test]
+    fn disk_nearly_full_below_200_mb_or_10_percent() {
+        let disk = |available, total| Inputs {
+            disk: Some(Disk { available, total }),
+            ..healthy()
+        };
+        assert_eq!(
+            attention(&disk(199 << 20, 100 * GB)),
+            [Attention::DiskNearlyFull]
+        );
+        assert!(
+            attention(&disk(200 << 20, 1 << 30)).is_empty(),
+            "200 MB of 1 GB"
+        );
+        assert_eq!(
+            attention(&disk(9 * GB, 100 * GB)),
+            [Attention::DiskNearlyFull]
+        );
+        assert!(
+            attention(&disk(10 * GB, 100 * GB)).is_empty(),
+            "exactly 10 %"
+        );
+        assert_eq!(attention(&disk(0, 0)), [Attention::DiskNearlyFull]);
+    }
+
+    #[test]
+    fn results_not_backed_up_and_conflict_in_the_listed_order() {
+        let i = Inputs {
+            sessions_not_exported: 2,
+            address_conflict: true,
+            wall_now: 5,
+            disk: Some(Disk {
+                available: 1,
+                total: 10,
+            }),
+            ..healthy()
+        };
+        assert_eq!(
+            attention(&i),
+            [
+                Attention::AddressConflict,
+                Attention::DiskNearlyFull,
+                Attention::ClockNotSet,
+                Attention::NotBackedUp
+            ]
+        );
+    }
+
+    #[test]
+    fn statvfs_reads_a_real_filesystem() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = disk_space(dir.path()).unwrap();
+        assert!(d.total > 0 && d.available <= d.total, "{d:?}");
+        assert!(disk_space(&dir.path().join("missing")).is_err());
+    }
+
+    #[test]
+    fn build_epoch_parses_digits_only() {
+        assert_eq!(parse_u64("1700000000", 7), 1_700_000_000);
+        assert_eq!(parse_u64("17x", 7), 7);
+        assert_eq!(parse_u64("", 7), 7);
+        if option_env!("SOURCE_DATE_EPOCH").is_none() {
+            assert_eq!(BUILD_EPOCH, 1_793_491_200);
+        }
+    }
+}

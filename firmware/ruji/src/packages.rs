@@ -1,0 +1,400 @@
+//! The package subcommands: `keygen`, `pack`, `release-code`, `import --check`, `verify`.
+//! All the work is in ruji-sync; this only reads and writes files and prints.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use ruji_sync::import::{self, native};
+use ruji_sync::package::{self, IssuerKey};
+
+/// `ruji keygen`.
+#[derive(clap::Args)]
+pub struct KeygenArgs {
+    /// Where to write the secret key; the public key goes beside it with `.pub` added.
+    #[arg(long, short, default_value = "penerbit.key")]
+    pub out: PathBuf,
+}
+
+/// `ruji pack`.
+#[derive(clap::Args)]
+pub struct PackArgs {
+    /// An authoring folder (with paket.toml), or loose files: items (.gift, .txt, .xml, .zip,
+    /// .toml) and participants (.csv, .xlsx), all in one folder.
+    #[arg(required = true)]
+    pub inputs: Vec<PathBuf>,
+    /// The issuer's secret key (from `ruji keygen`).
+    #[arg(long)]
+    pub key: PathBuf,
+    /// The package file to write (default: <id>.rujipkg).
+    #[arg(long, short)]
+    pub out: Option<PathBuf>,
+    /// Loose files only: package id.
+    #[arg(long)]
+    pub id: Option<String>,
+    /// Loose files only: title (also the test's name).
+    #[arg(long)]
+    pub title: Option<String>,
+    /// Loose files only: issuer (school) name.
+    #[arg(long, default_value = "")]
+    pub issuer: String,
+    /// Loose files only: working time in minutes.
+    #[arg(long, default_value_t = 60)]
+    pub duration: u32,
+}
+
+/// `ruji release-code`.
+#[derive(clap::Args)]
+pub struct ReleaseCodeArgs {
+    /// The package.
+    pub package: PathBuf,
+    /// The issuer's secret key that signed it.
+    #[arg(long)]
+    pub key: PathBuf,
+    /// The session (default: every session).
+    #[arg(long)]
+    pub session: Option<String>,
+}
+
+/// `ruji import`.
+#[derive(clap::Args)]
+pub struct ImportArgs {
+    /// Only check: parse the input and report what it holds and every problem.
+    #[arg(long)]
+    pub check: bool,
+    /// The input: an authoring folder, .gift/.txt, .xml (QTI item), .zip or a folder with
+    /// imsmanifest.xml (IMS content package), .toml (native items), .csv/.xlsx (participants).
+    pub file: PathBuf,
+    /// Print one JSON object.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `ruji verify`.
+#[derive(clap::Args)]
+pub struct VerifyArgs {
+    /// The package.
+    pub package: PathBuf,
+    /// Trusted issuer public keys (`ruji-pk:...` or a .pub file); default: the key the package
+    /// names, which checks integrity but not who signed it.
+    #[arg(long = "trust")]
+    pub trust: Vec<String>,
+}
+
+fn fail(msg: impl std::fmt::Display) -> ExitCode {
+    eprintln!("ruji: {msg}");
+    ExitCode::from(2)
+}
+
+fn read_key(path: &Path) -> Result<IssuerKey, String> {
+    let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    IssuerKey::from_secret_text(&text).map_err(|e| format!("{}: {e}", path.display()))
+}
+
+fn now_secs() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
+}
+
+/// Writes `bytes` to `path` through a temporary file and a rename, so a failure never leaves a
+/// half-written file under the final name.
+fn write_atomic(path: &Path, bytes: &[u8], mode: u32) -> std::io::Result<()> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    let tmp = path.with_extension("tmp");
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(mode)
+        .open(&tmp)?;
+    f.write_all(bytes)?;
+    f.sync_all()?;
+    std::fs::rename(&tmp, path)
+}
+
+/// `ruji keygen`: a new issuer key pair.
+pub fn keygen(a: KeygenArgs) -> ExitCode {
+    if a.out.exists() {
+        return fail(format!(
+            "{} exists; refusing to overwrite a key (packages signed with it would become unverifiable)",
+            a.out.display()
+        ));
+    }
+    let key = IssuerKey::generate();
+    let mut pub_path = a.out.clone().into_os_string();
+    pub_path.push(".pub");
+    let pub_path = PathBuf::from(pub_path);
+    if let Err(e) = write_atomic(&a.out, key.to_secret_text().as_bytes(), 0o600) {
+        return fail(format!("{}: {e}", a.out.display()));
+    }
+    if let Err(e) = write_atomic(&pub_path, format!("{}\n", key.public()).as_bytes(), 0o644) {
+        return fail(format!("{}: {e}", pub_path.display()));
+    }
+    println!(
+        "secret key: {} (keep it safe; never copy it to a board)",
+        a.out.display()
+    );
+    println!("public key: {} = {}", pub_path.display(), key.public());
+    println!("boards that should accept your packages trust the public key (ruji.toml [packages] trusted_issuers, or the proctor page)");
+    ExitCode::SUCCESS
+}
+
+fn print_issues(issues: &[ruji_sync::Issue]) {
+    for i in issues {
+        eprintln!("  {i}");
+    }
+}
+
+/// `ruji pack`.
+pub fn pack(a: PackArgs) -> ExitCode {
+    let key = match read_key(&a.key) {
+        Ok(k) => k,
+        Err(e) => return fail(e),
+    };
+    let loaded = if a.inputs.len() == 1 && a.inputs[0].is_dir() {
+        native::load(&a.inputs[0])
+    } else {
+        let Some(dir) = a.inputs[0].parent() else {
+            return fail("no input");
+        };
+        if a.inputs.iter().any(|p| p.parent() != Some(dir)) {
+            return fail("loose input files must be in one folder");
+        }
+        let (Some(id), Some(title)) = (&a.id, &a.title) else {
+            return fail(
+                "loose files need --id and --title (an authoring folder has them in paket.toml)",
+            );
+        };
+        let dir = if dir.as_os_str().is_empty() {
+            Path::new(".")
+        } else {
+            dir
+        };
+        let ctx =
+            ruji_sync::sanitize::Ctx::new(std::sync::Arc::new(ruji_sync::source::Folder::new(dir)));
+        let files: Vec<String> = a
+            .inputs
+            .iter()
+            .filter_map(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
+            .collect();
+        let package = native::from_inputs(
+            &ctx,
+            &files,
+            &native::LooseOptions {
+                id: id.clone(),
+                title: title.clone(),
+                issuer: a.issuer.clone(),
+                duration_minutes: a.duration,
+            },
+        );
+        let (assets, mut issues, warnings) = ctx.finish_with_warnings();
+        if let Err(errs) = package.validate() {
+            issues.extend(
+                errs.into_iter()
+                    .map(|e| ruji_sync::Issue::new(e.place, e.message)),
+            );
+        }
+        native::Loaded {
+            format: "loose",
+            package,
+            assets,
+            issues,
+            warnings,
+        }
+    };
+    if !loaded.warnings.is_empty() {
+        eprintln!(
+            "ruji: {} warning(s): imported, with these adjustments (check them):",
+            loaded.warnings.len()
+        );
+        print_issues(&loaded.warnings);
+    }
+    if !loaded.issues.is_empty() {
+        eprintln!(
+            "ruji: the input has {} error(s); nothing was written:",
+            loaded.issues.len()
+        );
+        print_issues(&loaded.issues);
+        return ExitCode::from(1);
+    }
+    let bytes = match package::pack(&loaded.package, &loaded.assets, &key, now_secs()) {
+        Ok(b) => b,
+        Err(e) => return fail(e),
+    };
+    let out = a
+        .out
+        .unwrap_or_else(|| PathBuf::from(format!("{}.{}", loaded.package.id, package::EXTENSION)));
+    if let Err(e) = write_atomic(&out, &bytes, 0o644) {
+        return fail(format!("{}: {e}", out.display()));
+    }
+    // The login cards, with every password (generated ones included): for printing.
+    let cards = out.with_extension("kartu-login.csv");
+    let csv = ruji_sync::import::participants::write_cards_csv(&loaded.package.participants);
+    if let Err(e) = write_atomic(&cards, csv.as_bytes(), 0o600) {
+        return fail(format!("{}: {e}", cards.display()));
+    }
+    println!(
+        "login cards: {} (print them; keep the file private)",
+        cards.display()
+    );
+    let p = &loaded.package;
+    println!(
+        "{}: {} ({}), {} tests, {} items, {} pictures/sounds, {} participants, {} sessions, {} KB",
+        out.display(),
+        p.id,
+        p.title,
+        p.tests.len(),
+        p.items.len(),
+        loaded.assets.len(),
+        p.participants.len(),
+        p.sessions.len(),
+        bytes.len() / 1024
+    );
+    println!(
+        "release codes: ruji release-code {} --key {}",
+        out.display(),
+        a.key.display()
+    );
+    ExitCode::SUCCESS
+}
+
+/// `ruji release-code`.
+pub fn release_code(a: ReleaseCodeArgs) -> ExitCode {
+    let key = match read_key(&a.key) {
+        Ok(k) => k,
+        Err(e) => return fail(e),
+    };
+    let bytes = match std::fs::read(&a.package) {
+        Ok(b) => b,
+        Err(e) => return fail(format!("{}: {e}", a.package.display())),
+    };
+    let sealed = match package::verify(&bytes, &[key.public()]) {
+        Ok(s) => s,
+        Err(e) => return fail(e),
+    };
+    let sessions: Vec<_> = sealed
+        .manifest
+        .sessions
+        .iter()
+        .filter(|s| a.session.as_deref().is_none_or(|w| w == s.id))
+        .collect();
+    if sessions.is_empty() {
+        return fail(format!(
+            "the package has no session {}",
+            a.session.as_deref().unwrap_or("")
+        ));
+    }
+    for s in sessions {
+        match package::release_code(&bytes, &key, &s.id) {
+            Ok(code) => println!("{}\t{}\t{}", s.id, code, s.name),
+            Err(e) => return fail(e),
+        }
+    }
+    ExitCode::SUCCESS
+}
+
+/// `ruji import --check`.
+pub fn import(a: ImportArgs) -> ExitCode {
+    if !a.check {
+        return fail("use `ruji import --check FILE` to check an input; a board imports packages (.rujipkg) from the proctor page or a USB stick");
+    }
+    let report = import::check(&a.file);
+    if a.json {
+        println!("{}", serde_json::to_string(&report).expect("serialisable"));
+    } else {
+        println!(
+            "{}: {} — {} tests, {} items, {} participants",
+            a.file.display(),
+            report.format,
+            report.tests,
+            report.items.len(),
+            report.participants
+        );
+        if !report.errors.is_empty() {
+            println!("errors (these block packing):");
+            for e in &report.errors {
+                println!("  {e}");
+            }
+        }
+        if !report.warnings.is_empty() {
+            println!("warnings (imported with an adjustment; check them):");
+            for w in &report.warnings {
+                println!("  {w}");
+            }
+        }
+        if report.errors.is_empty() && report.warnings.is_empty() {
+            println!("no problems found");
+        } else if report.errors.is_empty() {
+            println!("no errors: the input can be packed");
+        }
+    }
+    if report.errors.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    }
+}
+
+/// `ruji verify`.
+pub fn verify(a: VerifyArgs) -> ExitCode {
+    let bytes = match std::fs::read(&a.package) {
+        Ok(b) => b,
+        Err(e) => return fail(format!("{}: {e}", a.package.display())),
+    };
+    let mut trusted = Vec::new();
+    for t in &a.trust {
+        if t.starts_with("ruji-pk:") {
+            trusted.push(t.clone());
+        } else {
+            match std::fs::read_to_string(t) {
+                Ok(s) => trusted.push(s.trim().to_string()),
+                Err(e) => return fail(format!("{t}: {e}")),
+            }
+        }
+    }
+    let self_signed = trusted.is_empty();
+    if self_signed {
+        // Integrity only: trust the key the package names.
+        if let Ok(files) = ruji_sync::safezip::read(&bytes, &Default::default()) {
+            if let Some(sig) = files.files.get("signature.json") {
+                if let Ok(s) = serde_json::from_slice::<package::Signature>(sig) {
+                    trusted.push(s.key);
+                }
+            }
+        }
+    }
+    match package::verify(&bytes, &trusted) {
+        Ok(s) => {
+            let m = &s.manifest;
+            println!(
+                "OK: {} ({}) by {} [{}]",
+                m.id, m.title, m.issuer, m.issuer_key
+            );
+            for t in &m.tests {
+                println!(
+                    "  test {}: {} — {} items, {} minutes (sealed)",
+                    t.id, t.name, t.items, t.duration_minutes
+                );
+            }
+            for ses in &m.sessions {
+                println!(
+                    "  session {}: {} — {} participants",
+                    ses.id,
+                    ses.name,
+                    ses.participants.len()
+                );
+            }
+            println!("  {} participants", s.participants.len());
+            if self_signed {
+                println!("  (integrity checked against the key the package names; pass --trust to check who signed it)");
+            }
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("REFUSED: {e}");
+            ExitCode::from(1)
+        }
+    }
+}
