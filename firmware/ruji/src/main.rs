@@ -346,7 +346,14 @@ async fn serve_with_panel(
     let lan = match &args.lan_iface {
         None => None,
         Some(iface) => {
-            let cfg = read_config(args.config.as_deref())?.lan;
+            // A broken ruji.toml must not stop the board: the defaults apply, and the log says
+            // what is wrong with the file.
+            let cfg = read_config(args.config.as_deref())
+                .unwrap_or_else(|e| {
+                    tracing::error!(error = %e, "ruji.toml unreadable; the LAN defaults apply");
+                    FileConfig::default()
+                })
+                .lan;
             let handle = ruji_lan::MonitorHandle::new();
             let (h, iface) = (handle.clone(), iface.clone());
             std::thread::Builder::new()
