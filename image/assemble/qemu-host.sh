@@ -5,7 +5,8 @@
 # shared libraries the machine lacks. Sourced, not run. Sets:
 #   QEMU_AARCH64   the qemu-system-aarch64 to run (with LD_LIBRARY_PATH exported as needed)
 #   QEMU_DATADIR   its -L directory (firmware ROMs, keymaps)
-#   UBOOT_QEMU_ARM64  Debian's u-boot-qemu build for -M virt (extlinux distro boot)
+#   UBOOT_QEMU_ARM64  Debian's u-boot-qemu build for -M virt (extlinux distro boot), with its
+#                     2 s boot delay set to 0
 # Override any of them from the environment to use other builds.
 
 : "${CACHE:?CACHE must be set}"
@@ -27,7 +28,19 @@ qemu_host_setup() {
     QEMU_AARCH64="$hq/usr/bin/qemu-system-aarch64"
     QEMU_DATADIR=${QEMU_DATADIR:-$hq/usr/share/qemu}
   fi
-  UBOOT_QEMU_ARM64=${UBOOT_QEMU_ARM64:-$hq/usr/lib/u-boot/qemu_arm64/u-boot.bin}
-  [ -f "$UBOOT_QEMU_ARM64" ] || deb_fetch amd64 "$hq" u-boot-qemu
+  if [ -z "${UBOOT_QEMU_ARM64:-}" ]; then
+    local stock="$hq/usr/lib/u-boot/qemu_arm64/u-boot.bin"
+    [ -f "$stock" ] || deb_fetch amd64 "$hq" u-boot-qemu
+    # Debian's build waits 2 s for a key before booting (bootdelay=2 in its built-in default
+    # environment, which has no checksum; the board has no stored environment). The copy used
+    # here boots at once: the same bytes with bootdelay=0.
+    UBOOT_QEMU_ARM64="$hq/u-boot-qemu_arm64-nodelay.bin"
+    if [ ! -f "$UBOOT_QEMU_ARM64" ] || [ "$stock" -nt "$UBOOT_QEMU_ARM64" ]; then
+      [ "$(grep -c -a 'bootdelay=2' "$stock")" = 1 ] \
+        || { echo "u-boot.bin: no single bootdelay=2 to change ($stock)" >&2; return 1; }
+      perl -0777 -pe 's/bootdelay=2\0/bootdelay=0\0/' "$stock" >"$UBOOT_QEMU_ARM64.tmp"
+      mv "$UBOOT_QEMU_ARM64.tmp" "$UBOOT_QEMU_ARM64"
+    fi
+  fi
   "$QEMU_AARCH64" --version >/dev/null || { echo "qemu-system-aarch64 does not run" >&2; return 1; }
 }

@@ -385,7 +385,14 @@ fn perform(
     for a in actions {
         let r = match a {
             Action::Send(f) => sock.send(&f),
-            Action::Configure => io::apply_address(iface, config.address, config.prefix_len),
+            Action::Configure => io::apply_address(iface, config.address, config.prefix_len)
+                .inspect(|()| {
+                    tracing::info!(
+                        iface,
+                        address = %format!("{}/{}", config.address, config.prefix_len),
+                        "LAN address claimed (no other host answered the probes) and set"
+                    )
+                }),
             Action::Unconfigure => io::remove_address(iface, config.address, config.prefix_len),
         };
         if let Err(e) = r {

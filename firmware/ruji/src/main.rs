@@ -48,7 +48,22 @@ enum Command {
     Import(packages::ImportArgs),
     /// Check a package's signature and contents without opening it. Exit 0 valid, 1 refused.
     Verify(packages::VerifyArgs),
+    /// Show "safe to unplug" on the board's LED until the power is removed (or SIGTERM). The
+    /// image runs it after `ruji serve --safe-shutdown-exit` stopped and the data was unmounted.
+    Unplug(UnplugArgs),
 }
+
+#[derive(clap::Args)]
+struct UnplugArgs {
+    /// The board's data file (LED name); see board/*/meta.
+    #[arg(long, default_value = "/etc/ruji/board.meta")]
+    board_meta: PathBuf,
+}
+
+/// Exit status of `ruji serve --safe-shutdown-exit` after the button's safe shutdown: every
+/// answer is committed and the store is closed; the caller unmounts the data, then runs
+/// `ruji unplug`.
+const EXIT_SAFE_SHUTDOWN: u8 = 3;
 
 #[derive(clap::Args)]
 struct LanCheckArgs {
@@ -183,6 +198,11 @@ struct ServeArgs {
     /// directory) or the defaults, and the proctor page shows the error.
     #[arg(long)]
     config: Option<PathBuf>,
+    /// After a safe shutdown by the button, exit with status 3 once the store is closed instead
+    /// of showing "safe to unplug": the caller (the image's ruji-start) unmounts the data first,
+    /// which this process cannot do, then runs `ruji unplug`.
+    #[arg(long)]
+    safe_shutdown_exit: bool,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -262,22 +282,34 @@ fn main() -> std::process::ExitCode {
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stdout()))
         .init();
     let cli = Cli::parse();
-    let args = match cli.command {
+    // The one-shot commands need no runtime.
+    let command = match cli.command {
         Command::LanCheck(args) => return lan_check(args),
         Command::Keygen(a) => return packages::keygen(a),
         Command::Pack(a) => return packages::pack(a),
         Command::ReleaseCode(a) => return packages::release_code(a),
         Command::Import(a) => return packages::import(a),
         Command::Verify(a) => return packages::verify(a),
-        Command::Serve(args) => args,
+        other => other,
     };
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .expect("tokio runtime");
-    let result = rt.block_on(serve(args));
+    let result = match command {
+        Command::Unplug(args) => rt.block_on(unplug(args)).map(|()| false),
+        Command::Serve(args) => rt.block_on(serve(args)),
+        _ => unreachable!("one-shot commands returned above"),
+    };
+    // Dropping the runtime ends the remaining tasks, and with them the last handles on the
+    // store: its writer thread is joined and the database file closed before the exit.
+    drop(rt);
     match result {
-        Ok(()) => std::process::ExitCode::SUCCESS,
+        Ok(false) => std::process::ExitCode::SUCCESS,
+        Ok(true) => {
+            tracing::info!("safe shutdown: store closed; the data can be unmounted");
+            std::process::ExitCode::from(EXIT_SAFE_SHUTDOWN)
+        }
         Err(e) => {
             eprintln!("ruji: {e}");
             std::process::ExitCode::from(2)
@@ -285,7 +317,33 @@ fn main() -> std::process::ExitCode {
     }
 }
 
-async fn serve(args: ServeArgs) -> Result<(), String> {
+/// `ruji unplug`: the "safe to unplug" pattern on the board's LED until SIGTERM or Ctrl-C.
+async fn unplug(args: UnplugArgs) -> Result<(), String> {
+    use ruji_panel::{BoardMeta, Condition, LedClass, NoLed, PanelConfig, PanelSpec};
+    let led = BoardMeta::read(&args.board_meta)
+        .and_then(|m| PanelSpec::from_meta(&m))
+        .and_then(|spec| spec.open_led(LedClass::SYSFS_ROOT))
+        .unwrap_or_else(|e| {
+            tracing::warn!(error = %e, "no LED; the console says it instead");
+            Box::new(NoLed)
+        });
+    let spawned = ruji_panel::spawn(led, None, PanelConfig::default());
+    spawned.handle.raise(Condition::SafeToUnplug);
+    spawned.handle.clear(Condition::Booting);
+    tracing::info!("safe to unplug / aman untuk dicabut");
+    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        .map_err(|e| format!("SIGTERM handler: {e}"))?;
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        _ = term.recv() => {}
+    }
+    spawned.handle.stop();
+    let _ = spawned.task.await;
+    Ok(())
+}
+
+/// `ruji serve`. `Ok(true)`: stopped by the button's safe shutdown with `--safe-shutdown-exit`.
+async fn serve(args: ServeArgs) -> Result<bool, String> {
     let (
         ruji_panel::Spawned {
             handle: panel,
@@ -296,6 +354,7 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
     ) = start_panel(&args);
     let result = serve_with_panel(&args, &panel, gestures, sim).await;
     match &result {
+        Ok(true) if args.safe_shutdown_exit => {}
         Ok(true) => {
             // Safe shutdown by the button: everything is on disk; show it and wait for the plug.
             let _ = std::process::Command::new("sync").status();
@@ -311,7 +370,7 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
     }
     panel.stop();
     let _ = panel_task.await;
-    result.map(|_| ())
+    result.map(|by_button| by_button && args.safe_shutdown_exit)
 }
 
 /// Serves until SIGTERM/Ctrl-C (`Ok(false)`) or the button's safe shutdown (`Ok(true)`).

@@ -1,0 +1,139 @@
+# shellcheck shell=bash
+# Exam steps for the image tests, over HTTP with curl (cookie jars) and jq: the proctor's first
+# setup, login, opening the demo session; a demo participant's login, start and answer saves
+# through /api/v1 (docs/api.md); the proctor's results JSON to check what was saved.
+# Sourced, not run. The caller sets:
+#   BASE   http://127.0.0.1:PORT (the QEMU host forward; changes with every boot)
+#   EXAM   a directory for cookie jars and the record of acknowledged answers
+# Every function prints what went wrong on stderr and returns non-zero on failure.
+
+EXAM_PROCTOR_PASSWORD=${EXAM_PROCTOR_PASSWORD:-ujian-aman-2026}
+EXAM_SESSION=H1S1       # the demo package's session (firmware/core/src/demo.rs)
+EXAM_TEST=DEMO          # its first (scored) test
+
+# exam_curl JAR ARGS...: curl with the jar JAR under $EXAM (read and written), quiet, 10 s limit.
+exam_curl() {
+  local jar="$EXAM/$1.jar"; shift
+  curl -sS -m 10 -b "$jar" -c "$jar" "$@"
+}
+
+# exam_setup_proctor SERIAL_LOG: the first proctor setup with the one-time code that
+# `ruji serve` printed on the console.
+exam_setup_proctor() {
+  local code status
+  code=$(grep -a -o 'proctor setup code: [0-9A-Za-z-]*' "$1" | tail -n1 | awk '{print $NF}')
+  [ -n "$code" ] || { echo "no proctor setup code on the console ($1)" >&2; return 1; }
+  status=$(exam_curl proctor -o /dev/null -w '%{http_code} %{redirect_url}' \
+    --data-urlencode "code=$code" --data-urlencode "password=$EXAM_PROCTOR_PASSWORD" \
+    --data-urlencode "password2=$EXAM_PROCTOR_PASSWORD" "$BASE/proctor/setup")
+  case "$status" in
+    303\ */proctor) ;;
+    *) echo "proctor setup with code $code: $status" >&2; return 1 ;;
+  esac
+}
+
+# exam_proctor_login: log the proctor in with the password set up before (after a reboot).
+exam_proctor_login() {
+  local status
+  rm -f "$EXAM/proctor.jar"
+  status=$(exam_curl proctor -o /dev/null -w '%{http_code} %{redirect_url}' \
+    --data-urlencode "password=$EXAM_PROCTOR_PASSWORD" "$BASE/proctor/login")
+  case "$status" in
+    303\ */proctor) ;;
+    *) echo "proctor login: $status" >&2; return 1 ;;
+  esac
+}
+
+# exam_open_session: open the demo session from the proctor's dashboard (with its CSRF token);
+# prints the session's token.
+exam_open_session() {
+  local csrf status token
+  csrf=$(exam_curl proctor "$BASE/proctor" | grep -o 'data-csrf="[^"]*"' | head -n1 | cut -d'"' -f2)
+  [ -n "$csrf" ] || { echo "no CSRF token on the proctor dashboard" >&2; return 1; }
+  status=$(exam_curl proctor -o /dev/null -w '%{http_code}' --data-urlencode "csrf=$csrf" \
+    "$BASE/proctor/sessions/$EXAM_SESSION/open")
+  [ "$status" = 303 ] || { echo "opening session $EXAM_SESSION: HTTP $status" >&2; return 1; }
+  token=$(exam_curl proctor "$BASE/proctor/status.json" | jq -r '.token.token // empty')
+  [ -n "$token" ] || { echo "no token for the open session" >&2; return 1; }
+  echo "$token"
+}
+
+# exam_api JAR METHOD PATH [JSON]: a participant API call; prints the body, fails unless 200.
+exam_api() {
+  local jar=$1 method=$2 path=$3 body=${4:-} out status
+  out="$EXAM/reply.json"
+  if [ -n "$body" ]; then
+    status=$(exam_curl "$jar" -o "$out" -w '%{http_code}' -X "$method" \
+      -H 'Content-Type: application/json' --data "$body" "$BASE/api/v1$path")
+  else
+    status=$(exam_curl "$jar" -o "$out" -w '%{http_code}' -X "$method" "$BASE/api/v1$path")
+  fi
+  [ "$status" = 200 ] || { echo "$method $path: HTTP $status $(cat "$out" 2>/dev/null)" >&2; return 1; }
+  cat "$out"
+}
+
+# exam_participant_start N TOKEN: demo participant N (DEMO00N, password and birth date from
+# firmware/core/src/demo.rs `login`) logs in, passes the identity check with the token and
+# leaves practice, so the test's items can be answered.
+exam_participant_start() {
+  local n=$1 token=$2 user pass birth name words
+  words=(mawar melati kenanga anggrek)   # demo::WORDS, first four
+  user=$(printf 'DEMO%03d' "$n")
+  pass=$(printf '%s%02d' "${words[$(((n - 1) % 4))]}" "$n")
+  birth=$(printf '2011-%02d-%02d' $(((n - 1) % 12 + 1)) $(((n - 1) % 26 + 3)))
+  name=$(exam_api "$user" POST /login "$(jq -nc --arg u "$user" --arg p "$pass" '{username: $u, password: $p}')" \
+    | jq -r .participant.name) || return 1
+  exam_api "$user" POST /start "$(jq -nc --arg n "$name" --arg b "$birth" --arg t "$token" \
+    '{name: $n, birth_date: $b, token: $t}')" >/dev/null || return 1
+  exam_api "$user" POST /practice/end '{}' >/dev/null || return 1
+}
+
+# exam_save_answers USER VARIANT: answers every multiple-choice, short-answer and essay item of
+# the current test (VARIANT picks which option or text, so a later round changes the answers),
+# each with a new revision. Every save acknowledged (200, saved) is recorded in
+# $EXAM/acked (USER TAB ITEM TAB RESPONSE-JSON, the last line of an item wins). Prints the
+# number of acknowledged saves.
+exam_save_answers() {
+  local user=$1 v=$2 n total item id resp reply count=0
+  total=$(exam_api "$user" GET /attempt | jq '.items | length') || return 1
+  for n in $(seq 1 "$total"); do
+    item=$(exam_api "$user" GET "/items/$n") || return 1
+    resp=$(jq -c --argjson v "$v" '.item.body as $b
+      | if $b.kind == "multiple_choice" then {choice: $b.options[$v % ($b.options | length)].id}
+        elif $b.kind == "short_answer" or $b.kind == "essay" then {text: "jawaban \($v) untuk \(.item.id)"}
+        else empty end' <<<"$item")
+    [ -n "$resp" ] || continue
+    id=$(jq -r .item.id <<<"$item")
+    reply=$(exam_api "$user" PUT "/answers/$id" \
+      "$(jq -nc --argjson r "$resp" --argjson rev "$((v + 1))" '{response: $r, doubtful: false, rev: $rev}')") \
+      || return 1
+    if [ "$(jq -r '.saved and (.stale | not)' <<<"$reply")" = true ]; then
+      printf '%s\t%s\t%s\n' "$user" "$id" "$resp" >>"$EXAM/acked"
+      count=$((count + 1))
+    fi
+  done
+  echo "$count"
+}
+
+# exam_check_answers: the proctor's results JSON holds, for every acknowledged save, the last
+# acknowledged response of that item. Prints "N of M" found; fails when any is missing.
+exam_check_answers() {
+  local results want got missing=0 total=0 user item resp
+  results="$EXAM/results.json"
+  exam_curl proctor -o "$results" -f "$BASE/proctor/results/$EXAM_SESSION.json" \
+    || { echo "cannot download the results JSON" >&2; return 1; }
+  # The last acknowledged response of each (user, item).
+  while IFS=$'\t' read -r user item resp; do
+    total=$((total + 1))
+    want=$(jq -cS . <<<"$resp")
+    got=$(jq -cS --arg u "$user" --arg t "$EXAM_TEST" --arg i "$item" \
+      '.attempts[] | select(.username == $u and .test == $t) | .answers[] | select(.item == $i) | .response' \
+      "$results")
+    if [ "$got" != "$want" ]; then
+      echo "missing: $user $item: acknowledged $want, stored ${got:-nothing}" >&2
+      missing=$((missing + 1))
+    fi
+  done < <(awk -F'\t' '{last[$1 FS $2] = $0} END {for (k in last) print last[k]}' "$EXAM/acked")
+  echo "$((total - missing)) of $total"
+  [ "$missing" -eq 0 ] && [ "$total" -gt 0 ]
+}
