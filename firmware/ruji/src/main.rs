@@ -382,6 +382,18 @@ async fn serve_with_panel(
 ) -> Result<bool, String> {
     std::fs::create_dir_all(&args.data)
         .map_err(|e| format!("cannot create data directory {}: {e}", args.data.display()))?;
+    // The board's identity, made on the first start. A damaged key file must not stop the
+    // exam: Ruji runs without an identity and says so.
+    let device = match ruji_sync::device::DeviceKey::load_or_create(&args.data) {
+        Ok(k) => {
+            tracing::info!(id = %k.id(), key = %k.public(), "device key");
+            Some((k.id(), k.public()))
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "no device key");
+            None
+        }
+    };
     // A button held at power-on is a recovery: decide it before the settings are read, so the
     // LAN starts on the defaults.
     let recovered = panel.view().borrow().button_pressed && held_for_recovery(&mut gestures).await;
@@ -446,6 +458,7 @@ async fn serve_with_panel(
         sim_button: sim,
         notice: settings_notice(args, &loaded),
         data_dir: Some(args.data.clone()),
+        device,
         trusted_issuers: school
             .trusted_issuers
             .iter()

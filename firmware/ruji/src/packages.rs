@@ -137,7 +137,7 @@ pub fn keygen(a: KeygenArgs) -> ExitCode {
         a.out.display()
     );
     println!("public key: {} = {}", pub_path.display(), key.public());
-    println!("boards that should accept your packages trust the public key (ruji.toml [packages] trusted_issuers, or the proctor page)");
+    println!("boards that should accept your packages trust the public key: ruji.toml [packages] trusted_issuers, the proctor page, or ruji serve --trust-issuer");
     ExitCode::SUCCESS
 }
 

@@ -11,6 +11,7 @@
 //! - [`safezip`]: reading untrusted zip files with limits (entry names, sizes, ratios).
 
 pub mod assets;
+pub mod device;
 pub mod import;
 pub mod issue;
 pub mod package;

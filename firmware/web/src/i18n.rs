@@ -224,6 +224,7 @@ pub fn lookup(key: &str) -> Option<(&'static str, &'static str)> {
         "pkg_r_file" => ("Berkas", "File"),
         "pkg_r_imported_at" => ("Waktu impor", "Imported at"),
         "pkg_r_server" => ("Server", "Server"),
+        "pkg_r_board" => ("ID papan", "Board id"),
         "pkg_r_participants" => ("Peserta", "Participants"),
         "pkg_r_main" => ("utama", "main"),
         "pkg_r_reserve" => ("cadangan", "reserve"),

@@ -79,6 +79,8 @@ pub struct Settings {
     pub trusted_issuers: Vec<String>,
     /// Folders where USB sticks are mounted; `*.rujipkg` files there are offered for import.
     pub usb_dirs: Vec<std::path::PathBuf>,
+    /// The board's identity (short id, public key) from its device key, when there is one.
+    pub device: Option<(String, String)>,
 }
 
 impl Default for Settings {
@@ -97,6 +99,7 @@ impl Default for Settings {
             data_dir: None,
             trusted_issuers: vec![],
             usb_dirs: vec!["/media".into(), "/mnt/usb".into()],
+            device: None,
         }
     }
 }

@@ -364,6 +364,7 @@ pub fn sync_report(state: &AppState) -> serde_json::Value {
     let src = source.clone().unwrap_or_default();
     serde_json::json!({
         "server": format!("Ruji {}", env!("CARGO_PKG_VERSION")),
+        "board": state.settings.device.as_ref().map(|(id, key)| serde_json::json!({"id": id, "key": key})),
         "package": {
             "id": pkg.id,
             "title": pkg.title,
@@ -440,6 +441,14 @@ async fn report_page(State(state): State<AppState>, p: Proctor) -> Response {
             ),
             ("pkg_r_imported_at", utc(imported_at), imported_at),
             ("pkg_r_server", s(&r["server"]), 0),
+            (
+                "pkg_r_board",
+                match &r["board"] {
+                    serde_json::Value::Null => String::new(),
+                    b => format!("{} ({})", s(&b["id"]), s(&b["key"])),
+                },
+                0,
+            ),
         ],
         tests: r["tests"]
             .as_array()

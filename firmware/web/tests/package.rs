@@ -29,6 +29,7 @@ async fn server(trusted: Vec<String>) -> Server {
         data_dir: Some(dir.path().to_path_buf()),
         trusted_issuers: trusted,
         usb_dirs: vec![dir.path().join("usb")],
+        device: Some(("7K3M-QX9A".into(), "ruji-pk:board".into())),
         ..Settings::default()
     };
     let state = AppState::new(store.clone(), settings).await.unwrap();
@@ -289,6 +290,7 @@ async fn import_release_and_serve_a_package() {
         .await
         .unwrap();
     assert_eq!(v["participants"]["main"], 4);
+    assert_eq!(v["board"]["id"], "7K3M-QX9A");
     assert!(v["package"]["imported_at"].as_u64().unwrap() > 1_700_000_000);
     assert!(v["sessions"][0]["released_at"].as_u64().is_some());
     assert!(v["sessions"][1]["released_at"].is_null());
