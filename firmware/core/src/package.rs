@@ -12,8 +12,8 @@ use crate::shuffle;
 /// Format version of [`Package`] as stored; bump on incompatible change.
 pub const PACKAGE_VERSION: u32 = 1;
 
-/// A complete exam package.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// A complete exam package. `Default` is the empty package (nothing installed yet).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Package {
     /// Stable identifier, e.g. `ANBK-2026-SMP-LIT`.
     pub id: String,

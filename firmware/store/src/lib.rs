@@ -286,7 +286,7 @@ impl Store {
                 jobs: Some(jobs),
                 writer: Some(handle),
                 clock,
-                package: RwLock::new(Arc::new(package.unwrap_or_else(empty_package))),
+                package: RwLock::new(Arc::new(package.unwrap_or_default())),
                 last_known_wall,
             }),
         })
@@ -501,19 +501,6 @@ impl Drop for Inner {
         if let Some(w) = self.writer.take() {
             let _ = w.join();
         }
-    }
-}
-
-fn empty_package() -> Package {
-    Package {
-        id: String::new(),
-        title: String::new(),
-        issuer: String::new(),
-        stimuli: vec![],
-        items: vec![],
-        tests: vec![],
-        participants: vec![],
-        sessions: vec![],
     }
 }
 

@@ -139,17 +139,22 @@ fn letters(n: usize) -> Vec<String> {
         .collect()
 }
 
+/// Reports a TOML error at `file:line`.
+fn toml_issue(ctx: &Ctx, file: &str, text: &str, e: &toml::de::Error) {
+    let line = e
+        .span()
+        .map(|s| text[..s.start.min(text.len())].lines().count().max(1))
+        .unwrap_or(1);
+    ctx.issue(format!("{file}:{line}"), e.message().to_string());
+}
+
 /// Reads one native item file (`[[stimulus]]` and `[[item]]` tables).
 pub fn parse_items(ctx: &Ctx, file: &str, text: &str) -> Bank {
     let mut bank = Bank::default();
     let parsed: ItemFile = match toml::from_str(text) {
         Ok(p) => p,
         Err(e) => {
-            let line = e
-                .span()
-                .map(|s| text[..s.start.min(text.len())].lines().count().max(1))
-                .unwrap_or(1);
-            ctx.issue(format!("{file}:{line}"), e.message().to_string());
+            toml_issue(ctx, file, text, &e);
             return bank;
         }
     };
@@ -402,18 +407,14 @@ pub fn parse_folder(ctx: &Ctx) -> Package {
                 "paket.toml",
                 "missing: an authoring folder starts with paket.toml",
             );
-            return empty_package();
+            return Package::default();
         }
     };
     let p: PaketToml = match toml::from_str(&text) {
         Ok(p) => p,
         Err(e) => {
-            let line = e
-                .span()
-                .map(|s| text[..s.start.min(text.len())].lines().count().max(1))
-                .unwrap_or(1);
-            ctx.issue(format!("{name}:{line}"), e.message().to_string());
-            return empty_package();
+            toml_issue(ctx, name, &text, &e);
+            return Package::default();
         }
     };
     let mut bank = Bank::default();
@@ -519,19 +520,6 @@ fn select(
     }
 }
 
-fn empty_package() -> Package {
-    Package {
-        id: String::new(),
-        title: String::new(),
-        issuer: String::new(),
-        stimuli: vec![],
-        items: vec![],
-        tests: vec![],
-        participants: vec![],
-        sessions: vec![],
-    }
-}
-
 /// Options for building a package from loose files.
 #[derive(Debug, Clone)]
 pub struct LooseOptions {
@@ -614,7 +602,7 @@ pub fn load(path: &Path) -> Loaded {
                 file_name.clone(),
                 "a folder needs paket.toml (authoring folder) or imsmanifest.xml (IMS content package)",
             );
-            ("unknown", ctx, empty_package())
+            ("unknown", ctx, Package::default())
         }
     } else {
         let dir = path.parent().unwrap_or(Path::new("."));
@@ -637,14 +625,13 @@ pub fn load(path: &Path) -> Loaded {
             "unknown"
         };
         let package = match fmt {
-            "csv" | "xlsx" => {
-                let mut p = empty_package();
-                p.participants = read_participants(&ctx, &file_name);
-                p
-            }
+            "csv" | "xlsx" => Package {
+                participants: read_participants(&ctx, &file_name),
+                ..Package::default()
+            },
             "unknown" => {
                 ctx.issue(&file_name, "not a supported input: a folder with paket.toml, .gift, .txt (GIFT), .xml (QTI item), .zip (IMS content package), .toml (native items), .csv or .xlsx (participants)");
-                empty_package()
+                Package::default()
             }
             _ => bank_package(read_bank(&ctx, &file_name)),
         };
@@ -683,8 +670,9 @@ pub fn load(path: &Path) -> Loaded {
 }
 
 fn bank_package(bank: Bank) -> Package {
-    let mut p = empty_package();
-    p.items = bank.items;
-    p.stimuli = bank.stimuli;
-    p
+    Package {
+        items: bank.items,
+        stimuli: bank.stimuli,
+        ..Package::default()
+    }
 }
