@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Shared by the scripts: make sure the Rust toolchain and the Debian packages a step needs are
 # here, installing them with rustup / apt-get when they are not. Sourced, not run.
 
@@ -15,6 +16,7 @@ apt_install() {
 
 # ensure_rust: cargo and rustc, with rustfmt and clippy.
 ensure_rust() {
+  # shellcheck source=/dev/null  # rustup's environment file, outside the repository
   [ -f "$HOME/.cargo/env" ] && . "$HOME/.cargo/env"
   if ! command -v cargo >/dev/null 2>&1; then
     if apt-cache show rustup >/dev/null 2>&1; then

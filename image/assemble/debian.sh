@@ -60,17 +60,27 @@ deb_cache() {
   apt-cache $(_deb_opts "$arch") "$@"
 }
 
+# _deb_file DIR NAME: the first downloaded NAME_*.deb in DIR, or nothing.
+_deb_file() {
+  local f
+  for f in "$1/${2}_"*.deb; do
+    [ -e "$f" ] && { echo "$f"; return 0; }
+  done
+  return 0
+}
+
 deb_fetch() {
   local arch=$1 dest=$2; shift 2
   local dir="$CACHE/debs-$arch" p name f
   mkdir -p "$dir" "$dest"
   for p in "$@"; do
     name=${p%%/*}
-    f=$(ls "$dir/${name}_"*.deb 2>/dev/null | head -n1 || true)
+    f=$(_deb_file "$dir" "$name")
     if [ -z "$f" ]; then
       (cd "$dir" && deb_apt "$arch" -q download "$p" >/dev/null) \
         || { echo "could not download $p ($arch)" >&2; return 1; }
-      f=$(ls "$dir/${name}_"*.deb | head -n1)
+      f=$(_deb_file "$dir" "$name")
+      [ -n "$f" ] || { echo "downloaded $p but found no ${name}_*.deb in $dir" >&2; return 1; }
     fi
     dpkg -x "$f" "$dest"
   done
