@@ -193,7 +193,7 @@ struct ServeArgs {
     /// CAP_NET_ADMIN.
     #[arg(long)]
     lan_iface: Option<String>,
-    /// The school's settings file, ruji.toml (`[lan]`, `[ui]`, `[token]`, `[exam]`). A file
+    /// The school's settings file, ruji.toml (`[lan]`, `[ui]`, `[token]`, `[exam]`, `[packages]`). A file
     /// with an error never stops Ruji: it starts with the last good settings (kept in the data
     /// directory) or the defaults, and the proctor page shows the error.
     #[arg(long)]
