@@ -563,29 +563,44 @@ struct PageQuery {
     ok: Option<String>,
 }
 
-/// `*.rujipkg` files on mounted USB sticks (the configured folders, two levels deep).
+/// How deep [`usb_packages`] looks below each configured folder: a stick's mount point
+/// (`/media/sda1`), its top level, and one folder on it (`/media/sda1/UJIAN/x.rujipkg`).
+const USB_DEPTH: u32 = 3;
+/// Most directory entries [`usb_packages`] looks at in all (a stick full of files must not make
+/// the page slow).
+const USB_MAX_ENTRIES: usize = 10_000;
+
+/// `*.rujipkg` files on mounted USB sticks: regular files (not symbolic links) up to
+/// [`USB_DEPTH`] levels below the configured folders (the image's `ruji-usb` mounts each stick
+/// read-only at `/media/<device>`), sorted.
 fn usb_packages(dirs: &[PathBuf]) -> Vec<String> {
-    let mut out = Vec::new();
-    for d in dirs {
-        let Ok(rd) = std::fs::read_dir(d) else {
-            continue;
+    fn walk(dir: &FsPath, depth: u32, seen: &mut usize, out: &mut Vec<PathBuf>) {
+        let Ok(rd) = std::fs::read_dir(dir) else {
+            return;
         };
         for e in rd.flatten() {
+            *seen += 1;
+            if *seen > USB_MAX_ENTRIES {
+                return;
+            }
+            let Ok(kind) = e.file_type() else {
+                continue;
+            };
             let p = e.path();
-            if p.is_dir() {
-                if let Ok(inner) = std::fs::read_dir(&p) {
-                    for f in inner.flatten() {
-                        out.push(f.path());
-                    }
-                }
-            } else {
+            if kind.is_dir() && depth > 1 {
+                walk(&p, depth - 1, seen, out);
+            } else if kind.is_file() && p.extension().is_some_and(|x| x == pkgfile::EXTENSION) {
                 out.push(p);
             }
         }
     }
+    let mut out = Vec::new();
+    let mut seen = 0;
+    for d in dirs {
+        walk(d, USB_DEPTH, &mut seen, &mut out);
+    }
     let mut names: Vec<String> = out
         .into_iter()
-        .filter(|p| p.extension().is_some_and(|e| e == pkgfile::EXTENSION))
         .map(|p| p.to_string_lossy().into_owned())
         .collect();
     names.sort();
@@ -801,5 +816,36 @@ async fn trust(State(state): State<AppState>, p: Proctor, Form(f): Form<TrustFor
     {
         Ok(_) => Redirect::to("/proctor/package?ok=trusted").into_response(),
         Err(e) => WebError::storage(&e, p.lang).into_response(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn usb_packages_on_a_stick_top_level_and_one_folder_deep() {
+        let media = tempfile::tempdir().unwrap();
+        let stick = media.path().join("sda1");
+        std::fs::create_dir_all(stick.join("UJIAN/lama/arsip")).unwrap();
+        for f in [
+            "paket.rujipkg",
+            "catatan.txt",
+            "UJIAN/pas.rujipkg",
+            "UJIAN/lama/terlalu-dalam.rujipkg",
+            "UJIAN/lama/arsip/juga.rujipkg",
+        ] {
+            std::fs::write(stick.join(f), b"x").unwrap();
+        }
+        // A symbolic link (possible on an ext4 stick) is never listed: it could point anywhere.
+        std::os::unix::fs::symlink("/etc/passwd", stick.join("tautan.rujipkg")).unwrap();
+        std::fs::create_dir(stick.join("folder.rujipkg")).unwrap();
+        let found = usb_packages(&[media.path().to_path_buf(), media.path().join("tidak-ada")]);
+        let mut want: Vec<String> = ["paket.rujipkg", "UJIAN/pas.rujipkg"]
+            .iter()
+            .map(|f| stick.join(f).to_string_lossy().into_owned())
+            .collect();
+        want.sort();
+        assert_eq!(found, want);
     }
 }
