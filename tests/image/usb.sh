@@ -52,7 +52,13 @@ PY
 usb_trust_issuer() {
   local boot="$1@@4M"
   mcopy -n -i "$boot" ::ruji.toml "$USB_DIR/ruji.toml" || return 1
-  printf '\n[packages]\ntrusted_issuers = ["%s"]\n' "$USB_PUBLIC" >>"$USB_DIR/ruji.toml"
+  # The shipped file already has a [packages] table (its key commented out): set the key there,
+  # or add the table when a school's file has none.
+  if grep -q '^\[packages\]' "$USB_DIR/ruji.toml"; then
+    sed -i "/^\[packages\]/a trusted_issuers = [\"$USB_PUBLIC\"]" "$USB_DIR/ruji.toml"
+  else
+    printf '\n[packages]\ntrusted_issuers = ["%s"]\n' "$USB_PUBLIC" >>"$USB_DIR/ruji.toml"
+  fi
   mcopy -o -i "$boot" "$USB_DIR/ruji.toml" ::ruji.toml
 }
 
