@@ -275,6 +275,7 @@ pub fn lookup(key: &str) -> Option<(&'static str, &'static str)> {
         "pkg_err_no_session" => ("Paket tidak punya sesi itu.", "The package has no such session."),
         "pkg_err_invalid" => ("Isi paket tidak sah sebagai ujian. Laporkan ke penerbit.", "The package content is not a valid exam. Report it to the issuer."),
         "pkg_err_replace" => ("Paket lain yang sedang terpasang sudah berisi pekerjaan peserta. Unduh hasilnya dan selesaikan dulu; paket baru tidak dipasang.", "Another installed package already holds participants' work. Download its results first; the new package was not installed."),
+        "pkg_err_session_open" => ("Sebuah sesi sedang dibuka. Tutup sesi itu dulu di dasbor, lalu impor paket lagi.", "A session is open. Close it on the dashboard first, then import the package again."),
         "pkg_err_storage" => ("Server tidak dapat menyimpan paket (kartu penuh atau rusak?).", "The server cannot store the package (card full or failing?)."),
         "pkg_err_upload" => ("Unggahan terputus. Coba lagi.", "The upload was interrupted. Try again."),
         "pkg_err_no_file" => ("Pilih berkas paket terlebih dahulu.", "Choose a package file first."),

@@ -164,6 +164,21 @@ impl AppState {
         .map_err(storage)??;
         let current = self.store.package();
         let demo = current.id == ruji_core::demo::package_with(0).id || current.id.is_empty();
+        // Never swap a real exam under an open session: participants are working on it. (The
+        // demo is a rehearsal: a real package may replace it at any time.)
+        if let Some((open, _)) = self
+            .store
+            .sessions()
+            .map_err(storage)?
+            .into_iter()
+            .find(|(_, st)| st.open)
+            .filter(|_| !demo)
+        {
+            return Err(Failure::new(
+                "pkg_err_session_open",
+                format!("session {} ({}) is open", open.id, open.name),
+            ));
+        }
         if !demo && current.id != sealed.manifest.id {
             let attempts: Vec<(String, ruji_core::attempt::Attempt)> = self
                 .store
@@ -177,6 +192,19 @@ impl AppState {
                 ));
             }
         }
+        // Same package again: keep what was released; another one starts sealed. A new packing
+        // under the same id has new keys: the old ones do not open it, and it starts sealed too.
+        let mut previous = self
+            .package_source()
+            .filter(|s| s.id == sealed.manifest.id)
+            .unwrap_or_default();
+        let (contents, assets) = match sealed.open_tests(&previous.released) {
+            Ok(opened) => opened,
+            Err(_) => {
+                previous = PackageSource::default();
+                sealed.open_tests(&previous.released)?
+            }
+        };
         let hash = ruji_sync::assets::name_hash(&bytes);
         let file = format!("{hash}.{}", pkgfile::EXTENSION);
         let path = dir.join("packages").join(&file);
@@ -185,11 +213,6 @@ impl AppState {
             .await
             .map_err(storage)?
             .map_err(storage)?;
-        // Same package again: keep what was released; another one starts sealed.
-        let previous = self
-            .package_source()
-            .filter(|s| s.id == sealed.manifest.id)
-            .unwrap_or_default();
         let source = PackageSource {
             file,
             id: sealed.manifest.id.clone(),
@@ -201,7 +224,6 @@ impl AppState {
             issuer_key: sealed.manifest.issuer_key.clone(),
             bytes: size,
         };
-        let (contents, assets) = sealed.open_tests(&source.released)?;
         write_assets(&dir, &assets).await?;
         let package = sealed.package(&contents)?;
         self.store

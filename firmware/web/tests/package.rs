@@ -296,9 +296,31 @@ async fn import_release_and_serve_a_package() {
     assert!(v["sessions"][1]["released_at"].is_null());
     assert_eq!(v["tests"][1]["sealed"], true);
 
+    // No import while a session is open: participants are working on it.
+    let (st, _, html) = upload(&s, &p, &csrf, good.clone()).await;
+    assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(html.contains("Tutup sesi itu dulu"), "{html}");
+    let (_, loc, _) = post(&s, &p, "/proctor/sessions/S1/close", &[("csrf", &csrf)]).await;
+    assert_eq!(loc, "/proctor?ok=1");
+
     // Importing the same package again keeps what was released.
     let (_, loc, _) = upload(&s, &p, &csrf, good.clone()).await;
     assert_eq!(loc, "/proctor/package?ok=imported");
+    assert!(!s.state.store.package().test("BIN").unwrap().sealed);
+    // A new packing of the same exam has new keys: it is imported sealed, and its own codes open it.
+    let (repacked, _) = contoh(&key);
+    let (_, loc, _) = upload(&s, &p, &csrf, repacked.clone()).await;
+    assert_eq!(loc, "/proctor/package?ok=imported");
+    assert!(s.state.store.package().test("BIN").unwrap().sealed);
+    let code = package::release_code(&repacked, &key, "S1").unwrap();
+    let (_, loc, _) = post(
+        &s,
+        &p,
+        "/proctor/package/release",
+        &[("csrf", &csrf), ("session", "S1"), ("code", &code)],
+    )
+    .await;
+    assert_eq!(loc, "/proctor/package?ok=released");
     assert!(!s.state.store.package().test("BIN").unwrap().sealed);
 }
 
