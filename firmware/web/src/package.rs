@@ -107,15 +107,21 @@ fn storage(e: impl std::fmt::Display) -> Failure {
     Failure::new("pkg_err_storage", e.to_string())
 }
 
-/// Writes `bytes` to `path` durably: a temporary file, fsync, rename, fsync of the folder.
+/// Writes `bytes` to `path` durably: a temporary file, fsync, rename, fsync of the folder. On
+/// failure (a full card) the temporary file is removed and `path` is untouched.
 fn write_durable(path: &FsPath, bytes: &[u8]) -> std::io::Result<()> {
     use std::io::Write;
     let dir = path.parent().unwrap_or(FsPath::new("."));
     std::fs::create_dir_all(dir)?;
     let tmp = path.with_extension("part");
-    let mut f = std::fs::File::create(&tmp)?;
-    f.write_all(bytes)?;
-    f.sync_all()?;
+    let written = std::fs::File::create(&tmp).and_then(|mut f| {
+        f.write_all(bytes)?;
+        f.sync_all()
+    });
+    if let Err(e) = written {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(e);
+    }
     std::fs::rename(&tmp, path)?;
     std::fs::File::open(dir)?.sync_all()
 }
