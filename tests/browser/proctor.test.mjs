@@ -207,7 +207,9 @@ test('proctor dashboard', async (t) => {
   });
 
   await step('the participant\'s page leaves the finished test', async () => {
-    await student.check('input[name=choice][value=D]');
+    // click, not check: the refused save may undo the tick before the page leaves, and check()
+    // would then keep clicking (each click another refused save) instead of waiting.
+    await student.click('input[name=choice][value=D]');
     await student.waitForURL((u) => u.pathname === '/done', { timeout: 10000 });
     assert.equal(await text(student, 'h1'), 'Terima kasih');
   });
