@@ -720,6 +720,16 @@ fn csrf_refused(p: &Proctor) -> Response {
     crate::error::html_error(StatusCode::FORBIDDEN, "csrf", p.lang, "/proctor/package")
 }
 
+/// Runs an import in its own task: hashing a large school's passwords can outlast the request's
+/// time limit on a small board, and a dropped request must not cut an import in half. The page
+/// then shows the outcome on its next load.
+async fn import_detached(state: &AppState, bytes: Vec<u8>) -> Result<String, Failure> {
+    let s = state.clone();
+    tokio::spawn(async move { s.import_package_file(bytes, "proctor").await })
+        .await
+        .map_err(storage)?
+}
+
 /// `POST /proctor/package/upload` (multipart: `csrf`, `package`).
 async fn upload(State(state): State<AppState>, p: Proctor, mut mp: Multipart) -> Response {
     let mut csrf = String::new();
@@ -745,7 +755,7 @@ async fn upload(State(state): State<AppState>, p: Proctor, mut mp: Multipart) ->
         return csrf_refused(&p);
     }
     match bytes {
-        Some(b) if !b.is_empty() => match state.import_package_file(b, "proctor").await {
+        Some(b) if !b.is_empty() => match import_detached(&state, b).await {
             Ok(_) => Redirect::to("/proctor/package?ok=imported").into_response(),
             Err(f) => failed(&state, &p, f),
         },
@@ -775,7 +785,7 @@ async fn from_usb(State(state): State<AppState>, p: Proctor, Form(f): Form<UsbFo
         Ok(_) => return failed(&state, &p, Failure::new("pkg_err_zip", "too large")),
         Err(e) => return failed(&state, &p, Failure::new("pkg_err_upload", e.to_string())),
     };
-    match state.import_package_file(bytes, "proctor").await {
+    match import_detached(&state, bytes).await {
         Ok(_) => Redirect::to("/proctor/package?ok=imported").into_response(),
         Err(e) => failed(&state, &p, e),
     }
