@@ -68,6 +68,9 @@ pub fn login(i: usize) -> (String, String, String) {
     )
 }
 
+/// Id of the demo package (a board with it installed holds no real exam).
+pub const ID: &str = "RUJI-DEMO-1";
+
 /// The demo package with `main` main participants (`DEMO001`...; names beyond the 18 built-in
 /// ones are "Peserta N") and 3 reserves, all in the one session. For load tests.
 pub fn package_with(main: usize) -> Package {
@@ -272,7 +275,7 @@ pub fn package_with(main: usize) -> Package {
         });
     }
     Package {
-        id: "RUJI-DEMO-1".into(),
+        id: ID.into(),
         title: "Ujian Demo Ruji".into(),
         issuer: "Ruji (demo bawaan)".into(),
         stimuli: vec![stimulus],

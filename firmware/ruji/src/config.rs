@@ -15,7 +15,6 @@
 //! (the school fixed it on a PC), the marker is removed and the file applies again
 //! (docs/decisions.md D17).
 
-use std::io::Write;
 use std::net::Ipv4Addr;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
@@ -502,7 +501,7 @@ pub fn reset_lan(path: Option<&Path>, data_dir: &Path) -> std::io::Result<()> {
         })
     });
     let body = format!("{MARKER_HEADER}{}", current_text(&text));
-    write_atomic(&data_dir.join(LAN_DEFAULTS_MARKER), body.as_bytes())
+    ruji_sync::file::write_durable(&data_dir.join(LAN_DEFAULTS_MARKER), body.as_bytes(), 0o644)
 }
 
 /// Writes the good file's text to [`LAST_GOOD`] when it differs from the copy there.
@@ -511,26 +510,7 @@ fn keep_last_good(text: &str, data_dir: &Path) -> std::io::Result<()> {
     if std::fs::read_to_string(&good).is_ok_and(|t| t == text) {
         return Ok(());
     }
-    write_atomic(&good, text.as_bytes())
-}
-
-/// Replaces `path` with `bytes` so that a power cut leaves the old or the new file, never half.
-fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let tmp = path.with_extension("tmp");
-    {
-        let mut f = std::fs::File::create(&tmp)?;
-        f.write_all(bytes)?;
-        f.sync_all()?;
-    }
-    std::fs::rename(&tmp, path)?;
-    if let Some(dir) = path.parent() {
-        // The rename is durable once the directory is synced (best effort: not every
-        // filesystem allows opening a directory).
-        if let Ok(d) = std::fs::File::open(dir) {
-            let _ = d.sync_all();
-        }
-    }
-    Ok(())
+    ruji_sync::file::write_durable(&good, text.as_bytes(), 0o644)
 }
 
 #[cfg(test)]

@@ -704,7 +704,7 @@ fn print_banner(state: &AppState, addr: SocketAddr) {
         }
         _ => println!("  Password proktor sudah dibuat / proctor password is set."),
     }
-    if pkg.id == "RUJI-DEMO-1" {
+    if pkg.id == ruji_core::demo::ID {
         println!("  Login demo (username / password / tanggal lahir):");
         for (i, p) in pkg
             .participants

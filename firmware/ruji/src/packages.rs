@@ -97,23 +97,6 @@ fn now_secs() -> u64 {
         .unwrap_or(0)
 }
 
-/// Writes `bytes` to `path` through a temporary file and a rename, so a failure never leaves a
-/// half-written file under the final name.
-fn write_atomic(path: &Path, bytes: &[u8], mode: u32) -> std::io::Result<()> {
-    use std::io::Write;
-    use std::os::unix::fs::OpenOptionsExt;
-    let tmp = path.with_extension("tmp");
-    let mut f = std::fs::OpenOptions::new()
-        .write(true)
-        .create(true)
-        .truncate(true)
-        .mode(mode)
-        .open(&tmp)?;
-    f.write_all(bytes)?;
-    f.sync_all()?;
-    std::fs::rename(&tmp, path)
-}
-
 /// `ruji keygen`: a new issuer key pair.
 pub fn keygen(a: KeygenArgs) -> ExitCode {
     if a.out.exists() {
@@ -126,10 +109,12 @@ pub fn keygen(a: KeygenArgs) -> ExitCode {
     let mut pub_path = a.out.clone().into_os_string();
     pub_path.push(".pub");
     let pub_path = PathBuf::from(pub_path);
-    if let Err(e) = write_atomic(&a.out, key.to_secret_text().as_bytes(), 0o600) {
+    if let Err(e) = ruji_sync::file::write_durable(&a.out, key.to_secret_text().as_bytes(), 0o600) {
         return fail(format!("{}: {e}", a.out.display()));
     }
-    if let Err(e) = write_atomic(&pub_path, format!("{}\n", key.public()).as_bytes(), 0o644) {
+    if let Err(e) =
+        ruji_sync::file::write_durable(&pub_path, format!("{}\n", key.public()).as_bytes(), 0o644)
+    {
         return fail(format!("{}: {e}", pub_path.display()));
     }
     println!(
@@ -226,13 +211,13 @@ pub fn pack(a: PackArgs) -> ExitCode {
     let out = a
         .out
         .unwrap_or_else(|| PathBuf::from(format!("{}.{}", loaded.package.id, package::EXTENSION)));
-    if let Err(e) = write_atomic(&out, &bytes, 0o644) {
+    if let Err(e) = ruji_sync::file::write_durable(&out, &bytes, 0o644) {
         return fail(format!("{}: {e}", out.display()));
     }
     // The login cards, with every password (generated ones included): for printing.
     let cards = out.with_extension("kartu-login.csv");
     let csv = ruji_sync::import::participants::write_cards_csv(&loaded.package.participants);
-    if let Err(e) = write_atomic(&cards, csv.as_bytes(), 0o600) {
+    if let Err(e) = ruji_sync::file::write_durable(&cards, csv.as_bytes(), 0o600) {
         return fail(format!("{}: {e}", cards.display()));
     }
     println!(

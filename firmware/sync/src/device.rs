@@ -3,8 +3,6 @@
 //! board in the sync report and signs what the board hands over (result bundles); it never
 //! leaves the board.
 
-use std::io::Write;
-use std::os::unix::fs::OpenOptionsExt;
 use std::path::Path;
 
 use sha2::{Digest, Sha256};
@@ -34,20 +32,8 @@ impl DeviceKey {
                 }),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                 let key = IssuerKey::generate();
-                let tmp = data.join(format!("{FILE}.part"));
-                let write = || -> std::io::Result<()> {
-                    let mut f = std::fs::OpenOptions::new()
-                        .write(true)
-                        .create(true)
-                        .truncate(true)
-                        .mode(0o600)
-                        .open(&tmp)?;
-                    f.write_all(key.to_secret_text().as_bytes())?;
-                    f.sync_all()?;
-                    std::fs::rename(&tmp, &path)?;
-                    std::fs::File::open(data)?.sync_all()
-                };
-                write().map_err(|e| format!("{}: {e}", path.display()))?;
+                crate::file::write_durable(&path, key.to_secret_text().as_bytes(), 0o600)
+                    .map_err(|e| format!("{}: {e}", path.display()))?;
                 Ok(DeviceKey(key))
             }
             Err(e) => Err(format!("{}: {e}", path.display())),

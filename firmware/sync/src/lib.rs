@@ -12,6 +12,7 @@
 
 pub mod assets;
 pub mod device;
+pub mod file;
 pub mod import;
 pub mod issue;
 pub mod package;

@@ -107,25 +107,6 @@ fn storage(e: impl std::fmt::Display) -> Failure {
     Failure::new("pkg_err_storage", e.to_string())
 }
 
-/// Writes `bytes` to `path` durably: a temporary file, fsync, rename, fsync of the folder. On
-/// failure (a full card) the temporary file is removed and `path` is untouched.
-fn write_durable(path: &FsPath, bytes: &[u8]) -> std::io::Result<()> {
-    use std::io::Write;
-    let dir = path.parent().unwrap_or(FsPath::new("."));
-    std::fs::create_dir_all(dir)?;
-    let tmp = path.with_extension("part");
-    let written = std::fs::File::create(&tmp).and_then(|mut f| {
-        f.write_all(bytes)?;
-        f.sync_all()
-    });
-    if let Err(e) = written {
-        let _ = std::fs::remove_file(&tmp);
-        return Err(e);
-    }
-    std::fs::rename(&tmp, path)?;
-    std::fs::File::open(dir)?.sync_all()
-}
-
 impl AppState {
     fn data_dir(&self) -> Result<&PathBuf, Failure> {
         self.settings.data_dir.as_ref().ok_or_else(|| {
@@ -169,7 +150,7 @@ impl AppState {
         .await
         .map_err(storage)??;
         let current = self.store.package();
-        let demo = current.id == ruji_core::demo::package_with(0).id || current.id.is_empty();
+        let demo = current.id == ruji_core::demo::ID || current.id.is_empty();
         // Never swap a real exam under an open session: participants are working on it. (The
         // demo is a rehearsal: a real package may replace it at any time.)
         if let Some((open, _)) = self
@@ -215,7 +196,7 @@ impl AppState {
         let file = format!("{hash}.{}", pkgfile::EXTENSION);
         let path = dir.join("packages").join(&file);
         let size = bytes.len() as u64;
-        tokio::task::spawn_blocking(move || write_durable(&path, &bytes))
+        tokio::task::spawn_blocking(move || ruji_sync::file::write_durable(&path, &bytes, 0o644))
             .await
             .map_err(storage)?
             .map_err(storage)?;
@@ -341,7 +322,7 @@ async fn write_assets(dir: &FsPath, assets: &ruji_sync::assets::Assets) -> Resul
             if path.exists() {
                 continue;
             }
-            write_durable(&path, &bytes)?;
+            ruji_sync::file::write_durable(&path, &bytes, 0o644)?;
         }
         Ok::<(), std::io::Error>(())
     })
