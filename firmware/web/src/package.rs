@@ -120,14 +120,17 @@ impl AppState {
     /// Every issuer key the board trusts: ruji.toml's and the ones added on the page.
     pub fn trusted_issuers(&self) -> Vec<String> {
         let mut keys = self.settings.trusted_issuers.clone();
-        let added: Vec<TrustedIssuer> = self
-            .store
+        keys.extend(self.added_issuers().into_iter().map(|t| t.key));
+        keys
+    }
+
+    /// The issuer keys added on the page.
+    fn added_issuers(&self) -> Vec<TrustedIssuer> {
+        self.store
             .meta(KEY_TRUSTED)
             .ok()
             .flatten()
-            .unwrap_or_default();
-        keys.extend(added.into_iter().map(|t| t.key));
-        keys
+            .unwrap_or_default()
     }
 
     /// The current package's source record.
@@ -625,12 +628,7 @@ fn build_page(
     let tr = Tr { lang: p.lang };
     let pkg = state.store.package();
     let source = state.package_source().filter(|s| s.id == pkg.id);
-    let trusted_added: Vec<TrustedIssuer> = state
-        .store
-        .meta(KEY_TRUSTED)
-        .ok()
-        .flatten()
-        .unwrap_or_default();
+    let trusted_added = state.added_issuers();
     let mut trusted: Vec<TrustedIssuer> = state
         .settings
         .trusted_issuers
@@ -816,12 +814,7 @@ async fn trust(State(state): State<AppState>, p: Proctor, Form(f): Form<TrustFor
     if let Err(e) = pkgfile::parse_public(&key) {
         return failed(&state, &p, Failure::new("pkg_err_key", e));
     }
-    let mut list: Vec<TrustedIssuer> = state
-        .store
-        .meta(KEY_TRUSTED)
-        .ok()
-        .flatten()
-        .unwrap_or_default();
+    let mut list = state.added_issuers();
     if !list.iter().any(|t| t.key == key) {
         list.push(TrustedIssuer {
             label: f.label.trim().chars().take(80).collect(),
