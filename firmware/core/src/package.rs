@@ -629,6 +629,34 @@ pub fn same_name(typed: &str, registered: &str) -> bool {
     !typed.trim().is_empty() && norm(typed) == norm(registered)
 }
 
+/// (year, month, day) to days since 1970-01-01 (proleptic Gregorian); the inverse of
+/// [`civil_from_days`].
+pub fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y.rem_euclid(400);
+    let mp = i64::from((m + 9) % 12);
+    let doy = (153 * mp + 2) / 5 + i64::from(d) - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+impl Session {
+    /// When the session starts, in seconds since 1970 (UTC), for a schedule written in local
+    /// time `utc_offset_minutes` east of UTC (WIB = 420). `None` when `day` or `start`
+    /// (`HH:MM`) is missing or not understood.
+    pub fn starts_at(&self, utc_offset_minutes: i32) -> Option<i64> {
+        let (y, m, d) = parse_date(&self.day)?;
+        let (h, min) = self.start.trim().split_once(':')?;
+        let (h, min): (i64, i64) = (h.parse().ok()?, min.parse().ok()?);
+        if !(0..24).contains(&h) || !(0..60).contains(&min) {
+            return None;
+        }
+        let days = days_from_civil(i64::from(y), u32::from(m), u32::from(d));
+        Some(days * 86_400 + h * 3600 + min * 60 - i64::from(utc_offset_minutes) * 60)
+    }
+}
+
 /// Days since 1970-01-01 to (year, month, day) (proleptic Gregorian).
 pub fn civil_from_days(z: i64) -> (i64, u32, u32) {
     let z = z + 719_468;
@@ -646,6 +674,38 @@ pub fn civil_from_days(z: i64) -> (i64, u32, u32) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn session_start_in_local_time() {
+        let s = Session {
+            id: "S1".into(),
+            name: "Sesi 1".into(),
+            day: "2026-11-24".into(),
+            start: "07:30".into(),
+            tests: vec![],
+            participants: vec![],
+        };
+        // 07:30 WIB is 00:30 UTC the same day.
+        assert_eq!(
+            s.starts_at(0).unwrap() - s.starts_at(420).unwrap(),
+            7 * 3600
+        );
+        let utc = s.starts_at(420).unwrap();
+        assert_eq!(utc.rem_euclid(86_400), 30 * 60);
+        assert_eq!(civil_from_days(utc.div_euclid(86_400)), (2026, 11, 24));
+        for z in [-800_000i64, -1, 0, 59, 60, 11_016, 20_416, 2_000_000] {
+            let (y, m, d) = civil_from_days(z);
+            assert_eq!(days_from_civil(y, m, d), z);
+        }
+        let mut bad = s.clone();
+        bad.start = "7.30".into();
+        assert_eq!(bad.starts_at(420), None);
+        bad.start = "24:00".into();
+        assert_eq!(bad.starts_at(420), None);
+        bad.start = "07:30".into();
+        bad.day = String::new();
+        assert_eq!(bad.starts_at(420), None);
+    }
 
     #[test]
     fn demo_package_is_valid() {

@@ -45,21 +45,32 @@ impl DeviceKey {
         self.0.public()
     }
 
+    /// Signs `message` (base64 ed25519 signature).
+    pub fn sign(&self, message: &[u8]) -> String {
+        self.0.sign(message)
+    }
+
     /// A short id for people: 8 characters of the public key's SHA-256 in Crockford base 32,
     /// grouped `XXXX-XXXX`.
     pub fn id(&self) -> String {
-        let d = Sha256::digest(self.public().as_bytes());
-        let mut out = String::new();
-        let mut acc = u64::from_be_bytes(d[..8].try_into().expect("8 bytes"));
-        for i in 0..8 {
-            if i == 4 {
-                out.push('-');
-            }
-            out.push(crate::release::ALPHABET[(acc >> 59) as usize] as char);
-            acc <<= 5;
-        }
-        out
+        short_id(&self.public())
     }
+}
+
+/// The short id of a board's public key (`ruji-pk:...`): 8 characters of its SHA-256 in
+/// Crockford base 32, grouped `XXXX-XXXX`, as the board shows it on its sync report.
+pub fn short_id(public: &str) -> String {
+    let d = Sha256::digest(public.trim().as_bytes());
+    let mut out = String::new();
+    let mut acc = u64::from_be_bytes(d[..8].try_into().expect("8 bytes"));
+    for i in 0..8 {
+        if i == 4 {
+            out.push('-');
+        }
+        out.push(crate::release::ALPHABET[(acc >> 59) as usize] as char);
+        acc <<= 5;
+    }
+    out
 }
 
 #[cfg(test)]

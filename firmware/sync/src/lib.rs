@@ -8,9 +8,11 @@
 //! - [`package`]: the signed, sealed package file (`.rujipkg`, docs/package-format.md): signed by
 //!   its issuer (ed25519), item content and keys sealed (XChaCha20-Poly1305) until release.
 //! - [`release`]: the offline release code a proctor types to unseal a session.
+//! - [`central`]: the central server protocol (wire types) and the board's HTTPS client.
 //! - [`safezip`]: reading untrusted zip files with limits (entry names, sizes, ratios).
 
 pub mod assets;
+pub mod central;
 pub mod device;
 pub mod file;
 pub mod import;

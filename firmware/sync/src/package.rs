@@ -186,6 +186,40 @@ impl IssuerKey {
     fn secret_bytes(&self) -> &[u8; 32] {
         self.0.as_bytes()
     }
+    /// Signs `message`; the signature in base64.
+    pub fn sign(&self, message: &[u8]) -> String {
+        data_encoding::BASE64.encode(&self.0.sign(message).to_bytes())
+    }
+    /// The release code of `session` in the package described by `manifest` (already verified
+    /// as signed by this key), without reading the package again.
+    pub fn release_code(
+        &self,
+        manifest: &Manifest,
+        session: &str,
+    ) -> Result<String, PackageFileError> {
+        if manifest.sessions.iter().all(|s| s.id != session) {
+            return Err(PackageFileError::NoSession(session.into()));
+        }
+        Ok(release::encode(&release::derive(
+            self.secret_bytes(),
+            &manifest.id,
+            &manifest.nonce,
+            session,
+        )))
+    }
+}
+
+/// Checks a base64 ed25519 `signature` of `message` by the public key `key` (`ruji-pk:...`).
+pub fn verify_signature(key: &str, message: &[u8], signature: &str) -> Result<(), String> {
+    let key = parse_public(key)?;
+    let bytes = data_encoding::BASE64
+        .decode(signature.trim().as_bytes())
+        .map_err(|e| format!("damaged signature: {e}"))?;
+    let arr: [u8; 64] = bytes
+        .try_into()
+        .map_err(|_| "damaged signature: wrong length")?;
+    key.verify_strict(message, &ed25519_dalek::Signature::from_bytes(&arr))
+        .map_err(|_| "the signature does not match".to_string())
 }
 
 fn public_text(k: &VerifyingKey) -> String {
@@ -396,16 +430,7 @@ pub fn release_code(
     session: &str,
 ) -> Result<String, PackageFileError> {
     let sealed = verify(package_file, &[key.public()])?;
-    if sealed.manifest.sessions.iter().all(|s| s.id != session) {
-        return Err(PackageFileError::NoSession(session.into()));
-    }
-    let m = &sealed.manifest;
-    Ok(release::encode(&release::derive(
-        key.secret_bytes(),
-        &m.id,
-        &m.nonce,
-        session,
-    )))
+    key.release_code(&sealed.manifest, session)
 }
 
 /// A package whose signature and contents list were checked, still sealed.

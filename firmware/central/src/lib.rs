@@ -1,0 +1,415 @@
+//! The reference central server, `ruji central`: what an issuer (a district office, a school
+//! running its own semester exams) runs so that boards that are online get a session's release
+//! code without anyone reading it out over the phone.
+//!
+//! It holds the issuer's secret key and the packages it handed out (`*.rujipkg`, each verified
+//! as signed by that key at start). It speaks protocol v1 of [`ruji_sync::central`]
+//! (docs/central-protocol.md):
+//! - `GET /api/v1/` says what it is;
+//! - `POST /api/v1/challenge` gives a one-time challenge;
+//! - `POST /api/v1/release` checks the board's signature over the challenge, that the board is
+//!   registered (when a device list is given), that the board holds the packing the server
+//!   knows, and that the session's time has come: from `lead_minutes` before its start, read
+//!   in the issuer's local time (`utc_offset_minutes`, WIB = +420). Then it answers with the
+//!   release code, derived from the key as `ruji release-code` does.
+//!
+//! Every grant and refusal is logged with the board's id. TLS is rustls with ring
+//! ([`tls_config`], [`serve_tls`]); plain HTTP is for a reverse proxy in front.
+//!
+//! Layout: [`Central`] (the rules, clock injectable for tests), [`router`], [`serve_tls`].
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use rand::RngCore;
+use ruji_sync::central::{self as proto, Challenge, Refusal, ReleaseGranted, ReleaseRequest};
+use ruji_sync::device::short_id;
+use ruji_sync::package::{self as pkgfile, IssuerKey, Manifest};
+
+/// Most challenges outstanding at once (a flood must not grow memory without bound).
+pub const MAX_CHALLENGES: usize = 10_000;
+
+/// A registered board.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Device {
+    /// Its public key, `ruji-pk:...`.
+    pub key: String,
+    /// Who it is, e.g. "SMPN 1 Contoh, ruang 1".
+    pub label: String,
+}
+
+/// Reads a device list: one board per line, `ruji-pk:... optional label`; `#` starts a comment.
+pub fn parse_devices(text: &str) -> Result<Vec<Device>, String> {
+    let mut out = Vec::new();
+    for (n, line) in text.lines().enumerate() {
+        let line = line.split('#').next().unwrap_or("").trim();
+        if line.is_empty() {
+            continue;
+        }
+        let (key, label) = line.split_once(char::is_whitespace).unwrap_or((line, ""));
+        pkgfile::parse_public(key).map_err(|e| format!("line {}: {e}", n + 1))?;
+        out.push(Device {
+            key: key.to_string(),
+            label: label.trim().to_string(),
+        });
+    }
+    Ok(out)
+}
+
+/// The server's settings.
+pub struct Options {
+    /// The issuer's key: it signed the packages and derives their release codes.
+    pub key: IssuerKey,
+    /// Registered boards; `None` answers any board (each request is still signed and logged).
+    pub devices: Option<Vec<Device>>,
+    /// The schedule's time zone, minutes east of UTC (WIB 420, WITA 480, WIT 540).
+    pub utc_offset_minutes: i32,
+    /// How long before a session's start its code is given, in minutes.
+    pub lead_minutes: u32,
+}
+
+/// Seconds since 1970, from the system clock.
+pub fn system_now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
+}
+
+/// The central server's state.
+pub struct Central {
+    opts: Options,
+    packages: HashMap<String, Manifest>,
+    challenges: Mutex<HashMap<String, Instant>>,
+    now: Box<dyn Fn() -> i64 + Send + Sync>,
+}
+
+impl Central {
+    /// A server for `packages` (file name, bytes), each of which must be signed by the key.
+    pub fn new(opts: Options, packages: Vec<(String, Vec<u8>)>) -> Result<Central, String> {
+        let public = opts.key.public();
+        let mut by_id: HashMap<String, Manifest> = HashMap::new();
+        for (name, bytes) in packages {
+            let sealed = pkgfile::verify(&bytes, std::slice::from_ref(&public))
+                .map_err(|e| format!("{name}: {e}"))?;
+            let m = sealed.manifest;
+            if let Some(other) = by_id.get(&m.id) {
+                if other.nonce != m.nonce {
+                    return Err(format!(
+                        "{name}: a second packing of package {}; keep only the one the schools got",
+                        m.id
+                    ));
+                }
+            }
+            by_id.insert(m.id.clone(), m);
+        }
+        if by_id.is_empty() {
+            return Err("no package to serve".into());
+        }
+        Ok(Central {
+            opts,
+            packages: by_id,
+            challenges: Mutex::new(HashMap::new()),
+            now: Box::new(system_now),
+        })
+    }
+
+    /// Reads every `*.rujipkg` in `dir`.
+    pub fn load_dir(opts: Options, dir: &Path) -> Result<Central, String> {
+        let mut files = Vec::new();
+        let rd = std::fs::read_dir(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+        for e in rd.flatten() {
+            let p = e.path();
+            if p.extension().is_some_and(|x| x == pkgfile::EXTENSION) {
+                let bytes = std::fs::read(&p).map_err(|e| format!("{}: {e}", p.display()))?;
+                files.push((p.display().to_string(), bytes));
+            }
+        }
+        files.sort();
+        Central::new(opts, files)
+    }
+
+    /// Replaces the clock (seconds since 1970), for tests.
+    pub fn with_clock(mut self, now: impl Fn() -> i64 + Send + Sync + 'static) -> Central {
+        self.now = Box::new(now);
+        self
+    }
+
+    /// The packages served: (id, title, session count).
+    pub fn packages(&self) -> Vec<(String, String, usize)> {
+        let mut v: Vec<_> = self
+            .packages
+            .values()
+            .map(|m| (m.id.clone(), m.title.clone(), m.sessions.len()))
+            .collect();
+        v.sort();
+        v
+    }
+
+    /// A new challenge, or `None` when too many are outstanding.
+    pub fn challenge(&self) -> Option<Challenge> {
+        let mut map = self.challenges.lock().unwrap_or_else(|p| p.into_inner());
+        let now = Instant::now();
+        map.retain(|_, exp| *exp > now);
+        if map.len() >= MAX_CHALLENGES {
+            return None;
+        }
+        let mut b = [0u8; 32];
+        rand::rng().fill_bytes(&mut b);
+        let c = data_encoding::BASE64.encode(&b);
+        map.insert(
+            c.clone(),
+            now + Duration::from_secs(proto::CHALLENGE_SECONDS),
+        );
+        Some(Challenge {
+            challenge: c,
+            expires_in: proto::CHALLENGE_SECONDS,
+        })
+    }
+
+    /// `HH:MM` local time and date of `unix`, as `YYYY-MM-DD HH:MM +07:00`.
+    fn local(&self, unix: i64) -> String {
+        let off = i64::from(self.opts.utc_offset_minutes);
+        let t = unix + off * 60;
+        let (y, m, d) = ruji_core::package::civil_from_days(t.div_euclid(86_400));
+        let s = t.rem_euclid(86_400);
+        let sign = if off < 0 { '-' } else { '+' };
+        format!(
+            "{y:04}-{m:02}-{d:02} {:02}:{:02} {sign}{:02}:{:02}",
+            s / 3600,
+            s % 3600 / 60,
+            off.abs() / 60,
+            off.abs() % 60
+        )
+    }
+
+    /// Decides a release request.
+    pub fn release(&self, r: &ReleaseRequest) -> Result<ReleaseGranted, (StatusCode, Refusal)> {
+        let refuse = |status: StatusCode, error: &str, message: String| {
+            (
+                status,
+                Refusal {
+                    error: error.into(),
+                    message,
+                    not_before: None,
+                },
+            )
+        };
+        // The challenge is used up by any attempt, good or bad.
+        let fresh = {
+            let mut map = self.challenges.lock().unwrap_or_else(|p| p.into_inner());
+            map.remove(&r.challenge)
+                .is_some_and(|exp| exp > Instant::now())
+        };
+        if !fresh {
+            return Err(refuse(
+                StatusCode::UNAUTHORIZED,
+                proto::ERR_CHALLENGE,
+                "the challenge is unknown, used or expired; ask for a new one".into(),
+            ));
+        }
+        if let Err(e) =
+            pkgfile::verify_signature(&r.device, &proto::release_message(r), &r.signature)
+        {
+            return Err(refuse(
+                StatusCode::UNAUTHORIZED,
+                proto::ERR_CHALLENGE,
+                format!("the request's signature: {e}"),
+            ));
+        }
+        let board = short_id(&r.device);
+        if let Some(devices) = &self.opts.devices {
+            if !devices.iter().any(|d| d.key == r.device) {
+                return Err(refuse(
+                    StatusCode::FORBIDDEN,
+                    proto::ERR_DEVICE_UNKNOWN,
+                    format!("board {board} is not registered with this server"),
+                ));
+            }
+        }
+        let Some(m) = self.packages.get(&r.package) else {
+            return Err(refuse(
+                StatusCode::NOT_FOUND,
+                proto::ERR_UNKNOWN_PACKAGE,
+                format!("this server does not hand out package {}", r.package),
+            ));
+        };
+        if m.nonce != r.nonce {
+            return Err(refuse(
+                StatusCode::CONFLICT,
+                proto::ERR_PACKAGE_CHANGED,
+                format!(
+                    "the board holds another packing of {} (packed {}); import the current one",
+                    m.id,
+                    self.local(m.created as i64)
+                ),
+            ));
+        }
+        let Some(session) = m.sessions.iter().find(|s| s.id == r.session) else {
+            return Err(refuse(
+                StatusCode::NOT_FOUND,
+                proto::ERR_UNKNOWN_SESSION,
+                format!("package {} has no session {}", m.id, r.session),
+            ));
+        };
+        if let Some(start) = session.starts_at(self.opts.utc_offset_minutes) {
+            let from = start - i64::from(self.opts.lead_minutes) * 60;
+            if (self.now)() < from {
+                let mut r = refuse(
+                    StatusCode::FORBIDDEN,
+                    proto::ERR_TOO_EARLY,
+                    format!(
+                        "session {} starts {}; its code is given from {}",
+                        session.id,
+                        self.local(start),
+                        self.local(from)
+                    ),
+                );
+                r.1.not_before = Some(self.local(from));
+                return Err(r);
+            }
+        }
+        let code =
+            self.opts.key.release_code(m, &session.id).map_err(|e| {
+                refuse(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string())
+            })?;
+        Ok(ReleaseGranted {
+            package: m.id.clone(),
+            session: session.id.clone(),
+            code,
+        })
+    }
+}
+
+async fn hello(State(c): State<Arc<Central>>) -> Json<serde_json::Value> {
+    Json(serde_json::json!({
+        "service": "ruji-central",
+        "protocol": 1,
+        "packages": c.packages().len(),
+    }))
+}
+
+async fn challenge(State(c): State<Arc<Central>>) -> Response {
+    match c.challenge() {
+        Some(ch) => Json(ch).into_response(),
+        None => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            Json(Refusal {
+                error: "busy".into(),
+                message: "too many requests; try again in a minute".into(),
+                not_before: None,
+            }),
+        )
+            .into_response(),
+    }
+}
+
+async fn release(State(c): State<Arc<Central>>, body: axum::body::Bytes) -> Response {
+    let req: ReleaseRequest = match serde_json::from_slice(&body) {
+        Ok(r) => r,
+        Err(e) => {
+            return (
+                StatusCode::BAD_REQUEST,
+                Json(Refusal {
+                    error: proto::ERR_BAD_REQUEST.into(),
+                    message: e.to_string(),
+                    not_before: None,
+                }),
+            )
+                .into_response()
+        }
+    };
+    let board = short_id(&req.device);
+    match c.release(&req) {
+        Ok(g) => {
+            tracing::info!(%board, package = %g.package, session = %g.session, "release code given");
+            Json(g).into_response()
+        }
+        Err((status, r)) => {
+            tracing::warn!(%board, package = %req.package, session = %req.session, error = %r.error, message = %r.message, "release refused");
+            (status, Json(r)).into_response()
+        }
+    }
+}
+
+/// The HTTP routes of protocol v1.
+pub fn router(c: Arc<Central>) -> Router {
+    Router::new()
+        .route(&format!("{}/", proto::API), get(hello))
+        .route(&format!("{}/challenge", proto::API), post(challenge))
+        .route(&format!("{}/release", proto::API), post(release))
+        .layer(axum::extract::DefaultBodyLimit::max(16 * 1024))
+        .with_state(c)
+}
+
+/// A TLS server configuration from a PEM certificate chain and its private key.
+pub fn tls_config(cert_pem: &[u8], key_pem: &[u8]) -> Result<Arc<rustls::ServerConfig>, String> {
+    use rustls::pki_types::pem::PemObject;
+    use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+    let certs: Vec<CertificateDer<'static>> = CertificateDer::pem_slice_iter(cert_pem)
+        .collect::<Result<_, _>>()
+        .map_err(|e| format!("certificate: {e}"))?;
+    if certs.is_empty() {
+        return Err("certificate: no -----BEGIN CERTIFICATE----- in the file".into());
+    }
+    let key = PrivateKeyDer::from_pem_slice(key_pem).map_err(|e| format!("private key: {e}"))?;
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let cfg = rustls::ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| e.to_string())?
+        .with_no_client_auth()
+        .with_single_cert(certs, key)
+        .map_err(|e| format!("certificate and key: {e}"))?;
+    Ok(Arc::new(cfg))
+}
+
+/// Serves `app` over TLS on `listener` until `shutdown` resolves.
+pub async fn serve_tls(
+    listener: tokio::net::TcpListener,
+    tls: Arc<rustls::ServerConfig>,
+    app: Router,
+    shutdown: impl std::future::Future<Output = ()>,
+) {
+    let acceptor = tokio_rustls::TlsAcceptor::from(tls);
+    tokio::pin!(shutdown);
+    loop {
+        let (tcp, peer) = tokio::select! {
+            _ = &mut shutdown => return,
+            r = listener.accept() => match r {
+                Ok(c) => c,
+                Err(e) => {
+                    tracing::warn!(error = %e, "accept failed");
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                    continue;
+                }
+            },
+        };
+        let (acceptor, app) = (acceptor.clone(), app.clone());
+        tokio::spawn(async move {
+            let tls =
+                match tokio::time::timeout(Duration::from_secs(10), acceptor.accept(tcp)).await {
+                    Ok(Ok(s)) => s,
+                    Ok(Err(e)) => {
+                        tracing::debug!(%peer, error = %e, "TLS handshake failed");
+                        return;
+                    }
+                    Err(_) => return,
+                };
+            let svc = hyper_util::service::TowerToHyperService::new(app);
+            let conn = hyper::server::conn::http1::Builder::new()
+                .timer(hyper_util::rt::TokioTimer::new())
+                .header_read_timeout(Duration::from_secs(10))
+                .serve_connection(hyper_util::rt::TokioIo::new(tls), svc);
+            if let Err(e) = conn.await {
+                tracing::debug!(%peer, error = %e, "connection ended");
+            }
+        });
+    }
+}
