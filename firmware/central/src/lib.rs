@@ -10,7 +10,8 @@
 //! - `POST /api/v1/release` checks the board's signature over the challenge, that the board is
 //!   registered (when a device list is given), that the board holds the packing the server
 //!   knows, and that the session's time has come: from `lead_minutes` before its start, read
-//!   in the issuer's local time (`utc_offset_minutes`, WIB = +420). Then it answers with the
+//!   in the issuer's local time (`utc_offset_minutes`, WIB = +420). A session without a
+//!   readable day and start is never given out (only its offline code opens it). Then it answers with the
 //!   release code, derived from the key as `ruji release-code` does.
 //!
 //! Every grant and refusal is logged with the board's id. TLS is rustls with ring
@@ -61,6 +62,34 @@ pub fn parse_devices(text: &str) -> Result<Vec<Device>, String> {
         });
     }
     Ok(out)
+}
+
+/// Reads a time zone as minutes east of UTC: `WIB`, `WITA`, `WIT`, or `+07:00`, `+0700`, `+7`.
+pub fn parse_utc_offset(s: &str) -> Result<i32, String> {
+    let t = s.trim();
+    match t.to_ascii_uppercase().as_str() {
+        "WIB" => return Ok(420),
+        "WITA" => return Ok(480),
+        "WIT" => return Ok(540),
+        "UTC" | "Z" => return Ok(0),
+        _ => {}
+    }
+    let bad = || format!("{s:?} is not a time zone; write WIB, WITA, WIT or +07:00");
+    let (sign, rest) = match t.as_bytes().first() {
+        Some(b'+') => (1, &t[1..]),
+        Some(b'-') => (-1, &t[1..]),
+        _ => return Err(bad()),
+    };
+    let (h, m) = match rest.split_once(':') {
+        Some((h, m)) => (h, m),
+        None if rest.len() == 4 => rest.split_at(2),
+        None => (rest, "0"),
+    };
+    let (h, m): (i32, i32) = (h.parse().map_err(|_| bad())?, m.parse().map_err(|_| bad())?);
+    if !(0..=14).contains(&h) || !(0..60).contains(&m) {
+        return Err(bad());
+    }
+    Ok(sign * (h * 60 + m))
 }
 
 /// The server's settings.
@@ -259,22 +288,32 @@ impl Central {
                 format!("package {} has no session {}", m.id, r.session),
             ));
         };
-        if let Some(start) = session.starts_at(self.opts.utc_offset_minutes) {
-            let from = start - i64::from(self.opts.lead_minutes) * 60;
-            if (self.now)() < from {
-                let mut r = refuse(
-                    StatusCode::FORBIDDEN,
-                    proto::ERR_TOO_EARLY,
-                    format!(
-                        "session {} starts {}; its code is given from {}",
-                        session.id,
-                        self.local(start),
-                        self.local(from)
-                    ),
-                );
-                r.1.not_before = Some(self.local(from));
-                return Err(r);
-            }
+        // A session without a readable schedule is never given out: its time cannot come.
+        let Some(start) = session.starts_at(self.opts.utc_offset_minutes) else {
+            return Err(refuse(
+                StatusCode::FORBIDDEN,
+                proto::ERR_UNSCHEDULED,
+                format!(
+                    "session {} has no readable day and start ({:?} {:?}); only the offline \
+                     release code opens it",
+                    session.id, session.day, session.start
+                ),
+            ));
+        };
+        let from = start - i64::from(self.opts.lead_minutes) * 60;
+        if (self.now)() < from {
+            let mut r = refuse(
+                StatusCode::FORBIDDEN,
+                proto::ERR_TOO_EARLY,
+                format!(
+                    "session {} starts {}; its code is given from {}",
+                    session.id,
+                    self.local(start),
+                    self.local(from)
+                ),
+            );
+            r.1.not_before = Some(self.local(from));
+            return Err(r);
         }
         let code =
             self.opts.key.release_code(m, &session.id).map_err(|e| {
@@ -411,5 +450,23 @@ pub async fn serve_tls(
                 tracing::debug!(%peer, error = %e, "connection ended");
             }
         });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn time_zones() {
+        assert_eq!(parse_utc_offset("WIB"), Ok(420));
+        assert_eq!(parse_utc_offset("wita"), Ok(480));
+        assert_eq!(parse_utc_offset("WIT"), Ok(540));
+        assert_eq!(parse_utc_offset("+07:00"), Ok(420));
+        assert_eq!(parse_utc_offset("+0530"), Ok(330));
+        assert_eq!(parse_utc_offset("-3"), Ok(-180));
+        assert!(parse_utc_offset("07:00").is_err());
+        assert!(parse_utc_offset("+25").is_err());
+        assert!(parse_utc_offset("Jakarta").is_err());
     }
 }

@@ -329,3 +329,43 @@ fn packages_must_be_the_issuers_and_device_lists_are_checked() {
     let e = parse_devices("ruji-pk:rusak\n").unwrap_err();
     assert!(e.starts_with("line 1: "), "{e}");
 }
+
+#[test]
+fn a_session_without_a_readable_schedule_is_never_given_out() {
+    let key = IssuerKey::generate();
+    let mut l = native::load(Path::new("../sync/tests/fixtures/native/contoh"));
+    l.package.sessions[0].day = String::new();
+    l.package.sessions[1].day = "2999-01-01".into();
+    let pkg = package::pack(&l.package, &l.assets, &key, 0).unwrap();
+    let nonce = package::verify(&pkg, &[key.public()])
+        .unwrap()
+        .manifest
+        .nonce;
+    let c = Central::new(
+        Options {
+            key: IssuerKey::from_secret_text(&key.to_secret_text()).unwrap(),
+            devices: None,
+            utc_offset_minutes: 420,
+            lead_minutes: 60,
+        },
+        vec![("p.rujipkg".into(), pkg)],
+    )
+    .unwrap()
+    .with_clock(|| i64::MAX / 2);
+    let dir = tempfile::tempdir().unwrap();
+    let board = DeviceKey::load_or_create(dir.path()).unwrap();
+    for session in ["S1", "S2"] {
+        let mut req = ReleaseRequest {
+            package: "PAS-2026-IX-CONTOH".into(),
+            nonce: nonce.clone(),
+            session: session.into(),
+            device: board.public(),
+            challenge: c.challenge().unwrap().challenge,
+            signature: String::new(),
+        };
+        req.signature = board.sign(&proto::release_message(&req));
+        let (status, r) = c.release(&req).unwrap_err();
+        assert_eq!(status.as_u16(), 403);
+        assert_eq!(r.error, proto::ERR_UNSCHEDULED, "{session}: {}", r.message);
+    }
+}

@@ -63,6 +63,17 @@ pub struct SchoolConfig {
     /// `[packages] trusted_issuers`: public keys (`ruji-pk:...`) of issuers whose packages the
     /// board accepts.
     pub trusted_issuers: Vec<String>,
+    /// `[central]`: the issuer's central server, when the school uses one.
+    pub central: Option<Central>,
+}
+
+/// `[central]`: where an online board fetches a session's release code.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Central {
+    /// `https://...` (checked by [`ruji_sync::central::check_url`]).
+    pub url: String,
+    /// PEM certificates the board trusts besides Mozilla's roots (a district's own CA).
+    pub ca: Option<String>,
 }
 
 /// What is wrong with a settings file, and where.
@@ -98,6 +109,14 @@ struct RawFile {
     token: RawToken,
     exam: RawExam,
     packages: RawPackages,
+    central: RawCentral,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default, deny_unknown_fields)]
+struct RawCentral {
+    url: Option<Spanned<String>>,
+    ca: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize, Default)]
@@ -330,6 +349,35 @@ pub fn parse(text: &str, path: &Path) -> Result<SchoolConfig, ConfigError> {
         }
         cfg.trusted_issuers.push(k.get_ref().trim().to_string());
     }
+
+    // [central]
+    let c = &raw.central;
+    match (&c.url, &c.ca) {
+        (Some(u), ca) if !u.get_ref().trim().is_empty() => {
+            let url = ruji_sync::central::check_url(u.get_ref())
+                .map_err(|m| err(Some(u.span()), format!("url: {m}")))?;
+            let ca = match ca.as_ref().filter(|c| !c.get_ref().trim().is_empty()) {
+                Some(c) => {
+                    ruji_sync::central::parse_ca(c.get_ref()).map_err(|m| {
+                        err(
+                            Some(c.span()),
+                            format!("ca: {m}; paste the whole PEM block between ''' quotes"),
+                        )
+                    })?;
+                    Some(c.get_ref().clone())
+                }
+                None => None,
+            };
+            cfg.central = Some(Central { url, ca });
+        }
+        (_, Some(ca)) if !ca.get_ref().trim().is_empty() => {
+            return Err(err(
+                Some(ca.span()),
+                "ca is set but url is not; give the central server's url too".into(),
+            ));
+        }
+        _ => {}
+    }
     Ok(cfg)
 }
 
@@ -551,8 +599,28 @@ grace_minutes = 2
 count_downtime = true
 [packages]
 trusted_issuers = ["ruji-pk:h95iXybcEfN9gs3rRTDv6x6RtbJIUg+ZyvlPR9m33TI="]
+[central]
+url = "https://pusat.example.id/"
 "#)
         .unwrap();
+        assert_eq!(
+            c.central,
+            Some(Central {
+                url: "https://pusat.example.id".into(),
+                ca: None
+            })
+        );
+        let bad = p("[central]\nurl = \"http://pusat.example.id\"\n").unwrap_err();
+        assert_eq!(bad.line, Some(2));
+        assert!(bad.message.contains("use https://"), "{bad}");
+        let bad = p("[central]\nurl = \"https://pusat.example.id\"\nca = \"bukan sertifikat\"\n")
+            .unwrap_err();
+        assert_eq!(bad.line, Some(3));
+        assert!(bad.message.contains("PEM"), "{bad}");
+        let bad = p("[central]\nca = \"x\"\n").unwrap_err();
+        assert!(bad.message.contains("url"), "{bad}");
+        // An empty url is "not used", as the shipped file writes it.
+        assert_eq!(p("[central]\nurl = \"\"\n").unwrap().central, None);
         assert_eq!(c.trusted_issuers.len(), 1);
         let bad = p("[packages]\ntrusted_issuers = [\"ruji-pk:abc\"]\n").unwrap_err();
         assert_eq!(bad.line, Some(2));

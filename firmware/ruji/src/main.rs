@@ -5,7 +5,9 @@
 //! - `config`: the school's settings file, ruji.toml (strict parsing, last good copy, the
 //!   recovery's LAN reset).
 //! - `health`: the attention reasons of the LED and the dashboard, from real state.
+//! - `packages`, `central`: the package subcommands and `ruji central` (ruji-sync, ruji-central).
 
+mod central;
 mod config;
 mod health;
 
@@ -48,6 +50,9 @@ enum Command {
     Import(packages::ImportArgs),
     /// Check a package's signature and contents without opening it. Exit 0 valid, 1 refused.
     Verify(packages::VerifyArgs),
+    /// Run the reference central server: hand a session's release code to a registered board
+    /// once the session's time has come (docs/central-protocol.md).
+    Central(central::CentralArgs),
     /// Show "safe to unplug" on the board's LED until the power is removed (or SIGTERM). The
     /// image runs it after `ruji serve --safe-shutdown-exit` stopped and the data was unmounted.
     Unplug(UnplugArgs),
@@ -299,6 +304,7 @@ fn main() -> std::process::ExitCode {
     let result = match command {
         Command::Unplug(args) => rt.block_on(unplug(args)).map(|()| false),
         Command::Serve(args) => rt.block_on(serve(args)),
+        Command::Central(args) => rt.block_on(central::run(args)).map(|()| false),
         _ => unreachable!("one-shot commands returned above"),
     };
     // Dropping the runtime ends the remaining tasks, and with them the last handles on the
@@ -384,16 +390,17 @@ async fn serve_with_panel(
         .map_err(|e| format!("cannot create data directory {}: {e}", args.data.display()))?;
     // The board's identity, made on the first start. A damaged key file must not stop the
     // exam: Ruji runs without an identity and says so.
-    let device = match ruji_sync::device::DeviceKey::load_or_create(&args.data) {
+    let device_key = match ruji_sync::device::DeviceKey::load_or_create(&args.data) {
         Ok(k) => {
             tracing::info!(id = %k.id(), key = %k.public(), "device key");
-            Some((k.id(), k.public()))
+            Ok(std::sync::Arc::new(k))
         }
         Err(e) => {
             tracing::error!(error = %e, "no device key");
-            None
+            Err(e)
         }
     };
+    let device = device_key.as_ref().ok().map(|k| (k.id(), k.public()));
     // A button held at power-on is a recovery: decide it before the settings are read, so the
     // LAN starts on the defaults.
     let recovered = panel.view().borrow().button_pressed && held_for_recovery(&mut gestures).await;
@@ -459,6 +466,14 @@ async fn serve_with_panel(
         notice: settings_notice(args, &loaded),
         data_dir: Some(args.data.clone()),
         device,
+        central: school.central.as_ref().map(|c| {
+            let key = device_key
+                .clone()
+                .map_err(|e| format!("the board has no identity to sign with: {e}"))?;
+            let client = ruji_sync::central::Client::new(&c.url, c.ca.as_deref(), key)?;
+            tracing::info!(url = %c.url, "central server");
+            Ok(std::sync::Arc::new(client))
+        }),
         trusted_issuers: school
             .trusted_issuers
             .iter()

@@ -31,6 +31,8 @@ pub const ERR_UNKNOWN_PACKAGE: &str = "unknown_package";
 pub const ERR_UNKNOWN_SESSION: &str = "unknown_session";
 /// The board holds another packing of the package (its nonce differs): import the current one.
 pub const ERR_PACKAGE_CHANGED: &str = "package_changed";
+/// The session has no readable day and start, so the server never gives its code.
+pub const ERR_UNSCHEDULED: &str = "unscheduled";
 /// The challenge is unknown, used or expired, or the signature does not match.
 pub const ERR_CHALLENGE: &str = "bad_challenge";
 /// The request is not understood.

@@ -81,6 +81,10 @@ pub struct Settings {
     pub usb_dirs: Vec<std::path::PathBuf>,
     /// The board's identity (short id, public key) from its device key, when there is one.
     pub device: Option<(String, String)>,
+    /// The central server (ruji.toml `[central]`): `None` when not set, `Err` with the reason
+    /// when set but not usable (no device key, a bad CA). The package page then offers to fetch
+    /// a session's release code from it.
+    pub central: Option<Result<Arc<ruji_sync::central::Client>, String>>,
 }
 
 impl Default for Settings {
@@ -100,6 +104,7 @@ impl Default for Settings {
             trusted_issuers: vec![],
             usb_dirs: vec!["/media".into(), "/mnt/usb".into()],
             device: None,
+            central: None,
         }
     }
 }

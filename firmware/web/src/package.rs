@@ -45,6 +45,7 @@ pub struct PackageSource {
     pub imported_at: u64,
     /// When each session was released (system clock, seconds since 1970).
     pub released_at: BTreeMap<String, u64>,
+
     /// Issuer name and key as in the manifest.
     pub issuer: String,
     /// Issuer public key.
@@ -243,17 +244,11 @@ impl AppState {
         Ok(sealed.manifest.id)
     }
 
-    /// Opens a session's tests with its release code and installs their items.
-    pub async fn release_session(
-        &self,
-        session: &str,
-        code: &str,
-        actor: &str,
-    ) -> Result<(), Failure> {
-        let secret = ruji_sync::release::decode(code)
-            .map_err(|e| Failure::new("pkg_err_code_typo", e.to_string()))?;
+    /// The installed package's file, verified again (it is on the card, which may fail), and
+    /// its source record.
+    async fn installed(&self) -> Result<(pkgfile::Sealed, PackageSource), Failure> {
         let dir = self.data_dir()?.clone();
-        let mut source = self
+        let source = self
             .package_source()
             .ok_or_else(|| Failure::new("pkg_err_none", "no imported package"))?;
         if source.id != self.store.package().id {
@@ -269,7 +264,56 @@ impl AppState {
         let sealed = tokio::task::spawn_blocking(move || pkgfile::verify(&bytes, &trusted))
             .await
             .map_err(storage)??;
-        let keys = sealed.session_keys(session, &secret)?;
+        Ok((sealed, source))
+    }
+
+    /// Opens a session's tests with its release code and installs their items.
+    pub async fn release_session(
+        &self,
+        session: &str,
+        code: &str,
+        actor: &str,
+    ) -> Result<(), Failure> {
+        let secret = ruji_sync::release::decode(code)
+            .map_err(|e| Failure::new("pkg_err_code_typo", e.to_string()))?;
+        let (sealed, source) = self.installed().await?;
+        self.release_with(sealed, source, session, &secret, "code", actor)
+            .await
+    }
+
+    /// Asks the central server (ruji.toml `[central]`) for a session's release code and opens
+    /// the session with it, exactly as if it had been typed.
+    pub async fn release_from_central(&self, session: &str, actor: &str) -> Result<(), Failure> {
+        let client = match &self.settings.central {
+            None => return Err(Failure::new("pkg_err_central_off", "")),
+            Some(Err(e)) => return Err(Failure::new("pkg_err_central_off", e.clone())),
+            Some(Ok(c)) => c.clone(),
+        };
+        let (sealed, source) = self.installed().await?;
+        if sealed.manifest.sessions.iter().all(|s| s.id != session) {
+            return Err(Failure::new("pkg_err_no_session", session.to_string()));
+        }
+        let code = client
+            .release_code(&sealed.manifest.id, &sealed.manifest.nonce, session)
+            .await
+            .map_err(|e| central_failure(e, client.url()))?;
+        let secret = ruji_sync::release::decode(&code)
+            .map_err(|e| Failure::new("pkg_err_central_other", e.to_string()))?;
+        self.release_with(sealed, source, session, &secret, "central", actor)
+            .await
+    }
+
+    async fn release_with(
+        &self,
+        sealed: pkgfile::Sealed,
+        mut source: PackageSource,
+        session: &str,
+        secret: &ruji_sync::release::Secret,
+        via: &str,
+        actor: &str,
+    ) -> Result<(), Failure> {
+        let dir = self.data_dir()?.clone();
+        let keys = sealed.session_keys(session, secret)?;
         source.released.extend(keys);
         if !source.sessions.iter().any(|s| s == session) {
             source.sessions.push(session.to_string());
@@ -301,11 +345,40 @@ impl AppState {
             .await
             .map_err(storage)?;
         self.store
-            .audit_event(actor_static(actor), "session_released", session.to_string())
+            .audit_event(
+                actor_static(actor),
+                "session_released",
+                format!("{session} ({via})"),
+            )
             .await
             .map_err(storage)?;
         Ok(())
     }
+}
+
+/// Words a central server's refusal for the proctor: what happened and what to do.
+fn central_failure(e: ruji_sync::central::CentralError, url: &str) -> Failure {
+    use ruji_sync::central::{self as proto, CentralError};
+    let code = match &e {
+        CentralError::Unreachable(_) => "pkg_err_central_unreachable",
+        CentralError::Certificate(_) => "pkg_err_central_cert",
+        CentralError::Protocol(_) => "pkg_err_central_other",
+        CentralError::Refused(r) => match r.error.as_str() {
+            proto::ERR_TOO_EARLY => "pkg_err_central_early",
+            proto::ERR_DEVICE_UNKNOWN => "pkg_err_central_device",
+            proto::ERR_PACKAGE_CHANGED => "pkg_err_central_changed",
+            proto::ERR_UNKNOWN_PACKAGE | proto::ERR_UNKNOWN_SESSION => "pkg_err_central_unknown",
+            proto::ERR_UNSCHEDULED => "pkg_err_central_unscheduled",
+            _ => "pkg_err_central_other",
+        },
+    };
+    let detail = match &e {
+        CentralError::Refused(r) if r.error == proto::ERR_TOO_EARLY => {
+            r.not_before.clone().unwrap_or_else(|| r.message.clone())
+        }
+        _ => format!("{url}: {e}"),
+    };
+    Failure::new(code, detail)
 }
 
 fn actor_static(actor: &str) -> &'static str {
@@ -344,6 +417,7 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/usb", post(from_usb))
         .route("/release", post(release))
+        .route("/central", post(from_central))
         .route("/trust", post(trust))
         .route("/report", get(report_page))
         .route("/report.json", get(report_json))
@@ -567,6 +641,10 @@ struct PackagePage {
     usb: Vec<String>,
     trusted: Vec<TrustedIssuer>,
     max_mb: usize,
+    /// The central server's address when it can be asked.
+    central: Option<String>,
+    /// Why the configured central server cannot be asked.
+    central_problem: Option<String>,
 }
 
 #[derive(Deserialize, Default)]
@@ -673,6 +751,14 @@ fn build_page(
         usb: usb_packages(&state.settings.usb_dirs),
         trusted,
         max_mb: MAX_PACKAGE_BYTES >> 20,
+        central: match &state.settings.central {
+            Some(Ok(c)) => Some(c.url().to_string()),
+            _ => None,
+        },
+        central_problem: match &state.settings.central {
+            Some(Err(e)) => Some(e.clone()),
+            _ => None,
+        },
     }
 }
 
@@ -681,6 +767,7 @@ async fn page(State(state): State<AppState>, p: Proctor, Query(q): Query<PageQue
     let ok = match q.ok.as_deref() {
         Some("imported") => Some(tr.s("pkg_imported")),
         Some("released") => Some(tr.s("pkg_released")),
+        Some("central") => Some(tr.s("pkg_released_central")),
         Some("trusted") => Some(tr.s("pkg_trusted")),
         Some(_) => Some(tr.s("done_ok")),
         None => None,
@@ -791,6 +878,30 @@ async fn release(
     }
     match state.release_session(&f.session, &f.code, "proctor").await {
         Ok(()) => Redirect::to("/proctor/package?ok=released").into_response(),
+        Err(e) => failed(&state, &p, e),
+    }
+}
+
+#[derive(Deserialize)]
+struct CentralForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    session: String,
+}
+
+/// `POST /proctor/package/central`: fetches the session's release code from the central
+/// server and releases the session with it.
+async fn from_central(
+    State(state): State<AppState>,
+    p: Proctor,
+    Form(f): Form<CentralForm>,
+) -> Response {
+    if !auth::csrf_ok(&p.session, &f.csrf) {
+        return csrf_refused(&p);
+    }
+    match state.release_from_central(&f.session, "proctor").await {
+        Ok(()) => Redirect::to("/proctor/package?ok=central").into_response(),
         Err(e) => failed(&state, &p, e),
     }
 }

@@ -1,13 +1,18 @@
 //! The proctor's package page over a real socket with a real data directory: upload (refused
 //! when tampered, untrusted or not a package, with nothing changed), release with the code (a
 //! typo and another session's code refused), the released pictures served with long caching,
-//! a session that cannot open while sealed, import from a USB folder, and trusting a key.
+//! a session that cannot open while sealed, import from a USB folder, trusting a key, and the
+//! session's key fetched from a central server (`ruji-central` over TLS on 127.0.0.1).
 
 use std::path::Path;
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::Arc;
 use std::time::Duration;
 
 use reqwest::{multipart, Client, StatusCode};
 use ruji_store::{OpenOptions, Store};
+use ruji_sync::central::Client as CentralClient;
+use ruji_sync::device::DeviceKey;
 use ruji_sync::import::native;
 use ruji_sync::package::{self, IssuerKey};
 use ruji_web::{AppState, Settings};
@@ -21,7 +26,17 @@ struct Server {
 }
 
 async fn server(trusted: Vec<String>) -> Server {
+    server_with(trusted, |_| None).await
+}
+
+/// A server whose `[central]` setting is made from its data directory (where a device key can
+/// be created).
+async fn server_with(
+    trusted: Vec<String>,
+    central: impl FnOnce(&Path) -> Option<Result<Arc<CentralClient>, String>>,
+) -> Server {
     let dir = tempfile::tempdir().unwrap();
+    let central = central(dir.path());
     let store = Store::open(&dir.path().join("ruji.redb"), OpenOptions::default()).unwrap();
     std::fs::create_dir_all(dir.path().join("usb/STICK")).unwrap();
     let settings = Settings {
@@ -30,6 +45,7 @@ async fn server(trusted: Vec<String>) -> Server {
         trusted_issuers: trusted,
         usb_dirs: vec![dir.path().join("usb")],
         device: Some(("7K3M-QX9A".into(), "ruji-pk:board".into())),
+        central,
         ..Settings::default()
     };
     let state = AppState::new(store.clone(), settings).await.unwrap();
@@ -379,4 +395,203 @@ async fn usb_import_and_trusting_a_key() {
     .await;
     assert_eq!(loc, "/proctor/package?ok=imported");
     assert_eq!(s.state.store.package().id, "PAS-2026-IX-CONTOH");
+}
+
+/// 2026-12-01 07:30 WIB, the start of S1 in the example package.
+const S1_START: i64 = 1_796_085_000;
+
+/// A central server over TLS on 127.0.0.1 for `package`, with a settable clock; it registers
+/// only the board whose key is in `board_dir`. Returns (url, CA PEM, clock).
+async fn central(
+    key: &IssuerKey,
+    package: Vec<u8>,
+    board: &DeviceKey,
+) -> (String, String, Arc<AtomicI64>) {
+    let clock = Arc::new(AtomicI64::new(S1_START - 86_400));
+    let c = ruji_central::Central::new(
+        ruji_central::Options {
+            key: IssuerKey::from_secret_text(&key.to_secret_text()).unwrap(),
+            devices: Some(vec![ruji_central::Device {
+                key: board.public(),
+                label: "ruang 1".into(),
+            }]),
+            utc_offset_minutes: 420,
+            lead_minutes: 18 * 60,
+        },
+        vec![("contoh.rujipkg".into(), package)],
+    )
+    .unwrap();
+    let clk = clock.clone();
+    let c = Arc::new(c.with_clock(move || clk.load(Ordering::SeqCst)));
+    let cert = rcgen::generate_simple_self_signed(vec!["127.0.0.1".into()]).unwrap();
+    let tls = ruji_central::tls_config(
+        cert.cert.pem().as_bytes(),
+        cert.signing_key.serialize_pem().as_bytes(),
+    )
+    .unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("https://{}", listener.local_addr().unwrap());
+    tokio::spawn(ruji_central::serve_tls(
+        listener,
+        tls,
+        ruji_central::router(c),
+        std::future::pending(),
+    ));
+    (url, cert.cert.pem(), clock)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn session_key_from_the_central_server() {
+    let key = IssuerKey::generate();
+    let (good, _) = contoh(&key);
+    let board_dir = tempfile::tempdir().unwrap();
+    let board = Arc::new(DeviceKey::load_or_create(board_dir.path()).unwrap());
+    let (url, ca, clock) = central(&key, good.clone(), &board).await;
+    let b = board.clone();
+    let s = server_with(vec![key.public()], move |_| {
+        Some(Ok(Arc::new(
+            CentralClient::new(&url, Some(&ca), b).unwrap(),
+        )))
+    })
+    .await;
+    let (p, csrf) = proctor(&s).await;
+    let (_, loc, _) = upload(&s, &p, &csrf, good.clone()).await;
+    assert_eq!(loc, "/proctor/package?ok=imported");
+    let html = page(&s, &p).await;
+    assert!(
+        html.contains("Ambil kunci dari server pusat: Hari 1 Sesi 1"),
+        "{html}"
+    );
+
+    // Two days early (the issuer gives keys from 18 h before the start): refused with the time,
+    // nothing opens.
+    clock.store(S1_START - 2 * 86_400, Ordering::SeqCst);
+    let (st, _, html) = post(
+        &s,
+        &p,
+        "/proctor/package/central",
+        &[("csrf", &csrf), ("session", "S1")],
+    )
+    .await;
+    assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(html.contains("belum memberikan kunci"), "{html}");
+    assert!(html.contains("2026-11-30 13:30 +07:00"), "{html}");
+    assert!(html.contains("Tidak ada yang berubah"), "{html}");
+    assert!(s.state.store.package().tests.iter().all(|t| t.sealed));
+
+    // A wrong CSRF token is refused before anything is asked.
+    let (st, _, _) = post(
+        &s,
+        &p,
+        "/proctor/package/central",
+        &[("csrf", "x"), ("session", "S1")],
+    )
+    .await;
+    assert_eq!(st, StatusCode::FORBIDDEN);
+
+    // The evening before: S1 is released from the central server, S2 (BIN + IPA) stays sealed
+    // apart from BIN, which S1 opened.
+    clock.store(S1_START - 17 * 3600, Ordering::SeqCst);
+    let (st, loc, _) = post(
+        &s,
+        &p,
+        "/proctor/package/central",
+        &[("csrf", &csrf), ("session", "S1")],
+    )
+    .await;
+    assert_eq!(
+        (st, loc.as_str()),
+        (StatusCode::SEE_OTHER, "/proctor/package?ok=central")
+    );
+    let pkg = s.state.store.package();
+    assert!(!pkg.test("BIN").unwrap().sealed);
+    assert!(pkg.test("IPA").unwrap().sealed);
+    let html = p
+        .get(format!("{}/proctor/package?ok=central", s.url))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("diambil dari server pusat"), "{html}");
+    let audit = p
+        .get(format!("{}/proctor/audit", s.url))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(audit.contains("S1 (central)"), "{audit}");
+    // The typed code is still accepted for S2 (offline fallback), and S1 stays released.
+    let code2 = package::release_code(&good, &key, "S2").unwrap();
+    let (_, loc, _) = post(
+        &s,
+        &p,
+        "/proctor/package/release",
+        &[("csrf", &csrf), ("session", "S2"), ("code", &code2)],
+    )
+    .await;
+    assert_eq!(loc, "/proctor/package?ok=released");
+    assert!(s.state.store.package().tests.iter().all(|t| !t.sealed));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn central_server_problems_are_explained() {
+    let key = IssuerKey::generate();
+    let (good, _) = contoh(&key);
+    let registered_dir = tempfile::tempdir().unwrap();
+    let registered = DeviceKey::load_or_create(registered_dir.path()).unwrap();
+    let (url, ca, clock) = central(&key, good.clone(), &registered).await;
+    clock.store(S1_START, Ordering::SeqCst);
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let dead = format!("https://127.0.0.1:{}", closed.local_addr().unwrap().port());
+    drop(closed);
+
+    // (what the setting points at: url and CA, expected words on the page)
+    type Setting = Option<(String, Option<String>)>;
+    let cases: Vec<(Setting, &str)> = vec![
+        (None, "Server pusat belum diatur"),
+        (Some((dead, Some(ca.clone()))), "tidak dapat dihubungi"),
+        (Some((url.clone(), None)), "Sertifikat server pusat ditolak"),
+        // This board's own new key is not the registered one.
+        (Some((url.clone(), Some(ca.clone()))), "belum terdaftar"),
+    ];
+    for (setting, words) in cases {
+        let s = server_with(vec![key.public()], move |dir| {
+            setting.map(|(u, ca)| {
+                let board = Arc::new(DeviceKey::load_or_create(dir).unwrap());
+                Ok(Arc::new(
+                    CentralClient::new(&u, ca.as_deref(), board).unwrap(),
+                ))
+            })
+        })
+        .await;
+        let (p, csrf) = proctor(&s).await;
+        let (_, loc, _) = upload(&s, &p, &csrf, good.clone()).await;
+        assert_eq!(loc, "/proctor/package?ok=imported");
+        let (st, _, html) = post(
+            &s,
+            &p,
+            "/proctor/package/central",
+            &[("csrf", &csrf), ("session", "S1")],
+        )
+        .await;
+        assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY, "{words}");
+        assert!(html.contains(words), "{words}: {html}");
+        assert!(s.state.store.package().tests.iter().all(|t| t.sealed));
+    }
+
+    // A setting that could not be used is shown on the page.
+    let s = server_with(vec![key.public()], |_| {
+        Some(Err("no device key: data/device.key: damaged".into()))
+    })
+    .await;
+    let (p, _) = proctor(&s).await;
+    let html = page(&s, &p).await;
+    assert!(
+        html.contains("tidak dapat dipakai") && html.contains("damaged"),
+        "{html}"
+    );
 }

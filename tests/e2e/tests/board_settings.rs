@@ -6,7 +6,9 @@
 //!   LAN defaults in force until ruji.toml is changed;
 //! - the developer page of the simulated panel shows the LED and presses the button through the
 //!   same gesture path as a real one, and a closed session whose results were not downloaded
-//!   raises the "not backed up" attention (LED and dashboard) until they are.
+//!   raises the "not backed up" attention (LED and dashboard) until they are;
+//! - `[central]` in ruji.toml: the board fetches a session's release code from `ruji central`
+//!   (over TLS, with the school's CA from ruji.toml) once the session's time has come.
 //!
 //! Runs only when `RUJI_BIN` points at a `ruji` binary (scripts/test sets it). Loopback only.
 
@@ -474,5 +476,212 @@ async fn dev_panel_page_and_the_not_backed_up_attention() {
     tokio::time::sleep(Duration::from_millis(200)).await;
     assert!(s.log().contains("aman dicabut"), "{}", s.log());
     drop(s);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Runs `ruji <args>` to completion; panics with its output when it fails.
+fn run_ok(bin: &str, args: &[&str]) -> String {
+    let out = Command::new(bin).args(args).output().unwrap();
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(out.status.success(), "ruji {args:?}: {text}");
+    text
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn online_release_from_ruji_central() {
+    let Ok(bin) = std::env::var("RUJI_BIN") else {
+        println!("skipped: set RUJI_BIN to a ruji binary");
+        return;
+    };
+    let dir = workdir("central");
+    let s = |p: &Path| p.to_str().unwrap().to_string();
+    // The issuer: a key, and the example package with S1 long past and S2 far ahead (2099).
+    let key = dir.join("penerbit.key");
+    run_ok(&bin, &["keygen", "--out", &s(&key)]);
+    let public = std::fs::read_to_string(dir.join("penerbit.key.pub")).unwrap();
+    let src = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../firmware/sync/tests/fixtures/native/contoh");
+    let folder = dir.join("contoh");
+    let st = Command::new("cp")
+        .arg("-r")
+        .arg(&src)
+        .arg(&folder)
+        .status()
+        .unwrap();
+    assert!(st.success());
+    let toml = std::fs::read_to_string(folder.join("paket.toml")).unwrap();
+    let toml = toml
+        .replacen("day = \"2026-12-01\"", "day = \"2000-01-03\"", 1)
+        .replacen("day = \"2026-12-01\"", "day = \"2099-01-01\"", 1);
+    std::fs::write(folder.join("paket.toml"), toml).unwrap();
+    let pkgs = dir.join("paket");
+    std::fs::create_dir_all(&pkgs).unwrap();
+    let pkg = pkgs.join("contoh.rujipkg");
+    run_ok(
+        &bin,
+        &["pack", &s(&folder), "--key", &s(&key), "-o", &s(&pkg)],
+    );
+
+    // The board's identity exists before it starts, so the issuer can register it.
+    let data = dir.join("data");
+    let board = ruji_sync::device::DeviceKey::load_or_create(&data).unwrap();
+    std::fs::write(
+        dir.join("boards.txt"),
+        format!("{} SMPN 1 ruang 1\n", board.public()),
+    )
+    .unwrap();
+    let cert = rcgen::generate_simple_self_signed(vec!["127.0.0.1".into()]).unwrap();
+    std::fs::write(dir.join("cert.pem"), cert.cert.pem()).unwrap();
+    std::fs::write(dir.join("key.pem"), cert.signing_key.serialize_pem()).unwrap();
+
+    // `ruji central` over TLS.
+    let port = free_port().unwrap();
+    let mut central = Command::new(&bin)
+        .args(["central", "--key", &s(&key), "--packages", &s(&pkgs)])
+        .args(["--listen", &format!("127.0.0.1:{port}")])
+        .args([
+            "--tls-cert",
+            &s(&dir.join("cert.pem")),
+            "--tls-key",
+            &s(&dir.join("key.pem")),
+        ])
+        .args(["--devices", &s(&dir.join("boards.txt"))])
+        .env("RUST_LOG", "info")
+        .env("NO_COLOR", "1")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let central_log = Arc::new(Mutex::new(String::new()));
+    {
+        let (log, mut out) = (central_log.clone(), central.stdout.take().unwrap());
+        std::thread::spawn(move || {
+            let mut chunk = [0u8; 4096];
+            while let Ok(n) = out.read(&mut chunk) {
+                if n == 0 {
+                    break;
+                }
+                log.lock()
+                    .unwrap()
+                    .push_str(&String::from_utf8_lossy(&chunk[..n]));
+            }
+        });
+    }
+    let t0 = Instant::now();
+    while !central_log
+        .lock()
+        .unwrap()
+        .contains("ruji central listening")
+    {
+        if let Ok(Some(st)) = central.try_wait() {
+            let mut err = String::new();
+            central
+                .stderr
+                .take()
+                .unwrap()
+                .read_to_string(&mut err)
+                .unwrap();
+            panic!(
+                "ruji central exited {st}: {err}{}",
+                central_log.lock().unwrap()
+            );
+        }
+        assert!(
+            t0.elapsed() < Duration::from_secs(20),
+            "ruji central did not start"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(central_log.lock().unwrap().contains("PAS-2026-IX-CONTOH"));
+
+    // The board: ruji.toml names the central server and its own CA.
+    let cfg = dir.join("ruji.toml");
+    std::fs::write(
+        &cfg,
+        format!(
+            "[central]\nurl = \"https://127.0.0.1:{port}\"\nca = \'\'\'\n{}\'\'\'\n",
+            cert.cert.pem()
+        ),
+    )
+    .unwrap();
+    let srv = Server::start(
+        &bin,
+        &data,
+        &["--config", &s(&cfg), "--trust-issuer", public.trim()],
+    )
+    .await;
+    let p = proctor(&srv, Some(&srv.setup_code().await)).await;
+    let html = page(&p, format!("{}/proctor/package", srv.base), "id").await;
+    let token = csrf(&html);
+    let form = reqwest::multipart::Form::new()
+        .text("csrf", token.clone())
+        .part(
+            "package",
+            reqwest::multipart::Part::bytes(std::fs::read(&pkg).unwrap())
+                .file_name("contoh.rujipkg"),
+        );
+    let r = p
+        .post(format!("{}/proctor/package/upload", srv.base))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        r.url().as_str().ends_with("ok=imported"),
+        "{}",
+        r.text().await.unwrap()
+    );
+    let html = r.text().await.unwrap();
+    assert!(
+        html.contains(&format!("https://127.0.0.1:{port}")),
+        "{html}"
+    );
+
+    // S1 (long past): released from the central server.
+    let r = p
+        .post(format!("{}/proctor/package/central", srv.base))
+        .form(&[("csrf", token.as_str()), ("session", "S1")])
+        .send()
+        .await
+        .unwrap();
+    let html = r.text().await.unwrap();
+    assert!(
+        html.contains("diambil dari server pusat"),
+        "{html}\n{}",
+        srv.log()
+    );
+    // S2 (in 2099): refused with the time the issuer releases it, 18 hours before 10:00 WIB.
+    let r = p
+        .post(format!("{}/proctor/package/central", srv.base))
+        .form(&[("csrf", token.as_str()), ("session", "S2")])
+        .send()
+        .await
+        .unwrap();
+    let code = r.status();
+    let html = r.text().await.unwrap();
+    assert_eq!(code, 422, "{html}");
+    assert!(html.contains("2098-12-31 16:00 +07:00"), "{html}");
+    let status = json(&p, format!("{}/proctor/package/report.json", srv.base)).await;
+    let sessions = status["sessions"].as_array().unwrap();
+    assert!(sessions[0]["released_at"].is_u64(), "{status}");
+    assert!(sessions[1]["released_at"].is_null(), "{status}");
+
+    // The central server logged both, with the board's short id.
+    let log = central_log.lock().unwrap().clone();
+    assert!(
+        log.contains("release code given") && log.contains(&board.id()),
+        "{log}"
+    );
+    assert!(
+        log.contains("release refused") && log.contains("too_early"),
+        "{log}"
+    );
+    srv.stop();
+    let _ = central.kill();
+    let _ = central.wait();
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -1,0 +1,107 @@
+//! `ruji central`: runs the reference central server of ruji-central. This only reads the
+//! files and the flags, and serves until SIGTERM or Ctrl-C.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use ruji_central::{Central, Options};
+use ruji_sync::package::IssuerKey;
+
+/// `ruji central`.
+#[derive(clap::Args)]
+pub struct CentralArgs {
+    /// The issuer's secret key (from `ruji keygen`): the packages must be signed with it.
+    #[arg(long)]
+    pub key: PathBuf,
+    /// The folder of the packages (*.rujipkg) handed out to schools.
+    #[arg(long)]
+    pub packages: PathBuf,
+    /// Address and port to listen on.
+    #[arg(long, default_value = "0.0.0.0:8443")]
+    pub listen: SocketAddr,
+    /// The server's certificate chain (PEM).
+    #[arg(long, required_unless_present = "plain_http")]
+    pub tls_cert: Option<PathBuf>,
+    /// The certificate's private key (PEM).
+    #[arg(long, required_unless_present = "plain_http")]
+    pub tls_key: Option<PathBuf>,
+    /// Serve plain HTTP, for a reverse proxy in front that does TLS (never directly on the
+    /// internet: boards refuse http:// except to themselves).
+    #[arg(long, conflicts_with_all = ["tls_cert", "tls_key"])]
+    pub plain_http: bool,
+    /// Registered boards: one `ruji-pk:...` key per line, then an optional label. Without it,
+    /// any board that signs its request is answered (and logged).
+    #[arg(long)]
+    pub devices: Option<PathBuf>,
+    /// The time zone the sessions' day and start are written in: WIB, WITA, WIT or +07:00.
+    #[arg(long, default_value = "WIB")]
+    pub utc_offset: String,
+    /// How many minutes before a session's start its code is given (1080 = 18 hours: the
+    /// afternoon before, when the proctor prepares the next day).
+    #[arg(long, default_value_t = 1080)]
+    pub lead_minutes: u32,
+}
+
+fn read(p: &PathBuf) -> Result<Vec<u8>, String> {
+    std::fs::read(p).map_err(|e| format!("{}: {e}", p.display()))
+}
+
+/// Serves until SIGTERM or Ctrl-C.
+pub async fn run(a: CentralArgs) -> Result<(), String> {
+    let key_text = String::from_utf8(read(&a.key)?)
+        .map_err(|_| format!("{}: not a key file", a.key.display()))?;
+    let key =
+        IssuerKey::from_secret_text(&key_text).map_err(|e| format!("{}: {e}", a.key.display()))?;
+    let devices = match &a.devices {
+        None => None,
+        Some(p) => {
+            let text = String::from_utf8(read(p)?)
+                .map_err(|_| format!("{}: not a text file", p.display()))?;
+            Some(ruji_central::parse_devices(&text).map_err(|e| format!("{}: {e}", p.display()))?)
+        }
+    };
+    let opts = Options {
+        key,
+        devices,
+        utc_offset_minutes: ruji_central::parse_utc_offset(&a.utc_offset)?,
+        lead_minutes: a.lead_minutes,
+    };
+    let registered = opts.devices.as_ref().map(Vec::len);
+    let central = Central::load_dir(opts, &a.packages)?;
+    for (id, title, sessions) in central.packages() {
+        tracing::info!(%id, %title, sessions, "package served");
+    }
+    match registered {
+        Some(n) => tracing::info!(boards = n, "only registered boards are answered"),
+        None => tracing::warn!("no --devices list: any board that signs its request is answered"),
+    }
+    let app = ruji_central::router(Arc::new(central));
+    let listener = tokio::net::TcpListener::bind(a.listen)
+        .await
+        .map_err(|e| format!("cannot listen on {}: {e}", a.listen))?;
+    let addr = listener.local_addr().map_err(|e| e.to_string())?;
+    let shutdown = async {
+        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+            .expect("SIGTERM handler");
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {}
+            _ = term.recv() => {}
+        }
+    };
+    match (&a.tls_cert, &a.tls_key) {
+        (Some(c), Some(k)) => {
+            let tls = ruji_central::tls_config(&read(c)?, &read(k)?)?;
+            tracing::info!(url = %format!("https://{addr}/api/v1/"), "ruji central listening");
+            ruji_central::serve_tls(listener, tls, app, shutdown).await;
+        }
+        _ => {
+            tracing::info!(url = %format!("http://{addr}/api/v1/"), "ruji central listening (plain HTTP, for a TLS proxy)");
+            axum::serve(listener, app)
+                .with_graceful_shutdown(shutdown)
+                .await
+                .map_err(|e| e.to_string())?;
+        }
+    }
+    Ok(())
+}
