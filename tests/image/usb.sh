@@ -110,10 +110,11 @@ usb_release() {
   usb_post /proctor/package/release "session=$USB_SESSION" "code=$code" /proctor/package?ok=released
 }
 
-# usb_report_released: the sync report names the imported package, and $USB_SESSION released.
+# usb_report_released [SESSION]: the sync report names the imported package, and SESSION
+# (default $USB_SESSION) released.
 usb_report_released() {
   exam_curl proctor -f -o "$EXAM/report.json" "$BASE/proctor/package/report.json" || return 1
-  jq -e --arg id "$USB_PACKAGE_ID" --arg s "$USB_SESSION" \
+  jq -e --arg id "$USB_PACKAGE_ID" --arg s "${1:-$USB_SESSION}" \
     '.package.id == $id and .package.imported and (.sessions[] | select(.id == $s) | .released_at != null)' \
     "$EXAM/report.json" >/dev/null || { echo "report: $(jq -c '{package: .package.id, sessions}' "$EXAM/report.json")" >&2; return 1; }
 }

@@ -20,6 +20,9 @@ use serde::{Deserialize, Serialize};
 pub const API: &str = "/api/v1";
 /// How long a challenge stays good, in seconds.
 pub const CHALLENGE_SECONDS: u64 = 60;
+/// The most the board waits for the whole exchange (both requests), in seconds: the proctor's
+/// page gets its answer within the web server's 30 s request limit.
+pub const CLIENT_TOTAL_SECONDS: u64 = 25;
 
 /// The session is not released yet: `not_before` says when.
 pub const ERR_TOO_EARLY: &str = "too_early";
@@ -218,7 +221,7 @@ mod client {
             let mut b = reqwest::Client::builder()
                 .user_agent(concat!("ruji/", env!("CARGO_PKG_VERSION")))
                 .connect_timeout(Duration::from_secs(10))
-                .timeout(Duration::from_secs(30))
+                .timeout(Duration::from_secs(CLIENT_TOTAL_SECONDS))
                 .https_only(!base.starts_with("http://"))
                 .redirect(reqwest::redirect::Policy::none())
                 .use_rustls_tls();
@@ -267,6 +270,22 @@ mod client {
         /// Asks for the release code of `session` in the package `package` packed with `nonce`.
         /// The code is not checked here: the caller opens the session with it like a typed one.
         pub async fn release_code(
+            &self,
+            package: &str,
+            nonce: &str,
+            session: &str,
+        ) -> Result<String, CentralError> {
+            let total = Duration::from_secs(CLIENT_TOTAL_SECONDS);
+            tokio::time::timeout(total, self.exchange(package, nonce, session))
+                .await
+                .unwrap_or_else(|_| {
+                    Err(CentralError::Unreachable(format!(
+                        "no complete answer within {CLIENT_TOTAL_SECONDS} s"
+                    )))
+                })
+        }
+
+        async fn exchange(
             &self,
             package: &str,
             nonce: &str,

@@ -786,14 +786,19 @@ fn csrf_refused(p: &Proctor) -> Response {
     crate::error::html_error(StatusCode::FORBIDDEN, "csrf", p.lang, "/proctor/package")
 }
 
-/// Runs an import in its own task: hashing a large school's passwords can outlast the request's
-/// time limit on a small board, and a dropped request must not cut an import in half. The page
-/// then shows the outcome on its next load.
+/// Runs a package change (import, release) in its own task: hashing a large school's passwords
+/// or waiting for the central server can outlast the request's time limit on a small board, and
+/// a dropped request must not cut the change in half. The page then shows the outcome on its
+/// next load.
+async fn detached<T: Send + 'static>(
+    work: impl std::future::Future<Output = Result<T, Failure>> + Send + 'static,
+) -> Result<T, Failure> {
+    tokio::spawn(work).await.map_err(storage)?
+}
+
 async fn import_detached(state: &AppState, bytes: Vec<u8>) -> Result<String, Failure> {
     let s = state.clone();
-    tokio::spawn(async move { s.import_package_file(bytes, "proctor").await })
-        .await
-        .map_err(storage)?
+    detached(async move { s.import_package_file(bytes, "proctor").await }).await
 }
 
 /// `POST /proctor/package/upload` (multipart: `csrf`, `package`).
@@ -876,7 +881,8 @@ async fn release(
     if !auth::csrf_ok(&p.session, &f.csrf) {
         return csrf_refused(&p);
     }
-    match state.release_session(&f.session, &f.code, "proctor").await {
+    let s = state.clone();
+    match detached(async move { s.release_session(&f.session, &f.code, "proctor").await }).await {
         Ok(()) => Redirect::to("/proctor/package?ok=released").into_response(),
         Err(e) => failed(&state, &p, e),
     }
@@ -900,7 +906,8 @@ async fn from_central(
     if !auth::csrf_ok(&p.session, &f.csrf) {
         return csrf_refused(&p);
     }
-    match state.release_from_central(&f.session, "proctor").await {
+    let s = state.clone();
+    match detached(async move { s.release_from_central(&f.session, "proctor").await }).await {
         Ok(()) => Redirect::to("/proctor/package?ok=central").into_response(),
         Err(e) => failed(&state, &p, e),
     }
