@@ -23,6 +23,24 @@ use serde_json::Value;
 
 const PASSWORD: &str = "rahasia-proktor";
 
+/// Collects what a child process writes to `r`, as it comes.
+fn collect(mut r: Box<dyn Read + Send>) -> Arc<Mutex<String>> {
+    let buf = Arc::new(Mutex::new(String::new()));
+    let b = buf.clone();
+    std::thread::spawn(move || {
+        let mut chunk = [0u8; 4096];
+        while let Ok(n) = r.read(&mut chunk) {
+            if n == 0 {
+                break;
+            }
+            b.lock()
+                .unwrap()
+                .push_str(&String::from_utf8_lossy(&chunk[..n]));
+        }
+    });
+    buf
+}
+
 /// A running `ruji serve`, killed on drop, with its stdout and stderr collected.
 struct Server {
     child: Child,
@@ -45,22 +63,6 @@ impl Server {
             .stderr(Stdio::piped())
             .spawn()
             .unwrap();
-        let collect = |mut r: Box<dyn Read + Send>| {
-            let buf = Arc::new(Mutex::new(String::new()));
-            let b = buf.clone();
-            std::thread::spawn(move || {
-                let mut chunk = [0u8; 4096];
-                while let Ok(n) = r.read(&mut chunk) {
-                    if n == 0 {
-                        break;
-                    }
-                    b.lock()
-                        .unwrap()
-                        .push_str(&String::from_utf8_lossy(&chunk[..n]));
-                }
-            });
-            buf
-        };
         let out = collect(Box::new(child.stdout.take().unwrap()));
         let err = collect(Box::new(child.stderr.take().unwrap()));
         let base = format!("http://127.0.0.1:{port}");
@@ -556,21 +558,7 @@ async fn online_release_from_ruji_central() {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    let central_log = Arc::new(Mutex::new(String::new()));
-    {
-        let (log, mut out) = (central_log.clone(), central.stdout.take().unwrap());
-        std::thread::spawn(move || {
-            let mut chunk = [0u8; 4096];
-            while let Ok(n) = out.read(&mut chunk) {
-                if n == 0 {
-                    break;
-                }
-                log.lock()
-                    .unwrap()
-                    .push_str(&String::from_utf8_lossy(&chunk[..n]));
-            }
-        });
-    }
+    let central_log = collect(Box::new(central.stdout.take().unwrap()));
     let t0 = Instant::now();
     while !central_log
         .lock()
