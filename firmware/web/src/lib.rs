@@ -137,6 +137,9 @@ pub struct App {
     pub pending: Mutex<Option<Pending>>,
     /// What the proctor page says about ruji.toml.
     pub notice: Mutex<board::SettingsNotice>,
+    /// Held by a package change (import, release) from start to end: each reads the record of
+    /// what is installed and released, and writes it back; two at once would lose one.
+    pub package_changes: tokio::sync::Mutex<()>,
 }
 
 /// How long a press of the button is awaited after the web page asked for it.
@@ -210,6 +213,7 @@ impl AppState {
             setup_code: Mutex::new(setup_code),
             pending: Mutex::new(None),
             notice: Mutex::new(notice),
+            package_changes: tokio::sync::Mutex::new(()),
         })))
     }
 

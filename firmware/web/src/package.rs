@@ -45,7 +45,6 @@ pub struct PackageSource {
     pub imported_at: u64,
     /// When each session was released (system clock, seconds since 1970).
     pub released_at: BTreeMap<String, u64>,
-
     /// Issuer name and key as in the manifest.
     pub issuer: String,
     /// Issuer public key.
@@ -146,6 +145,7 @@ impl AppState {
         bytes: Vec<u8>,
         actor: &str,
     ) -> Result<String, Failure> {
+        let _one_at_a_time = self.package_changes.lock().await;
         let dir = self.data_dir()?.clone();
         let trusted = self.trusted_issuers();
         let (sealed, bytes) = tokio::task::spawn_blocking(move || {
@@ -276,6 +276,7 @@ impl AppState {
     ) -> Result<(), Failure> {
         let secret = ruji_sync::release::decode(code)
             .map_err(|e| Failure::new("pkg_err_code_typo", e.to_string()))?;
+        let _one_at_a_time = self.package_changes.lock().await;
         let (sealed, source) = self.installed().await?;
         self.release_with(sealed, source, session, &secret, "code", actor)
             .await
@@ -289,6 +290,9 @@ impl AppState {
             Some(Err(e)) => return Err(Failure::new("pkg_err_central_off", e.clone())),
             Some(Ok(c)) => c.clone(),
         };
+        // Held while the server is asked too (at most 25 s): the record read here is the one
+        // written back.
+        let _one_at_a_time = self.package_changes.lock().await;
         let (sealed, source) = self.installed().await?;
         if sealed.manifest.sessions.iter().all(|s| s.id != session) {
             return Err(Failure::new("pkg_err_no_session", session.to_string()));

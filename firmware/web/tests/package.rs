@@ -595,3 +595,29 @@ async fn central_server_problems_are_explained() {
         "{html}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_releases_at_once_both_stick() {
+    let key = IssuerKey::generate();
+    let s = server(vec![key.public()]).await;
+    let (good, _) = contoh(&key);
+    s.state
+        .import_package_file(good.clone(), "proctor")
+        .await
+        .unwrap();
+    let code1 = package::release_code(&good, &key, "S1").unwrap();
+    let code2 = package::release_code(&good, &key, "S2").unwrap();
+    // Each release reads the record of what is released and writes it back: run together, the
+    // second must see the first's result (one at a time), not overwrite it.
+    let (a, b) = tokio::join!(
+        s.state.release_session("S1", &code1, "proctor"),
+        s.state.release_session("S2", &code2, "proctor")
+    );
+    a.unwrap();
+    b.unwrap();
+    let source = s.state.package_source().unwrap();
+    let mut sessions = source.sessions.clone();
+    sessions.sort();
+    assert_eq!(sessions, ["S1", "S2"]);
+    assert!(s.state.store.package().tests.iter().all(|t| !t.sealed));
+}
