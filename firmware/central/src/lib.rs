@@ -341,7 +341,7 @@ async fn challenge(State(c): State<Arc<Central>>) -> Response {
         None => (
             StatusCode::SERVICE_UNAVAILABLE,
             Json(Refusal {
-                error: "busy".into(),
+                error: proto::ERR_BUSY.into(),
                 message: "too many requests; try again in a minute".into(),
                 not_before: None,
             }),

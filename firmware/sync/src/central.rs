@@ -40,6 +40,8 @@ pub const ERR_UNSCHEDULED: &str = "unscheduled";
 pub const ERR_CHALLENGE: &str = "bad_challenge";
 /// The request is not understood.
 pub const ERR_BAD_REQUEST: &str = "bad_request";
+/// Too many challenges outstanding: try again in a minute.
+pub const ERR_BUSY: &str = "busy";
 
 /// Answer to `POST /api/v1/challenge`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
