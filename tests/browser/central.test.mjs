@@ -24,7 +24,7 @@ let page;
 // Starts `ruji central` and resolves with its port once it listens.
 function startCentral(pkgDir) {
   const proc = spawn(RUJI_BIN, ['central', '--key', path.join(work, 'dinas.key'), '--packages', pkgDir,
-    '--listen', '127.0.0.1:0', '--plain-http'], {
+    '--listen', '127.0.0.1:0', '--plain-http', '--any-board'], {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, RUST_LOG: 'info', NO_COLOR: '1' },
   });

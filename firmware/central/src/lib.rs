@@ -34,8 +34,9 @@ use ruji_sync::central::{self as proto, Challenge, Refusal, ReleaseGranted, Rele
 use ruji_sync::device::short_id;
 use ruji_sync::package::{self as pkgfile, IssuerKey, Manifest};
 
-/// Most challenges outstanding at once (a flood must not grow memory without bound).
-pub const MAX_CHALLENGES: usize = 10_000;
+/// Most used challenges remembered at once (each for [`proto::CHALLENGE_SECONDS`]): only signed
+/// requests of registered boards are remembered, so this is never reached in a normal morning.
+pub const MAX_USED_CHALLENGES: usize = 100_000;
 
 /// A registered board.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -80,6 +81,9 @@ pub fn parse_utc_offset(s: &str) -> Result<i32, String> {
         Some(b'-') => (-1, &t[1..]),
         _ => return Err(bad()),
     };
+    if !rest.is_ascii() {
+        return Err(bad());
+    }
     let (h, m) = match rest.split_once(':') {
         Some((h, m)) => (h, m),
         None if rest.len() == 4 => rest.split_at(2),
@@ -116,9 +120,20 @@ pub fn system_now() -> i64 {
 pub struct Central {
     opts: Options,
     packages: HashMap<String, Manifest>,
-    challenges: Mutex<HashMap<String, Instant>>,
+    /// Challenges are stateless: time and random bytes with an HMAC under this secret, so that
+    /// asking for challenges costs the server no memory.
+    secret: [u8; 32],
+    started: Instant,
+    /// Challenges already used by a registered board's signed request, with when they expire
+    /// (seconds since `started`): a replay is refused.
+    used: Mutex<HashMap<String, u64>>,
     now: Box<dyn Fn() -> i64 + Send + Sync>,
 }
+
+type Mac = hmac::Hmac<sha2::Sha256>;
+/// Bytes of a challenge: issue time (u64, seconds since the server started), 16 random bytes,
+/// 16 bytes of HMAC.
+const CHALLENGE_BYTES: usize = 8 + 16 + 16;
 
 impl Central {
     /// A server for `packages` (file name, bytes), each of which must be signed by the key.
@@ -145,7 +160,13 @@ impl Central {
         Ok(Central {
             opts,
             packages: by_id,
-            challenges: Mutex::new(HashMap::new()),
+            secret: {
+                let mut s = [0u8; 32];
+                rand::rng().fill_bytes(&mut s);
+                s
+            },
+            started: Instant::now(),
+            used: Mutex::new(HashMap::new()),
             now: Box::new(system_now),
         })
     }
@@ -182,25 +203,38 @@ impl Central {
         v
     }
 
-    /// A new challenge, or `None` when too many are outstanding.
-    pub fn challenge(&self) -> Option<Challenge> {
-        let mut map = self.challenges.lock().unwrap_or_else(|p| p.into_inner());
-        let now = Instant::now();
-        map.retain(|_, exp| *exp > now);
-        if map.len() >= MAX_CHALLENGES {
+    fn mac(&self, data: &[u8]) -> Mac {
+        use hmac::Mac as _;
+        let mut m = Mac::new_from_slice(&self.secret).expect("any key length");
+        m.update(data);
+        m
+    }
+
+    /// A new challenge, good for [`proto::CHALLENGE_SECONDS`]. Nothing is kept.
+    pub fn challenge(&self) -> Challenge {
+        use hmac::Mac as _;
+        let mut b = [0u8; CHALLENGE_BYTES];
+        b[..8].copy_from_slice(&self.started.elapsed().as_secs().to_be_bytes());
+        rand::rng().fill_bytes(&mut b[8..24]);
+        let tag = self.mac(&b[..24]).finalize().into_bytes();
+        b[24..].copy_from_slice(&tag[..16]);
+        Challenge {
+            challenge: data_encoding::BASE64.encode(&b),
+            expires_in: proto::CHALLENGE_SECONDS,
+        }
+    }
+
+    /// When a challenge this server made expires (seconds since it started), if it is still good.
+    fn challenge_expiry(&self, c: &str) -> Option<u64> {
+        use hmac::Mac as _;
+        let b = data_encoding::BASE64.decode(c.as_bytes()).ok()?;
+        if b.len() != CHALLENGE_BYTES {
             return None;
         }
-        let mut b = [0u8; 32];
-        rand::rng().fill_bytes(&mut b);
-        let c = data_encoding::BASE64.encode(&b);
-        map.insert(
-            c.clone(),
-            now + Duration::from_secs(proto::CHALLENGE_SECONDS),
-        );
-        Some(Challenge {
-            challenge: c,
-            expires_in: proto::CHALLENGE_SECONDS,
-        })
+        self.mac(&b[..24]).verify_truncated_left(&b[24..]).ok()?;
+        let issued = u64::from_be_bytes(b[..8].try_into().ok()?);
+        let expires = issued + proto::CHALLENGE_SECONDS;
+        (self.started.elapsed().as_secs() < expires).then_some(expires)
     }
 
     /// `HH:MM` local time and date of `unix`, as `YYYY-MM-DD HH:MM +07:00`.
@@ -231,19 +265,13 @@ impl Central {
                 },
             )
         };
-        // The challenge is used up by any attempt, good or bad.
-        let fresh = {
-            let mut map = self.challenges.lock().unwrap_or_else(|p| p.into_inner());
-            map.remove(&r.challenge)
-                .is_some_and(|exp| exp > Instant::now())
-        };
-        if !fresh {
+        let Some(expires) = self.challenge_expiry(&r.challenge) else {
             return Err(refuse(
                 StatusCode::UNAUTHORIZED,
                 proto::ERR_CHALLENGE,
-                "the challenge is unknown, used or expired; ask for a new one".into(),
+                "the challenge is not this server's or has expired; ask for a new one".into(),
             ));
-        }
+        };
         if let Err(e) =
             pkgfile::verify_signature(&r.device, &proto::release_message(r), &r.signature)
         {
@@ -260,6 +288,29 @@ impl Central {
                     StatusCode::FORBIDDEN,
                     proto::ERR_DEVICE_UNKNOWN,
                     format!("board {board} is not registered with this server"),
+                ));
+            }
+        }
+        // A signed request of a registered board uses its challenge up: a replay is refused.
+        // (Only these are remembered, so no one else can fill the memory.)
+        {
+            let mut used = self.used.lock().unwrap_or_else(|p| p.into_inner());
+            let now = self.started.elapsed().as_secs();
+            if used.len() >= MAX_USED_CHALLENGES {
+                used.retain(|_, exp| *exp > now);
+            }
+            if used.len() >= MAX_USED_CHALLENGES {
+                return Err(refuse(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    proto::ERR_BUSY,
+                    "too many requests; try again in a minute".into(),
+                ));
+            }
+            if used.insert(r.challenge.clone(), expires).is_some() {
+                return Err(refuse(
+                    StatusCode::UNAUTHORIZED,
+                    proto::ERR_CHALLENGE,
+                    "the challenge was used already; ask for a new one".into(),
                 ));
             }
         }
@@ -335,19 +386,8 @@ async fn hello(State(c): State<Arc<Central>>) -> Json<serde_json::Value> {
     }))
 }
 
-async fn challenge(State(c): State<Arc<Central>>) -> Response {
-    match c.challenge() {
-        Some(ch) => Json(ch).into_response(),
-        None => (
-            StatusCode::SERVICE_UNAVAILABLE,
-            Json(Refusal {
-                error: proto::ERR_BUSY.into(),
-                message: "too many requests; try again in a minute".into(),
-                not_before: None,
-            }),
-        )
-            .into_response(),
-    }
+async fn challenge(State(c): State<Arc<Central>>) -> Json<Challenge> {
+    Json(c.challenge())
 }
 
 async fn release(State(c): State<Arc<Central>>, body: axum::body::Bytes) -> Response {
@@ -368,11 +408,13 @@ async fn release(State(c): State<Arc<Central>>, body: axum::body::Bytes) -> Resp
     let board = short_id(&req.device);
     match c.release(&req) {
         Ok(g) => {
-            tracing::info!(%board, package = %g.package, session = %g.session, "release code given");
+            tracing::info!(%board, package = ?g.package, session = ?g.session, "release code given");
             Json(g).into_response()
         }
         Err((status, r)) => {
-            tracing::warn!(%board, package = %req.package, session = %req.session, error = %r.error, message = %r.message, "release refused");
+            // Debug formatting: what a client sent is quoted and escaped, so it cannot forge
+            // lines of this log.
+            tracing::warn!(%board, package = ?req.package, session = ?req.session, error = %r.error, message = ?r.message, "release refused");
             (status, Json(r)).into_response()
         }
     }
@@ -468,5 +510,6 @@ mod tests {
         assert!(parse_utc_offset("07:00").is_err());
         assert!(parse_utc_offset("+25").is_err());
         assert!(parse_utc_offset("Jakarta").is_err());
+        assert!(parse_utc_offset("+1é2").is_err());
     }
 }

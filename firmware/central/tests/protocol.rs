@@ -230,6 +230,16 @@ async fn only_registered_boards_with_a_fresh_signed_challenge() {
         (401, Some(proto::ERR_CHALLENGE))
     );
 
+    // A challenge the server did not make.
+    let mut made_up = req.clone();
+    made_up.challenge = data_encoding::BASE64.encode(&[7u8; 40]);
+    made_up.signature = l.board.sign(&proto::release_message(&made_up));
+    let (status, body) = send(made_up).await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (401, Some(proto::ERR_CHALLENGE))
+    );
+
     let mut changed = req.clone();
     changed.challenge = challenge().await;
     changed.signature = l.board.sign(&proto::release_message(&changed));
@@ -360,7 +370,7 @@ fn a_session_without_a_readable_schedule_is_never_given_out() {
             nonce: nonce.clone(),
             session: session.into(),
             device: board.public(),
-            challenge: c.challenge().unwrap().challenge,
+            challenge: c.challenge().challenge,
             signature: String::new(),
         };
         req.signature = board.sign(&proto::release_message(&req));

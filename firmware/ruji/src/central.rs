@@ -17,9 +17,10 @@ pub struct CentralArgs {
     /// The folder of the packages (*.rujipkg) handed out to schools.
     #[arg(long)]
     pub packages: PathBuf,
-    /// Address and port to listen on.
-    #[arg(long, default_value = "0.0.0.0:8443")]
-    pub listen: SocketAddr,
+    /// Address and port to listen on (default 0.0.0.0:8443; with --plain-http 127.0.0.1:8080,
+    /// for a proxy on the same machine).
+    #[arg(long)]
+    pub listen: Option<SocketAddr>,
     /// The server's certificate chain (PEM).
     #[arg(long, required_unless_present = "plain_http")]
     pub tls_cert: Option<PathBuf>,
@@ -30,10 +31,14 @@ pub struct CentralArgs {
     /// internet: boards refuse http:// except to themselves).
     #[arg(long, conflicts_with_all = ["tls_cert", "tls_key"])]
     pub plain_http: bool,
-    /// Registered boards: one `ruji-pk:...` key per line, then an optional label. Without it,
-    /// any board that signs its request is answered (and logged).
-    #[arg(long)]
+    /// Registered boards: one `ruji-pk:...` key per line, then an optional label (the board's
+    /// key is on its sync report). Only these boards get codes.
+    #[arg(long, required_unless_present = "any_board")]
     pub devices: Option<PathBuf>,
+    /// Answer any board that signs its request (each is logged), instead of a --devices list:
+    /// whoever holds a package file can then read its items from the release time on.
+    #[arg(long, conflicts_with = "devices")]
+    pub any_board: bool,
     /// The time zone the sessions' day and start are written in: WIB, WITA, WIT or +07:00.
     #[arg(long, default_value = "WIB")]
     pub utc_offset: String,
@@ -74,12 +79,19 @@ pub async fn run(a: CentralArgs) -> Result<(), String> {
     }
     match registered {
         Some(n) => tracing::info!(boards = n, "only registered boards are answered"),
-        None => tracing::warn!("no --devices list: any board that signs its request is answered"),
+        None => tracing::warn!("--any-board: any board that signs its request is answered"),
     }
     let app = ruji_central::router(Arc::new(central));
-    let listener = tokio::net::TcpListener::bind(a.listen)
+    let listen = a.listen.unwrap_or_else(|| {
+        if a.plain_http {
+            SocketAddr::from(([127, 0, 0, 1], 8080))
+        } else {
+            SocketAddr::from(([0, 0, 0, 0], 8443))
+        }
+    });
+    let listener = tokio::net::TcpListener::bind(listen)
         .await
-        .map_err(|e| format!("cannot listen on {}: {e}", a.listen))?;
+        .map_err(|e| format!("cannot listen on {listen}: {e}"))?;
     let addr = listener.local_addr().map_err(|e| e.to_string())?;
     let shutdown = async {
         let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())

@@ -466,6 +466,10 @@ async fn serve_with_panel(
         notice: settings_notice(args, &loaded),
         data_dir: Some(args.data.clone()),
         device,
+        lan_only: args
+            .lan_iface
+            .as_ref()
+            .map(|_| (school.lan.address, school.lan.prefix_len)),
         central: school.central.as_ref().map(|c| {
             let key = device_key
                 .clone()

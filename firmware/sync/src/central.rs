@@ -261,6 +261,10 @@ mod client {
             } else {
                 match serde_json::from_slice::<Refusal>(&bytes) {
                     Ok(r) => Err(CentralError::Refused(r)),
+                    // A proxy in front whose server is down or overloaded: try again later.
+                    Err(_) if status.is_server_error() => Err(CentralError::Unreachable(format!(
+                        "{path}: HTTP {status} from the server or a proxy in front of it"
+                    ))),
                     Err(_) => Err(CentralError::Protocol(format!(
                         "{path}: HTTP {status}: {}",
                         String::from_utf8_lossy(&bytes[..bytes.len().min(200)])

@@ -31,9 +31,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use axum::extract::{DefaultBodyLimit, FromRef};
+use axum::extract::{DefaultBodyLimit, FromRef, State};
 use axum::http::{header, HeaderValue, StatusCode};
-use axum::response::IntoResponse;
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
 use axum_extra::extract::cookie::Key;
@@ -85,6 +85,11 @@ pub struct Settings {
     /// when set but not usable (no device key, a bad CA). The package page then offers to fetch
     /// a session's release code from it.
     pub central: Option<Result<Arc<ruji_sync::central::Client>, String>>,
+    /// The room LAN's subnet (address, prefix length) when the board runs its LAN service: only
+    /// clients in it (and the board itself) are served, so that with a WAN link up (USB
+    /// tethering, an adapter to the school network) the exam is not reachable from outside the
+    /// room. `None` serves every client (a PC running Ruji for a rehearsal).
+    pub lan_only: Option<(std::net::Ipv4Addr, u8)>,
 }
 
 impl Default for Settings {
@@ -105,6 +110,7 @@ impl Default for Settings {
             usb_dirs: vec!["/media".into(), "/mnt/usb".into()],
             device: None,
             central: None,
+            lan_only: None,
         }
     }
 }
@@ -272,6 +278,48 @@ async fn static_css() -> impl IntoResponse {
 /// Largest request body accepted (an essay of a few thousand characters fits many times).
 pub const BODY_LIMIT: usize = 64 * 1024;
 
+/// Whether a client at `peer` is served under [`Settings::lan_only`]: any client without it;
+/// with it, the board itself (loopback) and addresses inside the room's subnet.
+pub fn peer_allowed(peer: std::net::IpAddr, lan_only: Option<(std::net::Ipv4Addr, u8)>) -> bool {
+    let Some((net, prefix)) = lan_only else {
+        return true;
+    };
+    let v4 = match peer {
+        std::net::IpAddr::V4(a) => a,
+        std::net::IpAddr::V6(a) => match a.to_ipv4_mapped() {
+            Some(a) => a,
+            None => return a.is_loopback(),
+        },
+    };
+    let mask = u32::MAX
+        .checked_shl(32 - u32::from(prefix.min(32)))
+        .unwrap_or(0);
+    v4.is_loopback() || (u32::from(v4) & mask) == (u32::from(net) & mask)
+}
+
+/// Refuses clients outside the room LAN (see [`peer_allowed`]).
+async fn lan_only(
+    State(state): State<AppState>,
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let peer = req
+        .extensions()
+        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+        .map(|c| c.0.ip());
+    match peer {
+        Some(ip) if !peer_allowed(ip, state.settings.lan_only) => {
+            tracing::warn!(%ip, "request from outside the room LAN refused");
+            (
+                StatusCode::FORBIDDEN,
+                "Ruji hanya melayani LAN ruang ujian. / Ruji serves only the exam room's LAN.\n",
+            )
+                .into_response()
+        }
+        _ => next.run(req).await,
+    }
+}
+
 /// The whole application router.
 pub fn router(state: AppState) -> Router {
     let mut app = Router::new();
@@ -308,6 +356,10 @@ pub fn router(state: AppState) -> Router {
                 HeaderValue::from_static("nosniff"),
             ),
         )
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            lan_only,
+        ))
         .with_state(state)
 }
 
@@ -491,5 +543,47 @@ impl AppState {
                 .meta::<ruji_store::tables::ProctorAccount>(ruji_store::tables::KEY_PROCTOR),
             Ok(Some(_))
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::peer_allowed;
+    use std::net::{IpAddr, Ipv4Addr};
+
+    #[test]
+    fn only_the_room_lan_and_the_board_itself_when_the_lan_service_runs() {
+        let ip = |s: &str| s.parse::<IpAddr>().unwrap();
+        let lan = Some((Ipv4Addr::new(192, 168, 0, 200), 24));
+        for ok in [
+            "192.168.0.1",
+            "192.168.0.15",
+            "192.168.0.254",
+            "127.0.0.1",
+            "::1",
+            "::ffff:192.168.0.7",
+        ] {
+            assert!(peer_allowed(ip(ok), lan), "{ok}");
+        }
+        // The school network or the internet behind a WAN link; a wrong-subnet PC.
+        for no in [
+            "192.168.1.50",
+            "10.0.2.2",
+            "8.8.8.8",
+            "fe80::1",
+            "::ffff:10.1.1.1",
+        ] {
+            assert!(!peer_allowed(ip(no), lan), "{no}");
+        }
+        assert!(peer_allowed(
+            ip("10.1.2.3"),
+            Some((Ipv4Addr::new(10, 1, 2, 200), 16))
+        ));
+        assert!(!peer_allowed(
+            ip("10.2.0.1"),
+            Some((Ipv4Addr::new(10, 1, 2, 200), 16))
+        ));
+        // Without the LAN service (a PC rehearsing): everyone.
+        assert!(peer_allowed(ip("8.8.8.8"), None));
     }
 }

@@ -365,6 +365,7 @@ fn central_failure(e: ruji_sync::central::CentralError, url: &str) -> Failure {
     use ruji_sync::central::{self as proto, CentralError};
     let code = match &e {
         CentralError::Unreachable(_) => "pkg_err_central_unreachable",
+        CentralError::Refused(r) if r.error == proto::ERR_BUSY => "pkg_err_central_unreachable",
         CentralError::Certificate(_) => "pkg_err_central_cert",
         CentralError::Protocol(_) => "pkg_err_central_other",
         CentralError::Refused(r) => match r.error.as_str() {
