@@ -78,10 +78,11 @@ central_start() {
 # central_release: the proctor fetches $CENTRAL_SESSION's key from the central server.
 central_release() { usb_post /proctor/package/central "session=$CENTRAL_SESSION" /proctor/package?ok=central; }
 
-# central_logged: the server logged the release to this board.
+# central_logged: the server logged the release to this board (names it got from the client are
+# logged quoted).
 central_logged() {
   sed 's/\x1b\[[0-9;]*m//g' "$USB_DIR/central.log" | grep 'release code given' \
-    | grep -q "board=$CENTRAL_BOARD.*session=$CENTRAL_SESSION"
+    | grep -q "board=$CENTRAL_BOARD.*session=\"\\?$CENTRAL_SESSION\\b"
 }
 
 central_stop() {
