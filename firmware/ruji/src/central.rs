@@ -6,7 +6,6 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use ruji_central::{Central, Options};
-use ruji_sync::package::IssuerKey;
 
 /// `ruji central`.
 #[derive(clap::Args)]
@@ -54,15 +53,11 @@ fn read(p: &PathBuf) -> Result<Vec<u8>, String> {
 
 /// Serves until SIGTERM or Ctrl-C.
 pub async fn run(a: CentralArgs) -> Result<(), String> {
-    let key_text = String::from_utf8(read(&a.key)?)
-        .map_err(|_| format!("{}: not a key file", a.key.display()))?;
-    let key =
-        IssuerKey::from_secret_text(&key_text).map_err(|e| format!("{}: {e}", a.key.display()))?;
+    let key = crate::packages::read_key(&a.key)?;
     let devices = match &a.devices {
         None => None,
         Some(p) => {
-            let text = String::from_utf8(read(p)?)
-                .map_err(|_| format!("{}: not a text file", p.display()))?;
+            let text = std::fs::read_to_string(p).map_err(|e| format!("{}: {e}", p.display()))?;
             Some(ruji_central::parse_devices(&text).map_err(|e| format!("{}: {e}", p.display()))?)
         }
     };

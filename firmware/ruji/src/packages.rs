@@ -85,7 +85,8 @@ fn fail(msg: impl std::fmt::Display) -> ExitCode {
     ExitCode::from(2)
 }
 
-fn read_key(path: &Path) -> Result<IssuerKey, String> {
+/// Reads an issuer's secret key file (`ruji keygen`).
+pub(crate) fn read_key(path: &Path) -> Result<IssuerKey, String> {
     let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
     IssuerKey::from_secret_text(&text).map_err(|e| format!("{}: {e}", path.display()))
 }
