@@ -47,7 +47,7 @@ before(async () => {
   const ruji = (...a) => execFileSync(RUJI_BIN, a, { cwd: work, encoding: 'utf8' });
   ruji('keygen', '--out', 'dinas.key');
   const folder = path.join(work, 'contoh');
-  fs.cpSync(path.join(REPO, 'firmware/sync/tests/fixtures/native/contoh'), folder, { recursive: true });
+  fs.cpSync(path.join(REPO, 'firmware/import/tests/fixtures/native/contoh'), folder, { recursive: true });
   const toml = fs.readFileSync(path.join(folder, 'paket.toml'), 'utf8')
     .replace('day = "2026-12-01"', 'day = "2000-01-03"')
     .replace('day = "2026-12-01"', 'day = "2099-01-01"');

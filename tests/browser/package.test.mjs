@@ -23,7 +23,7 @@ let page;
 before(async () => {
   const ruji = (...a) => execFileSync(RUJI_BIN, a, { cwd: work, encoding: 'utf8' });
   ruji('keygen', '--out', 'sekolah.key');
-  ruji('pack', path.join(REPO, 'firmware/sync/tests/fixtures/native/contoh'), '--key', 'sekolah.key', '-o', pkg);
+  ruji('pack', path.join(REPO, 'firmware/import/tests/fixtures/native/contoh'), '--key', 'sekolah.key', '-o', pkg);
   const pub = fs.readFileSync(path.join(work, 'sekolah.key.pub'), 'utf8').trim();
   [server, browser] = await Promise.all([startServer({ args: ['--trust-issuer', pub] }), launchBrowser()]);
   ctx = await newContext(browser);

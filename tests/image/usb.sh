@@ -8,7 +8,7 @@
 # Sourced, not run (after exam.sh). The caller sets BASE and EXAM (exam.sh) and USB_DIR, a
 # directory for the key, the package and the stick image.
 
-USB_FOLDER=firmware/sync/tests/fixtures/native/contoh   # the example authoring folder
+USB_FOLDER=firmware/import/tests/fixtures/native/contoh   # the example authoring folder
 USB_PACKAGE_ID=PAS-2026-IX-CONTOH                       # its paket.toml id
 USB_SESSION=S1                                          # its first session (sealed test BIN)
 USB_TOP=contoh.rujipkg                                  # on the stick's top level

@@ -3,7 +3,7 @@
 //! code without anyone reading it out over the phone.
 //!
 //! It holds the issuer's secret key and the packages it handed out (`*.rujipkg`, each verified
-//! as signed by that key at start). It speaks protocol v1 of [`ruji_sync::central`]
+//! as signed by that key at start). It speaks protocol v1 of [`ruji_sync`]
 //! (docs/central-protocol.md):
 //! - `GET /api/v1/` says what it is;
 //! - `POST /api/v1/challenge` gives a one-time challenge;
@@ -19,6 +19,8 @@
 //!
 //! Layout: [`Central`] (the rules, clock injectable for tests), [`router`], [`serve_tls`].
 
+#![forbid(unsafe_code)]
+
 use std::collections::HashMap;
 use std::path::Path;
 use std::sync::{Arc, Mutex};
@@ -30,9 +32,9 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use rand::RngCore;
-use ruji_sync::central::{self as proto, Challenge, Refusal, ReleaseGranted, ReleaseRequest};
-use ruji_sync::device::short_id;
-use ruji_sync::package::{self as pkgfile, IssuerKey, Manifest};
+use ruji_package::device::short_id;
+use ruji_package::{self as pkgfile, IssuerKey, Manifest};
+use ruji_sync::{self as proto, Challenge, Refusal, ReleaseGranted, ReleaseRequest};
 
 /// Most used challenges remembered at once (each for [`proto::CHALLENGE_SECONDS`]): only signed
 /// requests of registered boards are remembered, so this is never reached in a normal morning.
@@ -110,10 +112,7 @@ pub struct Options {
 
 /// Seconds since 1970, from the system clock.
 pub fn system_now() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or(0)
+    i64::try_from(ruji_sys::unix_secs()).unwrap_or(i64::MAX)
 }
 
 /// The central server's state.

@@ -8,10 +8,10 @@ use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Arc;
 
 use ruji_central::{parse_devices, Central, Device, Options};
-use ruji_sync::central::{self as proto, CentralError, Client, ReleaseRequest};
-use ruji_sync::device::DeviceKey;
-use ruji_sync::import::native;
-use ruji_sync::package::{self, IssuerKey};
+use ruji_import::native;
+use ruji_package::device::DeviceKey;
+use ruji_package::{self as package, IssuerKey};
+use ruji_sync::{self as proto, CentralError, Client, ReleaseRequest};
 
 struct Lab {
     url: String,
@@ -24,7 +24,7 @@ struct Lab {
 }
 
 fn contoh(key: &IssuerKey) -> Vec<u8> {
-    let l = native::load(Path::new("../sync/tests/fixtures/native/contoh"));
+    let l = native::load(Path::new("../import/tests/fixtures/native/contoh"));
     assert!(l.issues.is_empty(), "{:?}", l.issues);
     package::pack(&l.package, &l.assets, key, 0).unwrap()
 }
@@ -129,7 +129,7 @@ async fn code_given_once_the_session_time_has_come() {
     );
     // It opens the session; S2 (10:00) is not open yet.
     let sealed = package::verify(&l.package, &[l.key.public()]).unwrap();
-    let secret = ruji_sync::release::decode(&code).unwrap();
+    let secret = ruji_package::release::decode(&code).unwrap();
     assert!(!sealed.session_keys("S1", &secret).unwrap().is_empty());
     let r = refusal(
         c.release_code("PAS-2026-IX-CONTOH", &n, "S2")
@@ -343,7 +343,7 @@ fn packages_must_be_the_issuers_and_device_lists_are_checked() {
 #[test]
 fn a_session_without_a_readable_schedule_is_never_given_out() {
     let key = IssuerKey::generate();
-    let mut l = native::load(Path::new("../sync/tests/fixtures/native/contoh"));
+    let mut l = native::load(Path::new("../import/tests/fixtures/native/contoh"));
     l.package.sessions[0].day = String::new();
     l.package.sessions[1].day = "2999-01-01".into();
     let pkg = package::pack(&l.package, &l.assets, &key, 0).unwrap();

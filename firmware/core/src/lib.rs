@@ -12,7 +12,7 @@
 //! - [`shuffle`]: deterministic per-participant order of items and options.
 //! - [`throttle`]: login throttling by key (username or address).
 //! - [`demo`]: the embedded demo exam served by `ruji serve` on a fresh install.
-#![deny(unsafe_code)]
+#![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
 pub mod attempt;

@@ -297,16 +297,7 @@ pub fn dhcp_discover(mac: Mac, xid: u32) -> Vec<u8> {
 
 /// Host addresses of the subnet (network and broadcast excluded), at most 1024.
 pub fn subnet_hosts(cfg: &LanConfig) -> impl Iterator<Item = Ipv4Addr> {
-    let bcast = u32::from(cfg.broadcast());
-    let host_bits = 32 - u32::from(cfg.prefix_len.min(32));
-    let size = if host_bits >= 32 {
-        u32::MAX
-    } else {
-        (1u32 << host_bits) - 1
-    };
-    let net = bcast & !size;
-    let count = if host_bits < 2 { 0 } else { size - 1 };
-    (1..=count.min(1024)).map(move |i| Ipv4Addr::from(net + i))
+    cfg.subnet().hosts().take(1024)
 }
 
 /// Run every check once on `opts.iface` (blocks ~4-10 s). Errors only when the interface or the

@@ -306,10 +306,7 @@ pub fn run_claim(
         sock.mac.0[5],
         0,
         0,
-    ]) ^ std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_nanos() as u64)
-        .unwrap_or(0);
+    ]) ^ ruji_sys::unix_nanos() as u64;
     let mut claim = Claim::new(
         addr,
         sock.mac,

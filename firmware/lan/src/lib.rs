@@ -138,8 +138,28 @@ impl Default for LanConfig {
     }
 }
 
-impl LanConfig {
-    fn mask(&self) -> u32 {
+/// An IPv4 subnet given by one of its addresses and the prefix length (`192.168.0.200/24`):
+/// the one place Ruji does subnet arithmetic (the LAN service, the settings check, the web
+/// server's room-only rule).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Subnet {
+    /// An address in the subnet (the board's own, usually).
+    pub address: Ipv4Addr,
+    /// Prefix length, 0-32.
+    pub prefix_len: u8,
+}
+
+impl Subnet {
+    /// The subnet of `address`/`prefix_len`.
+    pub fn new(address: Ipv4Addr, prefix_len: u8) -> Subnet {
+        Subnet {
+            address,
+            prefix_len: prefix_len.min(32),
+        }
+    }
+
+    /// The network mask as a number (`/24` -> `0xffffff00`).
+    pub fn mask(&self) -> u32 {
         match self.prefix_len {
             0 => 0,
             n if n >= 32 => u32::MAX,
@@ -147,10 +167,48 @@ impl LanConfig {
         }
     }
 
+    /// The network address (host bits zero).
+    pub fn network(&self) -> Ipv4Addr {
+        Ipv4Addr::from(u32::from(self.address) & self.mask())
+    }
+
+    /// The broadcast address (host bits one).
+    pub fn broadcast(&self) -> Ipv4Addr {
+        Ipv4Addr::from(u32::from(self.address) | !self.mask())
+    }
+
+    /// Is `ip` inside the subnet (0.0.0.0 never is)?
+    pub fn contains(&self, ip: Ipv4Addr) -> bool {
+        !ip.is_unspecified() && u32::from(ip) & self.mask() == u32::from(self.address) & self.mask()
+    }
+
+    /// The host addresses in order, network and broadcast excluded (none for /31 and /32).
+    pub fn hosts(&self) -> impl Iterator<Item = Ipv4Addr> {
+        let (net, bcast) = (u32::from(self.network()), u32::from(self.broadcast()));
+        let count = if self.prefix_len >= 31 {
+            0
+        } else {
+            bcast - net - 1
+        };
+        (1..=count).map(move |i| Ipv4Addr::from(net + i))
+    }
+}
+
+impl fmt::Display for Subnet {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}/{}", self.address, self.prefix_len)
+    }
+}
+
+impl LanConfig {
+    /// The room subnet (the board's address with the prefix length).
+    pub fn subnet(&self) -> Subnet {
+        Subnet::new(self.address, self.prefix_len)
+    }
+
     /// Is `ip` inside the room subnet (address/prefix), excluding 0.0.0.0?
     pub fn in_subnet(&self, ip: Ipv4Addr) -> bool {
-        let m = self.mask();
-        !ip.is_unspecified() && u32::from(ip) & m == u32::from(self.address) & m
+        self.subnet().contains(ip)
     }
 
     /// Is `ip` one of the seats?
@@ -167,7 +225,7 @@ impl LanConfig {
 
     /// The subnet's broadcast address.
     pub fn broadcast(&self) -> Ipv4Addr {
-        Ipv4Addr::from(u32::from(self.address) | !self.mask())
+        self.subnet().broadcast()
     }
 }
 
@@ -196,5 +254,33 @@ mod tests {
         assert!(c.is_seat(Ipv4Addr::new(192, 168, 0, 15)));
         assert!(!c.is_seat(Ipv4Addr::new(192, 168, 0, 16)));
         assert_eq!(c.broadcast(), Ipv4Addr::new(192, 168, 0, 255));
+    }
+
+    #[test]
+    fn subnet_arithmetic() {
+        let s = Subnet::new(Ipv4Addr::new(10, 1, 2, 200), 16);
+        assert_eq!(s.network(), Ipv4Addr::new(10, 1, 0, 0));
+        assert_eq!(s.broadcast(), Ipv4Addr::new(10, 1, 255, 255));
+        assert!(s.contains(Ipv4Addr::new(10, 1, 9, 9)));
+        assert!(!s.contains(Ipv4Addr::new(10, 2, 0, 1)));
+        assert_eq!(s.to_string(), "10.1.2.200/16");
+        let s24 = Subnet::new(Ipv4Addr::new(192, 168, 0, 200), 24);
+        let hosts: Vec<_> = s24.hosts().collect();
+        assert_eq!(hosts.len(), 254);
+        assert_eq!(hosts[0], Ipv4Addr::new(192, 168, 0, 1));
+        assert_eq!(hosts[253], Ipv4Addr::new(192, 168, 0, 254));
+        for p in [31, 32] {
+            assert_eq!(
+                Subnet::new(Ipv4Addr::new(10, 0, 0, 1), p).hosts().count(),
+                0
+            );
+        }
+        assert_eq!(
+            Subnet::new(Ipv4Addr::new(10, 0, 0, 1), 30).hosts().count(),
+            2
+        );
+        let all = Subnet::new(Ipv4Addr::new(10, 0, 0, 1), 0);
+        assert!(all.contains(Ipv4Addr::new(8, 8, 8, 8)));
+        assert_eq!(all.hosts().next(), Some(Ipv4Addr::new(0, 0, 0, 1)));
     }
 }

@@ -21,7 +21,7 @@
 //!
 //! Both engines take time as [`Millis`] from the caller, so their tests run on virtual time.
 //! The driver uses tokio's monotonic clock, never the wall clock (which jumps when it is set).
-#![deny(unsafe_code)]
+#![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
 use std::path::PathBuf;

@@ -70,7 +70,7 @@ pub struct SchoolConfig {
 /// `[central]`: where an online board fetches a session's release code.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Central {
-    /// `https://...` (checked by [`ruji_sync::central::check_url`]).
+    /// `https://...` (checked by [`ruji_sync::check_url`]).
     pub url: String,
     /// PEM certificates the board trusts besides Mozilla's roots (a district's own CA).
     pub ca: Option<String>,
@@ -341,7 +341,7 @@ pub fn parse(text: &str, path: &Path) -> Result<SchoolConfig, ConfigError> {
 
     // [packages]
     for k in &raw.packages.trusted_issuers {
-        if let Err(e) = ruji_sync::package::parse_public(k.get_ref()) {
+        if let Err(e) = ruji_package::parse_public(k.get_ref()) {
             return Err(err(
                 Some(k.span()),
                 format!("trusted_issuers: {e}; copy the whole line of the issuer's .pub file"),
@@ -354,11 +354,11 @@ pub fn parse(text: &str, path: &Path) -> Result<SchoolConfig, ConfigError> {
     let c = &raw.central;
     match (&c.url, &c.ca) {
         (Some(u), ca) if !u.get_ref().trim().is_empty() => {
-            let url = ruji_sync::central::check_url(u.get_ref())
+            let url = ruji_sync::check_url(u.get_ref())
                 .map_err(|m| err(Some(u.span()), format!("url: {m}")))?;
             let ca = match ca.as_ref().filter(|c| !c.get_ref().trim().is_empty()) {
                 Some(c) => {
-                    ruji_sync::central::parse_ca(c.get_ref()).map_err(|m| {
+                    ruji_sync::parse_ca(c.get_ref()).map_err(|m| {
                         err(
                             Some(c.span()),
                             format!("ca: {m}; paste the whole PEM block between ''' quotes"),
@@ -412,21 +412,13 @@ fn check_host(lan: &LanConfig, ip: Ipv4Addr, what: &str) -> Result<(), String> {
             lan.address, lan.prefix_len
         ));
     }
-    let network = Ipv4Addr::from(u32::from(lan.broadcast()) & !host_bits(lan.prefix_len));
-    if ip == network || ip == lan.broadcast() {
+    let subnet = lan.subnet();
+    if ip == subnet.network() || ip == subnet.broadcast() {
         return Err(format!(
             "{what} {ip} is the subnet's network or broadcast address; pick another"
         ));
     }
     Ok(())
-}
-
-fn host_bits(prefix: u8) -> u32 {
-    match prefix {
-        0 => u32::MAX,
-        n if n >= 32 => 0,
-        n => u32::MAX >> n,
-    }
 }
 
 /// Where the settings in force came from.
@@ -549,7 +541,7 @@ pub fn reset_lan(path: Option<&Path>, data_dir: &Path) -> std::io::Result<()> {
         })
     });
     let body = format!("{MARKER_HEADER}{}", current_text(&text));
-    ruji_sync::file::write_durable(&data_dir.join(LAN_DEFAULTS_MARKER), body.as_bytes(), 0o644)
+    ruji_sys::write_durable(&data_dir.join(LAN_DEFAULTS_MARKER), body.as_bytes(), 0o644)
 }
 
 /// Writes the good file's text to [`LAST_GOOD`] when it differs from the copy there.
@@ -558,7 +550,7 @@ fn keep_last_good(text: &str, data_dir: &Path) -> std::io::Result<()> {
     if std::fs::read_to_string(&good).is_ok_and(|t| t == text) {
         return Ok(());
     }
-    ruji_sync::file::write_durable(&good, text.as_bytes(), 0o644)
+    ruji_sys::write_durable(&good, text.as_bytes(), 0o644)
 }
 
 #[cfg(test)]

@@ -39,14 +39,7 @@ pub const DISK_MIN_FREE: u64 = 200 * 1024 * 1024;
 /// ...or below this share of the filesystem, in percent.
 pub const DISK_MIN_FREE_PERCENT: u64 = 10;
 
-/// Space on the data directory's filesystem.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Disk {
-    /// Bytes an unprivileged process can still write.
-    pub available: u64,
-    /// Size of the filesystem in bytes.
-    pub total: u64,
-}
+pub use ruji_sys::Disk;
 
 /// What [`attention`] decides from.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -87,44 +80,13 @@ pub fn attention(i: &Inputs) -> Vec<Attention> {
         .collect()
 }
 
-/// Space on the filesystem holding `path` (statvfs).
-pub fn disk_space(path: &Path) -> std::io::Result<Disk> {
-    use std::os::unix::ffi::OsStrExt;
-    let c = std::ffi::CString::new(path.as_os_str().as_bytes())
-        .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e))?;
-    let mut st = std::mem::MaybeUninit::<libc::statvfs>::uninit();
-    // SAFETY: `c` is a NUL-terminated path and `st` points to writable memory of the right
-    // type; statvfs only writes into it and we read it only when it returned 0.
-    let rc = unsafe { libc::statvfs(c.as_ptr(), st.as_mut_ptr()) };
-    if rc != 0 {
-        return Err(std::io::Error::last_os_error());
-    }
-    // SAFETY: statvfs returned 0, so it filled the struct.
-    let st = unsafe { st.assume_init() };
-    // The field types differ between targets (u32 on some 32-bit ones).
-    #[allow(clippy::unnecessary_cast)]
-    let (frsize, bavail, blocks) = (st.f_frsize as u64, st.f_bavail as u64, st.f_blocks as u64);
-    Ok(Disk {
-        available: bavail.saturating_mul(frsize),
-        total: blocks.saturating_mul(frsize),
-    })
-}
-
-/// The wall clock now, Unix seconds (0 before 1970).
-pub fn wall_now() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0)
-}
-
 /// Reads the [`Inputs`] from the system.
 pub fn gather(
     store: &ruji_store::Store,
     data_dir: &Path,
     lan: Option<&ruji_lan::MonitorHandle>,
 ) -> Inputs {
-    let disk = match disk_space(data_dir) {
+    let disk = match ruji_sys::disk_space(data_dir) {
         Ok(d) => Some(d),
         Err(e) => {
             tracing::debug!(error = %e, "cannot read the data filesystem's free space");
@@ -142,7 +104,7 @@ pub fn gather(
         .and_then(|h| h.status())
         .is_some_and(|s| matches!(s.claim, "refused" | "lost") || s.report.conflict.is_some());
     Inputs {
-        wall_now: wall_now(),
+        wall_now: ruji_sys::unix_secs(),
         build_epoch: BUILD_EPOCH,
         last_known_wall: store.last_known_wall(),
         disk,
@@ -251,14 +213,6 @@ mod tests {
                 Attention::NotBackedUp
             ]
         );
-    }
-
-    #[test]
-    fn statvfs_reads_a_real_filesystem() {
-        let dir = tempfile::tempdir().unwrap();
-        let d = disk_space(dir.path()).unwrap();
-        assert!(d.total > 0 && d.available <= d.total, "{d:?}");
-        assert!(disk_space(&dir.path().join("missing")).is_err());
     }
 
     #[test]

@@ -7,6 +7,8 @@
 //! - `health`: the attention reasons of the LED and the dashboard, from real state.
 //! - `packages`, `central`: the package subcommands and `ruji central` (ruji-sync, ruji-central).
 
+#![forbid(unsafe_code)]
+
 mod central;
 mod config;
 mod health;
@@ -390,7 +392,7 @@ async fn serve_with_panel(
         .map_err(|e| format!("cannot create data directory {}: {e}", args.data.display()))?;
     // The board's identity, made on the first start. A damaged key file must not stop the
     // exam: Ruji runs without an identity and says so.
-    let device_key = match ruji_sync::device::DeviceKey::load_or_create(&args.data) {
+    let device_key = match ruji_package::device::DeviceKey::load_or_create(&args.data) {
         Ok(k) => {
             tracing::info!(id = %k.id(), key = %k.public(), "device key");
             Ok(std::sync::Arc::new(k))
@@ -466,15 +468,12 @@ async fn serve_with_panel(
         notice: settings_notice(args, &loaded),
         data_dir: Some(args.data.clone()),
         device,
-        lan_only: args
-            .lan_iface
-            .as_ref()
-            .map(|_| (school.lan.address, school.lan.prefix_len)),
+        lan_only: args.lan_iface.as_ref().map(|_| school.lan.subnet()),
         central: school.central.as_ref().map(|c| {
             let key = device_key
                 .clone()
                 .map_err(|e| format!("the board has no identity to sign with: {e}"))?;
-            let client = ruji_sync::central::Client::new(&c.url, c.ca.as_deref(), key)?;
+            let client = ruji_sync::Client::new(&c.url, c.ca.as_deref(), key)?;
             tracing::info!(url = %c.url, "central server");
             Ok(std::sync::Arc::new(client))
         }),

@@ -4,8 +4,8 @@
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use ruji_sync::import::{self, native};
-use ruji_sync::package::{self, IssuerKey};
+use ruji_import::{self as import, native};
+use ruji_package::{self as package, IssuerKey};
 
 /// `ruji keygen`.
 #[derive(clap::Args)]
@@ -91,13 +91,6 @@ pub(crate) fn read_key(path: &Path) -> Result<IssuerKey, String> {
     IssuerKey::from_secret_text(&text).map_err(|e| format!("{}: {e}", path.display()))
 }
 
-fn now_secs() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0)
-}
-
 /// `ruji keygen`: a new issuer key pair.
 pub fn keygen(a: KeygenArgs) -> ExitCode {
     if a.out.exists() {
@@ -110,11 +103,11 @@ pub fn keygen(a: KeygenArgs) -> ExitCode {
     let mut pub_path = a.out.clone().into_os_string();
     pub_path.push(".pub");
     let pub_path = PathBuf::from(pub_path);
-    if let Err(e) = ruji_sync::file::write_durable(&a.out, key.to_secret_text().as_bytes(), 0o600) {
+    if let Err(e) = ruji_sys::write_durable(&a.out, key.to_secret_text().as_bytes(), 0o600) {
         return fail(format!("{}: {e}", a.out.display()));
     }
     if let Err(e) =
-        ruji_sync::file::write_durable(&pub_path, format!("{}\n", key.public()).as_bytes(), 0o644)
+        ruji_sys::write_durable(&pub_path, format!("{}\n", key.public()).as_bytes(), 0o644)
     {
         return fail(format!("{}: {e}", pub_path.display()));
     }
@@ -127,7 +120,7 @@ pub fn keygen(a: KeygenArgs) -> ExitCode {
     ExitCode::SUCCESS
 }
 
-fn print_issues(issues: &[ruji_sync::Issue]) {
+fn print_issues(issues: &[ruji_import::Issue]) {
     for i in issues {
         eprintln!("  {i}");
     }
@@ -158,8 +151,9 @@ pub fn pack(a: PackArgs) -> ExitCode {
         } else {
             dir
         };
-        let ctx =
-            ruji_sync::sanitize::Ctx::new(std::sync::Arc::new(ruji_sync::source::Folder::new(dir)));
+        let ctx = ruji_import::sanitize::Ctx::new(std::sync::Arc::new(
+            ruji_package::source::Folder::new(dir),
+        ));
         let files: Vec<String> = a
             .inputs
             .iter()
@@ -179,7 +173,7 @@ pub fn pack(a: PackArgs) -> ExitCode {
         if let Err(errs) = package.validate() {
             issues.extend(
                 errs.into_iter()
-                    .map(|e| ruji_sync::Issue::new(e.place, e.message)),
+                    .map(|e| ruji_import::Issue::new(e.place, e.message)),
             );
         }
         native::Loaded {
@@ -205,20 +199,20 @@ pub fn pack(a: PackArgs) -> ExitCode {
         print_issues(&loaded.issues);
         return ExitCode::from(1);
     }
-    let bytes = match package::pack(&loaded.package, &loaded.assets, &key, now_secs()) {
+    let bytes = match package::pack(&loaded.package, &loaded.assets, &key, ruji_sys::unix_secs()) {
         Ok(b) => b,
         Err(e) => return fail(e),
     };
     let out = a
         .out
         .unwrap_or_else(|| PathBuf::from(format!("{}.{}", loaded.package.id, package::EXTENSION)));
-    if let Err(e) = ruji_sync::file::write_durable(&out, &bytes, 0o644) {
+    if let Err(e) = ruji_sys::write_durable(&out, &bytes, 0o644) {
         return fail(format!("{}: {e}", out.display()));
     }
     // The login cards, with every password (generated ones included): for printing.
     let cards = out.with_extension("kartu-login.csv");
-    let csv = ruji_sync::import::participants::write_cards_csv(&loaded.package.participants);
-    if let Err(e) = ruji_sync::file::write_durable(&cards, csv.as_bytes(), 0o600) {
+    let csv = ruji_import::participants::write_cards_csv(&loaded.package.participants);
+    if let Err(e) = ruji_sys::write_durable(&cards, csv.as_bytes(), 0o600) {
         return fail(format!("{}: {e}", cards.display()));
     }
     println!(
@@ -343,7 +337,7 @@ pub fn verify(a: VerifyArgs) -> ExitCode {
     let self_signed = trusted.is_empty();
     if self_signed {
         // Integrity only: trust the key the package names.
-        if let Ok(files) = ruji_sync::safezip::read(&bytes, &Default::default()) {
+        if let Ok(files) = ruji_package::safezip::read(&bytes, &Default::default()) {
             if let Some(sig) = files.files.get("signature.json") {
                 if let Ok(s) = serde_json::from_slice::<package::Signature>(sig) {
                     trusted.push(s.key);

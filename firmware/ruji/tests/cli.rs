@@ -16,7 +16,7 @@ fn ruji(args: &[&str], dir: &Path) -> Output {
 }
 
 fn fixtures() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../sync/tests/fixtures")
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../import/tests/fixtures")
 }
 
 fn check(path: &Path) -> (i32, Value) {
@@ -147,7 +147,7 @@ fn keygen_pack_verify_release_code() {
     for (line, session) in lines.iter().zip(["S1", "S2"]) {
         let cols: Vec<&str> = line.split('\t').collect();
         assert_eq!(cols[0], session);
-        assert!(ruji_sync::release::decode(cols[1]).is_ok(), "{line}");
+        assert!(ruji_package::release::decode(cols[1]).is_ok(), "{line}");
     }
     // Another key cannot produce codes for this package.
     let out = ruji(

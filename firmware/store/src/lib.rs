@@ -13,7 +13,7 @@
 //!   result and an [`AuditEntry`] in the same transaction.
 //! - [`tables`] lists the tables and their postcard-encoded records; the schema version is in
 //!   `meta` and checked on open.
-#![deny(unsafe_code)]
+#![forbid(unsafe_code)]
 
 pub mod room;
 pub mod tables;
@@ -21,7 +21,9 @@ pub mod tables;
 use std::panic::AssertUnwindSafe;
 use std::path::Path;
 use std::sync::{Arc, RwLock};
-use std::time::{Instant, SystemTime, UNIX_EPOCH};
+use std::time::Instant;
+
+use ruji_sys::unix_secs as wall_secs;
 
 use redb::{Database, ReadTransaction, ReadableDatabase, ReadableTable, WriteTransaction};
 use ruji_core::package::Package;
@@ -98,13 +100,6 @@ pub(crate) fn decode<T: DeserializeOwned>(table: &'static str, b: &[u8]) -> Resu
         table,
         message: e.to_string(),
     })
-}
-
-fn wall_secs() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0)
 }
 
 /// The exam clock: `base` (restored from disk) plus time since this process started, plus any

@@ -1,26 +1,371 @@
-//! Exam packages: how an exam gets onto the board.
+//! ruji-sync: the central server protocol, version 1 (docs/central-protocol.md): how a board that is
+//! online gets a session's release code from the issuer's central server instead of having a
+//! proctor type it.
 //!
-//! - [`import`]: turns what teachers and the central server write (the native authoring folder,
-//!   Moodle GIFT, QTI 2.x items and IMS content packages, participant lists in CSV/XLSX) into the
-//!   native model of `ruji-core`, with a clear message for every line or item it cannot take.
-//! - [`sanitize`]: item HTML is cleaned on import: no script, no event handlers, no external URLs;
-//!   pictures and sound become content-addressed [`assets`].
-//! - [`package`]: the signed, sealed package file (`.rujipkg`, docs/package-format.md): signed by
-//!   its issuer (ed25519), item content and keys sealed (XChaCha20-Poly1305) until release.
-//! - [`release`]: the offline release code a proctor types to unseal a session.
-//! - [`central`]: the central server protocol (wire types) and the board's HTTPS client.
-//! - [`safezip`]: reading untrusted zip files with limits (entry names, sizes, ratios).
+//! JSON over HTTPS, two requests:
+//! 1. `POST /api/v1/challenge` → [`Challenge`]: a fresh random value, good for a minute.
+//! 2. `POST /api/v1/release` with a [`ReleaseRequest`] signed by the board's device key over
+//!    [`release_message`] (so the central knows which board asks, and a captured request cannot
+//!    be replayed) → [`ReleaseGranted`] with the session's release code, or a [`Refusal`] whose
+//!    `error` is one of the `ERR_*` codes (too early, unknown board, another packing...).
+//!
+//! The board checks the code it gets exactly like a typed one: it must open the session's key
+//! box, so a wrong or forged answer changes nothing. This crate holds the wire types (shared by
+//! the board and `ruji central`) and, with the `client` feature, the board's HTTPS client
+//! (reqwest on rustls with the ring provider and Mozilla's roots, plus an optional school CA).
+#![forbid(unsafe_code)]
 
-pub mod assets;
-pub mod central;
-pub mod device;
-pub mod file;
-pub mod import;
-pub mod issue;
-pub mod package;
-pub mod release;
-pub mod safezip;
-pub mod sanitize;
-pub mod source;
+use serde::{Deserialize, Serialize};
 
-pub use issue::Issue;
+/// Path prefix of protocol version 1.
+pub const API: &str = "/api/v1";
+/// How long a challenge stays good, in seconds.
+pub const CHALLENGE_SECONDS: u64 = 60;
+/// The most the board waits for the whole exchange (both requests), in seconds: the proctor's
+/// page gets its answer within the web server's 30 s request limit.
+pub const CLIENT_TOTAL_SECONDS: u64 = 25;
+
+/// The session is not released yet: `not_before` says when.
+pub const ERR_TOO_EARLY: &str = "too_early";
+/// The board's device key is not registered with the central server.
+pub const ERR_DEVICE_UNKNOWN: &str = "device_unknown";
+/// The central server does not hand out this package.
+pub const ERR_UNKNOWN_PACKAGE: &str = "unknown_package";
+/// The package has no such session.
+pub const ERR_UNKNOWN_SESSION: &str = "unknown_session";
+/// The board holds another packing of the package (its nonce differs): import the current one.
+pub const ERR_PACKAGE_CHANGED: &str = "package_changed";
+/// The session has no readable day and start, so the server never gives its code.
+pub const ERR_UNSCHEDULED: &str = "unscheduled";
+/// The challenge is unknown, used or expired, or the signature does not match.
+pub const ERR_CHALLENGE: &str = "bad_challenge";
+/// The request is not understood.
+pub const ERR_BAD_REQUEST: &str = "bad_request";
+/// Too many challenges outstanding: try again in a minute.
+pub const ERR_BUSY: &str = "busy";
+
+/// Answer to `POST /api/v1/challenge`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Challenge {
+    /// 32 random bytes, base64.
+    pub challenge: String,
+    /// Seconds it stays good.
+    pub expires_in: u64,
+}
+
+/// Body of `POST /api/v1/release`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReleaseRequest {
+    /// Package id (manifest `id`).
+    pub package: String,
+    /// The packing the board holds (manifest `nonce`).
+    pub nonce: String,
+    /// Session id.
+    pub session: String,
+    /// The board's device public key, `ruji-pk:...`.
+    pub device: String,
+    /// The challenge from the first request.
+    pub challenge: String,
+    /// ed25519 signature by the device key over [`release_message`], base64.
+    pub signature: String,
+}
+
+/// Answer to a granted release.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReleaseGranted {
+    /// Package id.
+    pub package: String,
+    /// Session id.
+    pub session: String,
+    /// The session's release code, `XXXX-XXXX-XXXX-XXXX-XXXX-XXXX`.
+    pub code: String,
+}
+
+/// Answer to a refused request (any 4xx/5xx status).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Refusal {
+    /// One of the `ERR_*` codes.
+    pub error: String,
+    /// What happened, in English (for the log; the board words it for the proctor).
+    pub message: String,
+    /// With [`ERR_TOO_EARLY`]: when the session is released, as the central's local time
+    /// `YYYY-MM-DD HH:MM +07:00`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub not_before: Option<String>,
+}
+
+/// The bytes a board signs for a release request: each field length-prefixed (u64 big-endian)
+/// after a domain label, so no two different requests sign the same bytes.
+pub fn release_message(r: &ReleaseRequest) -> Vec<u8> {
+    let mut out = Vec::new();
+    for part in [
+        "ruji central release v1",
+        &r.package,
+        &r.nonce,
+        &r.session,
+        &r.device,
+        &r.challenge,
+    ] {
+        out.extend_from_slice(&(part.len() as u64).to_be_bytes());
+        out.extend_from_slice(part.as_bytes());
+    }
+    out
+}
+
+/// Checks a central server address from the settings: `https://host[:port][/prefix]`, or
+/// `http://` only to the board itself (127.0.0.1, localhost) for a local test. Returns it
+/// without a trailing slash.
+pub fn check_url(url: &str) -> Result<String, String> {
+    let url = url.trim().trim_end_matches('/');
+    let rest = if let Some(r) = url.strip_prefix("https://") {
+        r
+    } else if let Some(r) = url.strip_prefix("http://") {
+        let hostport = r.split('/').next().unwrap_or("");
+        let host = match hostport.strip_prefix('[') {
+            Some(v6) => v6.split(']').next().unwrap_or(""),
+            None => hostport.split(':').next().unwrap_or(""),
+        };
+        if !matches!(host, "127.0.0.1" | "localhost" | "::1") {
+            return Err(format!(
+                "{url:?} is plain http: the release code would cross the internet unprotected; \
+                 use https://"
+            ));
+        }
+        r
+    } else {
+        return Err(format!(
+            "{url:?} is not a web address; write it as https://name.of.the.server"
+        ));
+    };
+    let host = rest.split('/').next().unwrap_or("");
+    if host.is_empty() || host.contains(['@', ' ', '?', '#']) {
+        return Err(format!("{url:?} has no usable server name"));
+    }
+    Ok(url.to_string())
+}
+
+#[cfg(feature = "client")]
+pub use client::{CentralError, Client};
+
+#[cfg(feature = "client")]
+mod client {
+    use std::sync::Arc;
+    use std::time::Duration;
+
+    use super::*;
+    use ruji_package::device::DeviceKey;
+
+    /// Why the central server gave no code.
+    #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+    pub enum CentralError {
+        /// No connection: no internet, wrong address, server down, timeout.
+        #[error("cannot reach the central server: {0}")]
+        Unreachable(String),
+        /// The server's certificate was refused (wrong server, or the board's clock is wrong).
+        #[error("the central server's certificate was refused: {0}")]
+        Certificate(String),
+        /// The server answered with a refusal.
+        #[error("the central server refused: {} ({})", .0.message, .0.error)]
+        Refused(Refusal),
+        /// The server answered something that is not this protocol.
+        #[error("the central server's answer is not understood: {0}")]
+        Protocol(String),
+    }
+
+    /// The board's client of one central server.
+    pub struct Client {
+        http: reqwest::Client,
+        base: String,
+        device: Arc<DeviceKey>,
+    }
+
+    impl std::fmt::Debug for Client {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.debug_struct("Client").field("base", &self.base).finish()
+        }
+    }
+
+    /// Reads PEM certificates (a school's or a district's own CA).
+    pub fn parse_ca(pem: &str) -> Result<Vec<reqwest::Certificate>, String> {
+        let certs = reqwest::Certificate::from_pem_bundle(pem.as_bytes())
+            .map_err(|e| format!("not a PEM certificate: {e}"))?;
+        if certs.is_empty() {
+            return Err("no certificate (-----BEGIN CERTIFICATE-----) in it".into());
+        }
+        Ok(certs)
+    }
+
+    fn describe(e: &reqwest::Error) -> CentralError {
+        let mut chain = e.to_string();
+        let mut src = std::error::Error::source(e);
+        while let Some(s) = src {
+            chain.push_str(": ");
+            chain.push_str(&s.to_string());
+            src = s.source();
+        }
+        if chain.contains("certificate") || chain.contains("Certificate") {
+            CentralError::Certificate(chain)
+        } else if e.is_decode() {
+            CentralError::Protocol(chain)
+        } else {
+            CentralError::Unreachable(chain)
+        }
+    }
+
+    impl Client {
+        /// A client of the server at `url` (checked by [`check_url`]) that trusts Mozilla's
+        /// roots and the certificates in `ca_pem`, and signs with `device`.
+        pub fn new(
+            url: &str,
+            ca_pem: Option<&str>,
+            device: Arc<DeviceKey>,
+        ) -> Result<Client, String> {
+            let base = check_url(url)?;
+            let mut b = reqwest::Client::builder()
+                .user_agent(concat!("ruji/", env!("CARGO_PKG_VERSION")))
+                .connect_timeout(Duration::from_secs(10))
+                .timeout(Duration::from_secs(CLIENT_TOTAL_SECONDS))
+                .https_only(!base.starts_with("http://"))
+                .redirect(reqwest::redirect::Policy::none())
+                .use_rustls_tls();
+            if let Some(pem) = ca_pem.filter(|p| !p.trim().is_empty()) {
+                for c in parse_ca(pem)? {
+                    b = b.add_root_certificate(c);
+                }
+            }
+            let http = b.build().map_err(|e| e.to_string())?;
+            Ok(Client { http, base, device })
+        }
+
+        /// The server's address.
+        pub fn url(&self) -> &str {
+            &self.base
+        }
+
+        async fn post<B: Serialize, T: serde::de::DeserializeOwned>(
+            &self,
+            path: &str,
+            body: &B,
+        ) -> Result<T, CentralError> {
+            let resp = self
+                .http
+                .post(format!("{}{API}{path}", self.base))
+                .json(body)
+                .send()
+                .await
+                .map_err(|e| describe(&e))?;
+            let status = resp.status();
+            let bytes = resp.bytes().await.map_err(|e| describe(&e))?;
+            if status.is_success() {
+                serde_json::from_slice(&bytes)
+                    .map_err(|e| CentralError::Protocol(format!("{path}: {e}")))
+            } else {
+                match serde_json::from_slice::<Refusal>(&bytes) {
+                    Ok(r) => Err(CentralError::Refused(r)),
+                    // A proxy in front whose server is down or overloaded: try again later.
+                    Err(_) if status.is_server_error() => Err(CentralError::Unreachable(format!(
+                        "{path}: HTTP {status} from the server or a proxy in front of it"
+                    ))),
+                    Err(_) => Err(CentralError::Protocol(format!(
+                        "{path}: HTTP {status}: {}",
+                        String::from_utf8_lossy(&bytes[..bytes.len().min(200)])
+                    ))),
+                }
+            }
+        }
+
+        /// Asks for the release code of `session` in the package `package` packed with `nonce`.
+        /// The code is not checked here: the caller opens the session with it like a typed one.
+        pub async fn release_code(
+            &self,
+            package: &str,
+            nonce: &str,
+            session: &str,
+        ) -> Result<String, CentralError> {
+            let total = Duration::from_secs(CLIENT_TOTAL_SECONDS);
+            tokio::time::timeout(total, self.exchange(package, nonce, session))
+                .await
+                .unwrap_or_else(|_| {
+                    Err(CentralError::Unreachable(format!(
+                        "no complete answer within {CLIENT_TOTAL_SECONDS} s"
+                    )))
+                })
+        }
+
+        async fn exchange(
+            &self,
+            package: &str,
+            nonce: &str,
+            session: &str,
+        ) -> Result<String, CentralError> {
+            let ch: Challenge = self.post("/challenge", &serde_json::json!({})).await?;
+            let mut req = ReleaseRequest {
+                package: package.into(),
+                nonce: nonce.into(),
+                session: session.into(),
+                device: self.device.public(),
+                challenge: ch.challenge,
+                signature: String::new(),
+            };
+            req.signature = self.device.sign(&release_message(&req));
+            let granted: ReleaseGranted = self.post("/release", &req).await?;
+            if granted.package != package || granted.session != session {
+                return Err(CentralError::Protocol(format!(
+                    "asked for {package}/{session}, got {}/{}",
+                    granted.package, granted.session
+                )));
+            }
+            Ok(granted.code)
+        }
+    }
+}
+
+#[cfg(feature = "client")]
+pub use client::parse_ca;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls_must_be_https_except_to_the_board_itself() {
+        assert_eq!(
+            check_url(" https://pusat.example.id/ ").unwrap(),
+            "https://pusat.example.id"
+        );
+        assert_eq!(
+            check_url("https://10.0.2.2:8443/ruji").unwrap(),
+            "https://10.0.2.2:8443/ruji"
+        );
+        assert!(check_url("http://127.0.0.1:9000").is_ok());
+        assert!(check_url("http://localhost/").is_ok());
+        assert!(check_url("http://[::1]:80").is_ok());
+        assert!(check_url("http://127.0.0.1.evil.example").is_err());
+        let e = check_url("http://pusat.example.id").unwrap_err();
+        assert!(e.contains("use https://"), "{e}");
+        assert!(check_url("pusat.example.id")
+            .unwrap_err()
+            .contains("https://"));
+        assert!(check_url("https://").is_err());
+        assert!(check_url("https://user@host").is_err());
+    }
+
+    #[test]
+    fn the_signed_message_separates_fields() {
+        let a = ReleaseRequest {
+            package: "P".into(),
+            nonce: "n".into(),
+            session: "S1".into(),
+            device: "ruji-pk:x".into(),
+            challenge: "c".into(),
+            signature: String::new(),
+        };
+        let mut b = a.clone();
+        b.package = "PS".into();
+        b.session = "1".into();
+        assert_ne!(release_message(&a), release_message(&b));
+        let mut c = a.clone();
+        c.signature = "anything".into();
+        assert_eq!(release_message(&a), release_message(&c));
+    }
+}

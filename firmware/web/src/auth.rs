@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 use std::sync::Mutex;
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
 use argon2::password_hash::{Output, ParamsString, PasswordHash, SaltString};
 use argon2::{Algorithm, Argon2, Block, Params, Version};
@@ -180,17 +180,10 @@ pub struct ProctorSession {
     pub csrf: String,
 }
 
-fn wall_secs() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0)
-}
-
 /// The cookie value for a new proctor login of account `generation`.
 pub fn proctor_value(generation: u32) -> (String, String) {
     let csrf = format!("{:032x}", rand::random::<u128>());
-    let expires = wall_secs() + PROCTOR_SESSION.as_secs();
+    let expires = ruji_sys::unix_secs() + PROCTOR_SESSION.as_secs();
     (format!("{generation}:{csrf}:{expires}"), csrf)
 }
 
@@ -203,7 +196,9 @@ pub fn proctor(jar: &SignedCookieJar, generation: u32) -> Option<ProctorSession>
     let expires: u64 = parts.next()?.parse().ok()?;
     // A board without RTC may have a wrong clock; the cookie is signed, so the expiry is only a
     // limit on how long a forgotten browser stays logged in.
-    if gen != generation || (wall_secs() > expires && wall_secs() > 1_600_000_000) {
+    if gen != generation
+        || (ruji_sys::unix_secs() > expires && ruji_sys::unix_secs() > 1_600_000_000)
+    {
         return None;
     }
     Some(ProctorSession { csrf })

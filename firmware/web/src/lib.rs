@@ -14,7 +14,7 @@
 //!
 //! [`run`] serves a bound listener until `shutdown` resolves (mini-redis style) and runs the
 //! periodic tasks: time-out sweep, exam-clock checkpoint, automatic token rotation.
-#![deny(unsafe_code)]
+#![forbid(unsafe_code)]
 
 pub mod api;
 pub mod auth;
@@ -84,12 +84,12 @@ pub struct Settings {
     /// The central server (ruji.toml `[central]`): `None` when not set, `Err` with the reason
     /// when set but not usable (no device key, a bad CA). The package page then offers to fetch
     /// a session's release code from it.
-    pub central: Option<Result<Arc<ruji_sync::central::Client>, String>>,
+    pub central: Option<Result<Arc<ruji_sync::Client>, String>>,
     /// The room LAN's subnet (address, prefix length) when the board runs its LAN service: only
     /// clients in it (and the board itself) are served, so that with a WAN link up (USB
     /// tethering, an adapter to the school network) the exam is not reachable from outside the
     /// room. `None` serves every client (a PC running Ruji for a rehearsal).
-    pub lan_only: Option<(std::net::Ipv4Addr, u8)>,
+    pub lan_only: Option<ruji_lan::Subnet>,
 }
 
 impl Default for Settings {
@@ -280,8 +280,8 @@ pub const BODY_LIMIT: usize = 64 * 1024;
 
 /// Whether a client at `peer` is served under [`Settings::lan_only`]: any client without it;
 /// with it, the board itself (loopback) and addresses inside the room's subnet.
-pub fn peer_allowed(peer: std::net::IpAddr, lan_only: Option<(std::net::Ipv4Addr, u8)>) -> bool {
-    let Some((net, prefix)) = lan_only else {
+pub fn peer_allowed(peer: std::net::IpAddr, lan_only: Option<ruji_lan::Subnet>) -> bool {
+    let Some(subnet) = lan_only else {
         return true;
     };
     let v4 = match peer {
@@ -291,10 +291,7 @@ pub fn peer_allowed(peer: std::net::IpAddr, lan_only: Option<(std::net::Ipv4Addr
             None => return a.is_loopback(),
         },
     };
-    let mask = u32::MAX
-        .checked_shl(32 - u32::from(prefix.min(32)))
-        .unwrap_or(0);
-    v4.is_loopback() || (u32::from(v4) & mask) == (u32::from(net) & mask)
+    v4.is_loopback() || subnet.contains(v4)
 }
 
 /// Refuses clients outside the room LAN (see [`peer_allowed`]).
@@ -549,12 +546,13 @@ impl AppState {
 #[cfg(test)]
 mod tests {
     use super::peer_allowed;
+    use ruji_lan::Subnet;
     use std::net::{IpAddr, Ipv4Addr};
 
     #[test]
     fn only_the_room_lan_and_the_board_itself_when_the_lan_service_runs() {
         let ip = |s: &str| s.parse::<IpAddr>().unwrap();
-        let lan = Some((Ipv4Addr::new(192, 168, 0, 200), 24));
+        let lan = Some(Subnet::new(Ipv4Addr::new(192, 168, 0, 200), 24));
         for ok in [
             "192.168.0.1",
             "192.168.0.15",
@@ -577,11 +575,11 @@ mod tests {
         }
         assert!(peer_allowed(
             ip("10.1.2.3"),
-            Some((Ipv4Addr::new(10, 1, 2, 200), 16))
+            Some(Subnet::new(Ipv4Addr::new(10, 1, 2, 200), 16))
         ));
         assert!(!peer_allowed(
             ip("10.2.0.1"),
-            Some((Ipv4Addr::new(10, 1, 2, 200), 16))
+            Some(Subnet::new(Ipv4Addr::new(10, 1, 2, 200), 16))
         ));
         // Without the LAN service (a PC rehearsing): everyone.
         assert!(peer_allowed(ip("8.8.8.8"), None));

@@ -17,7 +17,7 @@ use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Form, Router};
-use ruji_sync::package::{self as pkgfile, PackageFileError};
+use ruji_package::{self as pkgfile, PackageFileError};
 use serde::{Deserialize, Serialize};
 
 use crate::auth;
@@ -51,13 +51,6 @@ pub struct PackageSource {
     pub issuer_key: String,
     /// Size of the package file in bytes.
     pub bytes: u64,
-}
-
-fn wall_now() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0)
 }
 
 /// A trusted issuer key added on the page.
@@ -196,11 +189,11 @@ impl AppState {
                 sealed.open_tests(&previous.released)?
             }
         };
-        let hash = ruji_sync::assets::name_hash(&bytes);
+        let hash = ruji_package::assets::name_hash(&bytes);
         let file = format!("{hash}.{}", pkgfile::EXTENSION);
         let path = dir.join("packages").join(&file);
         let size = bytes.len() as u64;
-        tokio::task::spawn_blocking(move || ruji_sync::file::write_durable(&path, &bytes, 0o644))
+        tokio::task::spawn_blocking(move || ruji_sys::write_durable(&path, &bytes, 0o644))
             .await
             .map_err(storage)?
             .map_err(storage)?;
@@ -209,7 +202,7 @@ impl AppState {
             id: sealed.manifest.id.clone(),
             released: previous.released,
             sessions: previous.sessions,
-            imported_at: wall_now(),
+            imported_at: ruji_sys::unix_secs(),
             released_at: previous.released_at,
             issuer: sealed.manifest.issuer.clone(),
             issuer_key: sealed.manifest.issuer_key.clone(),
@@ -274,7 +267,7 @@ impl AppState {
         code: &str,
         actor: &str,
     ) -> Result<(), Failure> {
-        let secret = ruji_sync::release::decode(code)
+        let secret = ruji_package::release::decode(code)
             .map_err(|e| Failure::new("pkg_err_code_typo", e.to_string()))?;
         let _one_at_a_time = self.package_changes.lock().await;
         let (sealed, source) = self.installed().await?;
@@ -301,7 +294,7 @@ impl AppState {
             .release_code(&sealed.manifest.id, &sealed.manifest.nonce, session)
             .await
             .map_err(|e| central_failure(e, client.url()))?;
-        let secret = ruji_sync::release::decode(&code)
+        let secret = ruji_package::release::decode(&code)
             .map_err(|e| Failure::new("pkg_err_central_other", e.to_string()))?;
         self.release_with(sealed, source, session, &secret, "central", actor)
             .await
@@ -312,7 +305,7 @@ impl AppState {
         sealed: pkgfile::Sealed,
         mut source: PackageSource,
         session: &str,
-        secret: &ruji_sync::release::Secret,
+        secret: &ruji_package::release::Secret,
         via: &str,
         actor: &str,
     ) -> Result<(), Failure> {
@@ -322,7 +315,9 @@ impl AppState {
         if !source.sessions.iter().any(|s| s == session) {
             source.sessions.push(session.to_string());
         }
-        source.released_at.insert(session.to_string(), wall_now());
+        source
+            .released_at
+            .insert(session.to_string(), ruji_sys::unix_secs());
         let (contents, assets) = sealed.open_tests(&source.released)?;
         let package = sealed.package(&contents)?;
         package.validate().map_err(|errs| {
@@ -361,8 +356,8 @@ impl AppState {
 }
 
 /// Words a central server's refusal for the proctor: what happened and what to do.
-fn central_failure(e: ruji_sync::central::CentralError, url: &str) -> Failure {
-    use ruji_sync::central::{self as proto, CentralError};
+fn central_failure(e: ruji_sync::CentralError, url: &str) -> Failure {
+    use ruji_sync::{self as proto, CentralError};
     let code = match &e {
         CentralError::Unreachable(_) => "pkg_err_central_unreachable",
         CentralError::Refused(r) if r.error == proto::ERR_BUSY => "pkg_err_central_unreachable",
@@ -394,7 +389,7 @@ fn actor_static(actor: &str) -> &'static str {
     }
 }
 
-async fn write_assets(dir: &FsPath, assets: &ruji_sync::assets::Assets) -> Result<(), Failure> {
+async fn write_assets(dir: &FsPath, assets: &ruji_package::assets::Assets) -> Result<(), Failure> {
     let dir = dir.join("assets");
     let list: Vec<(String, Vec<u8>)> = assets.iter().map(|(n, b)| (n.clone(), b.clone())).collect();
     tokio::task::spawn_blocking(move || {
@@ -403,7 +398,7 @@ async fn write_assets(dir: &FsPath, assets: &ruji_sync::assets::Assets) -> Resul
             if path.exists() {
                 continue;
             }
-            ruji_sync::file::write_durable(&path, &bytes, 0o644)?;
+            ruji_sys::write_durable(&path, &bytes, 0o644)?;
         }
         Ok::<(), std::io::Error>(())
     })
@@ -597,7 +592,7 @@ pub async fn asset(State(state): State<AppState>, Path(name): Path<String>) -> R
                     .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase())
                 && e.bytes().all(|b| b.is_ascii_alphanumeric())
         });
-    let mime = ruji_sync::assets::mime_of(&name);
+    let mime = ruji_package::assets::mime_of(&name);
     let (Some(dir), true, Some(mime)) = (state.settings.data_dir.as_ref(), ok_name, mime) else {
         return StatusCode::NOT_FOUND.into_response();
     };

@@ -10,11 +10,11 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use reqwest::{multipart, Client, StatusCode};
+use ruji_import::native;
+use ruji_package::device::DeviceKey;
+use ruji_package::{self as package, IssuerKey};
 use ruji_store::{OpenOptions, Store};
-use ruji_sync::central::Client as CentralClient;
-use ruji_sync::device::DeviceKey;
-use ruji_sync::import::native;
-use ruji_sync::package::{self, IssuerKey};
+use ruji_sync::Client as CentralClient;
 use ruji_web::{AppState, Settings};
 
 const SETUP_CODE: &str = "1234-5678";
@@ -148,7 +148,7 @@ async fn post(
 }
 
 fn contoh(key: &IssuerKey) -> (Vec<u8>, native::Loaded) {
-    let l = native::load(Path::new("../sync/tests/fixtures/native/contoh"));
+    let l = native::load(Path::new("../import/tests/fixtures/native/contoh"));
     assert!(l.issues.is_empty(), "{:?}", l.issues);
     (package::pack(&l.package, &l.assets, key, 0).unwrap(), l)
 }

@@ -385,10 +385,7 @@ impl XorShift {
     }
     /// A seed from the clock.
     pub fn clock_seed() -> u64 {
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_nanos() as u64)
-            .unwrap_or(1)
+        (ruji_sys::unix_nanos() as u64).max(1)
     }
     /// Next value.
     pub fn next_u64(&mut self) -> u64 {

@@ -506,7 +506,7 @@ async fn online_release_from_ruji_central() {
     run_ok(&bin, &["keygen", "--out", &s(&key)]);
     let public = std::fs::read_to_string(dir.join("penerbit.key.pub")).unwrap();
     let src = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../firmware/sync/tests/fixtures/native/contoh");
+        .join("../../firmware/import/tests/fixtures/native/contoh");
     let folder = dir.join("contoh");
     let st = Command::new("cp")
         .arg("-r")
@@ -530,7 +530,7 @@ async fn online_release_from_ruji_central() {
 
     // The board's identity exists before it starts, so the issuer can register it.
     let data = dir.join("data");
-    let board = ruji_sync::device::DeviceKey::load_or_create(&data).unwrap();
+    let board = ruji_package::device::DeviceKey::load_or_create(&data).unwrap();
     std::fs::write(
         dir.join("boards.txt"),
         format!("{} SMPN 1 ruang 1\n", board.public()),

@@ -6,11 +6,11 @@ mod participants {
 
     use proptest::prelude::*;
     use ruji_core::package::{Participant, Sex};
-    use ruji_sync::import::participants::{
+    use ruji_import::participants::{
         parse_csv, parse_xlsx, write_cards_csv, PASSWORD_ALPHABET, PASSWORD_LEN,
     };
-    use ruji_sync::sanitize::Ctx;
-    use ruji_sync::Issue;
+    use ruji_import::sanitize::Ctx;
+    use ruji_import::Issue;
 
     fn fixture(name: &str) -> Vec<u8> {
         let path = format!(

@@ -6,11 +6,11 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use ruji_core::package::{Item, ItemBody, Package, Test, TestKind, TestRules};
-use ruji_sync::assets::Assets;
-use ruji_sync::import::{gift, Bank};
-use ruji_sync::sanitize::Ctx;
-use ruji_sync::source::{Folder, Source};
-use ruji_sync::Issue;
+use ruji_import::sanitize::Ctx;
+use ruji_import::Issue;
+use ruji_import::{gift, Bank};
+use ruji_package::assets::Assets;
+use ruji_package::source::{Folder, Source};
 
 fn fixtures() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/gift")
@@ -182,7 +182,7 @@ fn gift_clean_bank_imports_every_question_type() {
 
     // The picture next to the file became an asset.
     let png = std::fs::read(fixtures().join("gambar/peta.png")).unwrap();
-    let name = format!("{}.png", ruji_sync::assets::name_hash(&png));
+    let name = format!("{}.png", ruji_package::assets::name_hash(&png));
     assert_eq!(assets.len(), 1);
     assert_eq!(assets.get(&name), Some(&png));
     let q = item(&bank, "Peta");

@@ -1,15 +1,32 @@
-//! Importers: each turns one input format into the native model of `ruji-core`, reporting every
-//! problem as an [`Issue`](crate::Issue) through the [`Ctx`](crate::sanitize::Ctx) (which also
+//! ruji-import: turns what teachers and the central server write into the native model of
+//! `ruji-core`, with a clear message for every line or item it cannot take.
+//!
+//! - [`native`]: the native authoring folder (`paket.toml`, items in TOML, participants), and
+//!   loose files (items and participants in one folder) for `ruji pack`.
+//! - [`gift`]: Moodle GIFT. [`qti`]: QTI 2.x items and IMS content packages.
+//!   [`participants`]: participant lists in CSV/XLSX, and the login-card list.
+//! - [`sanitize`]: item HTML is cleaned on import (no script, no event handlers, no external
+//!   URLs); pictures and sound become content-addressed assets (ruji-package).
+//! - [`Issue`]: one problem, with the place it was found.
+//!
+//! Each importer turns one input format into the native model of `ruji-core`, reporting every
+//! problem as an [`Issue`] through the [`Ctx`](crate::sanitize::Ctx) (which also
 //! cleans item HTML and collects pictures), and keeping going after a bad item so that a teacher
 //! sees all problems at once. A problem is an error when something is skipped, dropped or may be
 //! wrong, and a warning when what was read is imported faithfully with an adjustment.
 
+#![forbid(unsafe_code)]
+
 use ruji_core::package::{Item, Stimulus};
 
+pub use issue::Issue;
+
 pub mod gift;
+mod issue;
 pub mod native;
 pub mod participants;
 pub mod qti;
+pub mod sanitize;
 
 /// Items and shared stimuli read from one input.
 #[derive(Debug, Default, Clone, PartialEq)]

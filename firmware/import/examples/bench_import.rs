@@ -30,9 +30,9 @@ use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use rand::RngCore;
-use ruji_sync::import::native;
-use ruji_sync::package::{self, IssuerKey, Sealed};
-use ruji_sync::release;
+use ruji_import::native;
+use ruji_package::release;
+use ruji_package::{self as package, IssuerKey, Sealed};
 
 /// Pictures in the authoring folder.
 const IMAGES: usize = 40;

@@ -4,8 +4,8 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use ruji_sync::import::qti::{is_qti, parse_item};
-use ruji_sync::sanitize::Ctx;
+use ruji_import::qti::{is_qti, parse_item};
+use ruji_import::sanitize::Ctx;
 
 fuzz_target!(|data: &[u8]| {
     let xml = String::from_utf8_lossy(data);

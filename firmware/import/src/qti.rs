@@ -34,9 +34,9 @@ use roxmltree::{Document, Node, NodeId, ParsingOptions};
 use ruji_core::package::{Choice, Item, ItemBody, SHORT_ANSWER_MAX_CHARS};
 
 use super::{id_from, unique_id, Bank};
-use crate::assets::mime_of;
 use crate::sanitize::Ctx;
-use crate::source::{dir_of, resolve};
+use ruji_package::assets::mime_of;
+use ruji_package::source::{dir_of, resolve};
 
 /// The QTI namespaces read (2.1, 2.2, and 2.0 which has the same item model).
 pub const NAMESPACES: &[&str] = &[
@@ -1159,8 +1159,8 @@ fn loose_items(ctx: &Ctx, files: &[String]) -> Vec<(String, String)> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::source::Memory;
     use crate::Issue;
+    use ruji_package::source::Memory;
     use std::sync::Arc;
 
     const NS21: &str = "http://www.imsglobal.org/xsd/imsqti_v2p1";
@@ -1673,8 +1673,8 @@ mod tests {
         let item = parse_item(&c, "soal/q.xml", &xml).unwrap();
         let (assets, issues) = c.finish();
         assert_eq!(assets.len(), 2);
-        let png = format!("/a/{}.png", crate::assets::name_hash(b"PNG"));
-        let mp3 = format!("/a/{}.mp3", crate::assets::name_hash(b"ID3"));
+        let png = format!("/a/{}.png", ruji_package::assets::name_hash(b"PNG"));
+        let mp3 = format!("/a/{}.mp3", ruji_package::assets::name_hash(b"ID3"));
         assert_eq!(item.prompt.matches(&png).count(), 3, "{}", item.prompt);
         assert!(
             item.prompt

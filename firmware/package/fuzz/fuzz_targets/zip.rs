@@ -5,8 +5,8 @@
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
-    let _ = ruji_sync::safezip::read(data, &ruji_sync::safezip::Limits::default());
-    let _ = ruji_sync::package::verify(
+    let _ = ruji_package::safezip::read(data, &ruji_package::safezip::Limits::default());
+    let _ = ruji_package::verify(
         data,
         &["ruji-pk:h95iXybcEfN9gs3rRTDv6x6RtbJIUg+ZyvlPR9m33TI=".to_string()],
     );

@@ -29,8 +29,8 @@ use std::collections::BTreeSet;
 
 use ruji_core::package::{Choice, Item, ItemBody, Stimulus, SHORT_ANSWER_MAX_CHARS};
 
-use crate::import::{id_from, unique_id, Bank};
 use crate::sanitize::Ctx;
+use crate::{id_from, unique_id, Bank};
 
 /// Maximum length of an essay answer imported from `{}`.
 pub const ESSAY_MAX_CHARS: u32 = 5000;
@@ -775,9 +775,9 @@ fn true_false(truth: bool) -> ItemBody {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::source::Memory;
     use crate::Issue;
     use proptest::prelude::*;
+    use ruji_package::source::Memory;
     use std::sync::Arc;
 
     /// Parses `text`: (bank, errors).

@@ -5,10 +5,10 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use ruji_core::package::{Item, ItemBody, ItemType, Package, Test, TestKind, TestRules};
-use ruji_sync::assets::name_hash;
-use ruji_sync::import::qti::{is_qti, parse_item, parse_package};
-use ruji_sync::sanitize::Ctx;
-use ruji_sync::source::Folder;
+use ruji_import::qti::{is_qti, parse_item, parse_package};
+use ruji_import::sanitize::Ctx;
+use ruji_package::assets::name_hash;
+use ruji_package::source::Folder;
 
 fn fixtures(sub: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))

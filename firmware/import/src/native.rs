@@ -16,7 +16,7 @@ use serde::Deserialize;
 
 use super::{gift, id_from, participants, qti, unique_id, Bank};
 use crate::sanitize::Ctx;
-use crate::source::{dir_of, Folder, Sub};
+use ruji_package::source::{dir_of, Folder, Sub};
 
 /// Names the folder's description file may have.
 pub const MANIFESTS: [&str; 2] = ["paket.toml", "package.toml"];
@@ -28,7 +28,7 @@ pub struct Loaded {
     /// The package built from the input.
     pub package: Package,
     /// Pictures and sound.
-    pub assets: crate::assets::Assets,
+    pub assets: ruji_package::assets::Assets,
     /// Every error found, including the package's own validation: any of them blocks packing.
     pub issues: Vec<crate::Issue>,
     /// Adjustments made to what was imported faithfully (see [`Ctx::warn`]): shown, not
@@ -163,7 +163,7 @@ pub fn parse_items(ctx: &Ctx, file: &str, text: &str) -> Bank {
         let (raw, doc) = match (s.html, s.file) {
             (Some(h), None) => (h, file.to_string()),
             (None, Some(f)) => {
-                let path = crate::source::resolve(dir_of(file), &f).unwrap_or_default();
+                let path = ruji_package::source::resolve(dir_of(file), &f).unwrap_or_default();
                 match ctx.source().read(&path) {
                     Ok(b) => (String::from_utf8_lossy(&b).into_owned(), path),
                     Err(e) => {
@@ -320,7 +320,7 @@ fn read_bank(ctx: &Ctx, path: &str) -> Bank {
             ctx.issue(path, "cannot read");
             return Bank::default();
         };
-        match crate::safezip::read(&bytes, &crate::safezip::Limits::default()) {
+        match ruji_package::safezip::read(&bytes, &ruji_package::safezip::Limits::default()) {
             Ok(mem) => {
                 let part = Ctx::new(Arc::new(mem));
                 let bank = qti::parse_package(&part);

@@ -3,10 +3,10 @@
 
 use std::path::Path;
 
-use ruji_sync::import::native;
-use ruji_sync::package::{self, IssuerKey, PackageFileError};
-use ruji_sync::release;
-use ruji_sync::safezip;
+use ruji_import::native;
+use ruji_package::release;
+use ruji_package::safezip;
+use ruji_package::{self as package, IssuerKey, PackageFileError};
 
 fn contoh() -> native::Loaded {
     let l = native::load(Path::new("tests/fixtures/native/contoh"));

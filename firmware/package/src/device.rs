@@ -7,7 +7,7 @@ use std::path::Path;
 
 use sha2::{Digest, Sha256};
 
-use crate::package::IssuerKey;
+use crate::IssuerKey;
 
 /// File name of the key in the data directory.
 pub const FILE: &str = "device.key";
@@ -32,7 +32,7 @@ impl DeviceKey {
                 }),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                 let key = IssuerKey::generate();
-                crate::file::write_durable(&path, key.to_secret_text().as_bytes(), 0o600)
+                ruji_sys::write_durable(&path, key.to_secret_text().as_bytes(), 0o600)
                     .map_err(|e| format!("{}: {e}", path.display()))?;
                 Ok(DeviceKey(key))
             }

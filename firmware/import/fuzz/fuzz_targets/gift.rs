@@ -4,8 +4,8 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use ruji_sync::import::gift;
-use ruji_sync::sanitize::Ctx;
+use ruji_import::gift;
+use ruji_import::sanitize::Ctx;
 
 fuzz_target!(|data: &[u8]| {
     let text = String::from_utf8_lossy(data);

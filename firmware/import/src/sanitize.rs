@@ -9,9 +9,9 @@ use std::borrow::Cow;
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
 
-use crate::assets::{Assets, URL_PREFIX};
-use crate::source::{dir_of, resolve, Source};
 use crate::Issue;
+use ruji_package::assets::{Assets, URL_PREFIX};
+use ruji_package::source::{dir_of, resolve, Source};
 
 /// The import context an importer works in: where it reads files from, the assets found so far
 /// and the problems found so far.
@@ -41,7 +41,7 @@ impl Ctx {
 
     /// A context for text with no files around it (a single uploaded file).
     pub fn standalone() -> Ctx {
-        Ctx::new(Arc::new(crate::source::Memory::default()))
+        Ctx::new(Arc::new(ruji_package::source::Memory::default()))
     }
 
     /// The files of the input.
@@ -239,7 +239,7 @@ fn data_url(v: &str) -> Option<(&'static str, Vec<u8>)> {
     let rest = v.trim().strip_prefix("data:")?;
     let (head, data) = rest.split_once(',')?;
     let mime = head.strip_suffix(";base64")?;
-    let ext = crate::assets::TYPES
+    let ext = ruji_package::assets::TYPES
         .iter()
         .find(|(_, m)| m.eq_ignore_ascii_case(mime))
         .map(|(e, _)| *e)?;
@@ -254,7 +254,7 @@ fn data_url(v: &str) -> Option<(&'static str, Vec<u8>)> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::source::Memory;
+    use ruji_package::source::Memory;
 
     fn ctx() -> Ctx {
         let mut m = Memory::default();

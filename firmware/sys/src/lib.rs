@@ -1,0 +1,69 @@
+//! ruji-sys: what Ruji takes from the operating system, each written once and used everywhere.
+//!
+//! - [`write_durable`]: replace a file so that a power cut leaves the old content or the new,
+//!   never half of it (settings, keys, packages, pictures, backups).
+//! - [`unix_secs`], [`unix_nanos`]: the wall clock. On a board without a clock battery it may be
+//!   wrong (1970 until set); exam time never depends on it (ruji-store keeps its own clock).
+//! - [`disk_space`]: free and total bytes of the file system holding a path (statvfs, through
+//!   rustix: no unsafe code here).
+#![forbid(unsafe_code)]
+
+mod file;
+
+pub use file::write_durable;
+
+use std::path::Path;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+/// Seconds since 1970 by the wall clock; 0 when the clock reads earlier.
+pub fn unix_secs() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
+}
+
+/// Nanoseconds since 1970 by the wall clock; 0 when the clock reads earlier.
+pub fn unix_nanos() -> u128 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or(0)
+}
+
+/// Space on a file system.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Disk {
+    /// Bytes an unprivileged process can still write.
+    pub available: u64,
+    /// Size of the file system in bytes.
+    pub total: u64,
+}
+
+/// Space on the file system holding `path`.
+pub fn disk_space(path: &Path) -> std::io::Result<Disk> {
+    let st = rustix::fs::statvfs(path)?;
+    Ok(Disk {
+        available: st.f_bavail.saturating_mul(st.f_frsize),
+        total: st.f_blocks.saturating_mul(st.f_frsize),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn statvfs_reads_a_real_filesystem() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = disk_space(dir.path()).unwrap();
+        assert!(d.total > 0 && d.available <= d.total, "{d:?}");
+        assert!(disk_space(&dir.path().join("missing")).is_err());
+    }
+
+    #[test]
+    fn the_clock_is_past_2020_here() {
+        assert!(unix_secs() > 1_600_000_000);
+        assert!(unix_nanos() / 1_000_000_000 >= u128::from(unix_secs()) - 1);
+    }
+}
