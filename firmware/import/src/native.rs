@@ -578,6 +578,44 @@ pub fn from_inputs(ctx: &Ctx, files: &[String], opts: &LooseOptions) -> Package 
     }
 }
 
+/// Loads loose input files for `ruji pack` (items and participants, all in one folder) into a
+/// package with one test and one session ([`from_inputs`]), every problem reported as for an
+/// authoring folder. Refused (with what to do) when the files are not in one folder.
+pub fn load_loose(inputs: &[std::path::PathBuf], opts: &LooseOptions) -> Result<Loaded, String> {
+    let dir = inputs
+        .first()
+        .and_then(|p| p.parent())
+        .ok_or_else(|| "no input".to_string())?;
+    if inputs.iter().any(|p| p.parent() != Some(dir)) {
+        return Err("loose input files must be in one folder".into());
+    }
+    let dir = if dir.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        dir
+    };
+    let ctx = Ctx::new(Arc::new(Folder::new(dir)));
+    let files: Vec<String> = inputs
+        .iter()
+        .filter_map(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
+        .collect();
+    let package = from_inputs(&ctx, &files, opts);
+    let (assets, mut issues, warnings) = ctx.finish_with_warnings();
+    if let Err(errs) = package.validate() {
+        issues.extend(
+            errs.into_iter()
+                .map(|e| crate::Issue::new(e.place, e.message)),
+        );
+    }
+    Ok(Loaded {
+        format: "loose",
+        package,
+        assets,
+        issues,
+        warnings,
+    })
+}
+
 /// Reads any supported input at `path`: an authoring folder, an IMS content package (folder or
 /// zip), a GIFT, QTI item, native item, CSV or XLSX file. Item and participant files alone give
 /// a package with one test or no test; the report says what was found.

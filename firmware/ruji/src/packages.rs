@@ -135,53 +135,20 @@ pub fn pack(a: PackArgs) -> ExitCode {
     let loaded = if a.inputs.len() == 1 && a.inputs[0].is_dir() {
         native::load(&a.inputs[0])
     } else {
-        let Some(dir) = a.inputs[0].parent() else {
-            return fail("no input");
-        };
-        if a.inputs.iter().any(|p| p.parent() != Some(dir)) {
-            return fail("loose input files must be in one folder");
-        }
         let (Some(id), Some(title)) = (&a.id, &a.title) else {
             return fail(
                 "loose files need --id and --title (an authoring folder has them in paket.toml)",
             );
         };
-        let dir = if dir.as_os_str().is_empty() {
-            Path::new(".")
-        } else {
-            dir
+        let opts = native::LooseOptions {
+            id: id.clone(),
+            title: title.clone(),
+            issuer: a.issuer.clone(),
+            duration_minutes: a.duration,
         };
-        let ctx = ruji_import::sanitize::Ctx::new(std::sync::Arc::new(
-            ruji_package::source::Folder::new(dir),
-        ));
-        let files: Vec<String> = a
-            .inputs
-            .iter()
-            .filter_map(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
-            .collect();
-        let package = native::from_inputs(
-            &ctx,
-            &files,
-            &native::LooseOptions {
-                id: id.clone(),
-                title: title.clone(),
-                issuer: a.issuer.clone(),
-                duration_minutes: a.duration,
-            },
-        );
-        let (assets, mut issues, warnings) = ctx.finish_with_warnings();
-        if let Err(errs) = package.validate() {
-            issues.extend(
-                errs.into_iter()
-                    .map(|e| ruji_import::Issue::new(e.place, e.message)),
-            );
-        }
-        native::Loaded {
-            format: "loose",
-            package,
-            assets,
-            issues,
-            warnings,
+        match native::load_loose(&a.inputs, &opts) {
+            Ok(l) => l,
+            Err(e) => return fail(e),
         }
     };
     if !loaded.warnings.is_empty() {
