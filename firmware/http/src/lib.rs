@@ -272,13 +272,11 @@ pub async fn serve(
     // Shutdown: new connections are refused by the kernel from here on.
     drop(listener);
     stop_tx.send_replace(true);
-    if !tasks.is_empty() {
-        tracing::info!(
-            connections = tasks.len(),
-            grace_s = limits.shutdown_grace.as_secs_f32(),
-            "stopped accepting; finishing the requests in flight"
-        );
-    }
+    tracing::info!(
+        connections = tasks.len(),
+        grace_s = limits.shutdown_grace.as_secs_f32(),
+        "stopped accepting; finishing the requests in flight"
+    );
     let drained = tokio::time::timeout(limits.shutdown_grace, async {
         while let Some(ended) = tasks.join_next().await {
             log_task_end(ended);
