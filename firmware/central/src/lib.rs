@@ -15,7 +15,8 @@
 //!   release code, derived from the key as `ruji release-code` does.
 //!
 //! Every grant and refusal is logged with the board's id. TLS is rustls with ring
-//! ([`tls_config`], [`serve_tls`]); plain HTTP is for a reverse proxy in front.
+//! ([`tls_config`], [`serve_tls`]); plain HTTP is for a reverse proxy in front. Serving, plain or
+//! TLS, is ruji-http's bounded accept loop.
 //!
 //! Layout: [`Central`] (the rules, clock injectable for tests), [`router`], [`serve_tls`].
 
@@ -24,7 +25,7 @@
 use std::collections::HashMap;
 use std::path::Path;
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -450,48 +451,22 @@ pub fn tls_config(cert_pem: &[u8], key_pem: &[u8]) -> Result<Arc<rustls::ServerC
     Ok(Arc::new(cfg))
 }
 
-/// Serves `app` over TLS on `listener` until `shutdown` resolves.
+/// Serves `app` over TLS on `listener` until `shutdown` resolves, then lets the requests in
+/// flight finish: [`ruji_http::serve`] with its default [`ruji_http::Limits`].
 pub async fn serve_tls(
     listener: tokio::net::TcpListener,
     tls: Arc<rustls::ServerConfig>,
     app: Router,
     shutdown: impl std::future::Future<Output = ()>,
-) {
-    let acceptor = tokio_rustls::TlsAcceptor::from(tls);
-    tokio::pin!(shutdown);
-    loop {
-        let (tcp, peer) = tokio::select! {
-            _ = &mut shutdown => return,
-            r = listener.accept() => match r {
-                Ok(c) => c,
-                Err(e) => {
-                    tracing::warn!(error = %e, "accept failed");
-                    tokio::time::sleep(Duration::from_millis(100)).await;
-                    continue;
-                }
-            },
-        };
-        let (acceptor, app) = (acceptor.clone(), app.clone());
-        tokio::spawn(async move {
-            let tls =
-                match tokio::time::timeout(Duration::from_secs(10), acceptor.accept(tcp)).await {
-                    Ok(Ok(s)) => s,
-                    Ok(Err(e)) => {
-                        tracing::debug!(%peer, error = %e, "TLS handshake failed");
-                        return;
-                    }
-                    Err(_) => return,
-                };
-            let svc = hyper_util::service::TowerToHyperService::new(app);
-            let conn = hyper::server::conn::http1::Builder::new()
-                .timer(hyper_util::rt::TokioTimer::new())
-                .header_read_timeout(Duration::from_secs(10))
-                .serve_connection(hyper_util::rt::TokioIo::new(tls), svc);
-            if let Err(e) = conn.await {
-                tracing::debug!(%peer, error = %e, "connection ended");
-            }
-        });
-    }
+) -> std::io::Result<()> {
+    ruji_http::serve(
+        listener,
+        app,
+        Some(tls),
+        ruji_http::Limits::default(),
+        shutdown,
+    )
+    .await
 }
 
 #[cfg(test)]

@@ -1,5 +1,6 @@
 //! `ruji central`: runs the reference central server of ruji-central. This only reads the
-//! files and the flags, and serves until SIGTERM or Ctrl-C.
+//! files and the flags, and serves (ruji-http, TLS or plain) until SIGTERM or Ctrl-C, then lets
+//! the requests in flight finish.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -96,19 +97,20 @@ pub async fn run(a: CentralArgs) -> Result<(), String> {
             _ = term.recv() => {}
         }
     };
-    match (&a.tls_cert, &a.tls_key) {
+    let tls = match (&a.tls_cert, &a.tls_key) {
         (Some(c), Some(k)) => {
             let tls = ruji_central::tls_config(&read(c)?, &read(k)?)?;
             tracing::info!(url = %format!("https://{addr}/api/v1/"), "ruji central listening");
-            ruji_central::serve_tls(listener, tls, app, shutdown).await;
+            Some(tls)
         }
         _ => {
             tracing::info!(url = %format!("http://{addr}/api/v1/"), "ruji central listening (plain HTTP, for a TLS proxy)");
-            axum::serve(listener, app)
-                .with_graceful_shutdown(shutdown)
-                .await
-                .map_err(|e| e.to_string())?;
+            None
         }
-    }
+    };
+    // On SIGTERM or Ctrl-C: stop accepting, finish the requests in flight, then return.
+    ruji_http::serve(listener, app, tls, ruji_http::Limits::default(), shutdown)
+        .await
+        .map_err(|e| format!("serving on {addr}: {e}"))?;
     Ok(())
 }
