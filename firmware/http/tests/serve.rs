@@ -148,6 +148,28 @@ async fn an_idle_keep_alive_connection_is_closed_after_the_header_timeout() {
 }
 
 #[tokio::test]
+async fn a_request_head_over_the_buffer_bound_gets_431() {
+    let limits = Limits {
+        max_buffer_bytes: 16 * 1024,
+        ..Limits::default()
+    };
+    let srv = start(limits, None).await;
+    let mut c = TcpStream::connect(srv.addr).await.unwrap();
+    let big = format!(
+        "GET / HTTP/1.1\r\nHost: ruji\r\nX-Big: {}\r\n\r\n",
+        "a".repeat(64 * 1024)
+    );
+    // The server may close before it has read all of it.
+    let _ = c.write_all(big.as_bytes()).await;
+    let got = within("the answer to a big head", closed(&mut c)).await;
+    assert!(
+        got.starts_with(b"HTTP/1.1 431"),
+        "{:?}",
+        String::from_utf8_lossy(&got)
+    );
+}
+
+#[tokio::test]
 async fn shutdown_finishes_the_request_in_flight_and_refuses_new_connections() {
     let mut srv = start(Limits::default(), None).await;
     // A slow request in flight, and an idle keep-alive connection.
