@@ -255,11 +255,11 @@ impl Central {
 
     /// Decides a release request.
     pub fn release(&self, r: &ReleaseRequest) -> Result<ReleaseGranted, (StatusCode, Refusal)> {
-        let refuse = |status: StatusCode, error: &str, message: String| {
+        let refuse = |status: StatusCode, error: proto::RefusalCode, message: String| {
             (
                 status,
                 Refusal {
-                    error: error.into(),
+                    error,
                     message,
                     not_before: None,
                 },
@@ -268,7 +268,7 @@ impl Central {
         let Some(expires) = self.challenge_expiry(&r.challenge) else {
             return Err(refuse(
                 StatusCode::UNAUTHORIZED,
-                proto::ERR_CHALLENGE,
+                proto::RefusalCode::BadChallenge,
                 "the challenge is not this server's or has expired; ask for a new one".into(),
             ));
         };
@@ -277,7 +277,7 @@ impl Central {
         {
             return Err(refuse(
                 StatusCode::UNAUTHORIZED,
-                proto::ERR_CHALLENGE,
+                proto::RefusalCode::BadChallenge,
                 format!("the request's signature: {e}"),
             ));
         }
@@ -286,7 +286,7 @@ impl Central {
             if !devices.iter().any(|d| d.key == r.device) {
                 return Err(refuse(
                     StatusCode::FORBIDDEN,
-                    proto::ERR_DEVICE_UNKNOWN,
+                    proto::RefusalCode::DeviceUnknown,
                     format!("board {board} is not registered with this server"),
                 ));
             }
@@ -302,14 +302,14 @@ impl Central {
             if used.len() >= MAX_USED_CHALLENGES {
                 return Err(refuse(
                     StatusCode::SERVICE_UNAVAILABLE,
-                    proto::ERR_BUSY,
+                    proto::RefusalCode::Busy,
                     "too many requests; try again in a minute".into(),
                 ));
             }
             if used.insert(r.challenge.clone(), expires).is_some() {
                 return Err(refuse(
                     StatusCode::UNAUTHORIZED,
-                    proto::ERR_CHALLENGE,
+                    proto::RefusalCode::BadChallenge,
                     "the challenge was used already; ask for a new one".into(),
                 ));
             }
@@ -317,14 +317,14 @@ impl Central {
         let Some(m) = self.packages.get(&r.package) else {
             return Err(refuse(
                 StatusCode::NOT_FOUND,
-                proto::ERR_UNKNOWN_PACKAGE,
+                proto::RefusalCode::UnknownPackage,
                 format!("this server does not hand out package {}", r.package),
             ));
         };
         if m.nonce != r.nonce {
             return Err(refuse(
                 StatusCode::CONFLICT,
-                proto::ERR_PACKAGE_CHANGED,
+                proto::RefusalCode::PackageChanged,
                 format!(
                     "the board holds another packing of {} (packed {}); import the current one",
                     m.id,
@@ -335,7 +335,7 @@ impl Central {
         let Some(session) = m.sessions.iter().find(|s| s.id == r.session) else {
             return Err(refuse(
                 StatusCode::NOT_FOUND,
-                proto::ERR_UNKNOWN_SESSION,
+                proto::RefusalCode::UnknownSession,
                 format!("package {} has no session {}", m.id, r.session),
             ));
         };
@@ -343,7 +343,7 @@ impl Central {
         let Some(start) = session.starts_at(self.opts.utc_offset_minutes) else {
             return Err(refuse(
                 StatusCode::FORBIDDEN,
-                proto::ERR_UNSCHEDULED,
+                proto::RefusalCode::Unscheduled,
                 format!(
                     "session {} has no readable day and start ({:?} {:?}); only the offline \
                      release code opens it",
@@ -355,7 +355,7 @@ impl Central {
         if (self.now)() < from {
             let mut r = refuse(
                 StatusCode::FORBIDDEN,
-                proto::ERR_TOO_EARLY,
+                proto::RefusalCode::TooEarly,
                 format!(
                     "session {} starts {}; its code is given from {}",
                     session.id,
@@ -366,10 +366,13 @@ impl Central {
             r.1.not_before = Some(self.local(from));
             return Err(r);
         }
-        let code =
-            self.opts.key.release_code(m, &session.id).map_err(|e| {
-                refuse(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string())
-            })?;
+        let code = self.opts.key.release_code(m, &session.id).map_err(|e| {
+            refuse(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                proto::RefusalCode::Internal,
+                e.to_string(),
+            )
+        })?;
         Ok(ReleaseGranted {
             package: m.id.clone(),
             session: session.id.clone(),
@@ -397,7 +400,7 @@ async fn release(State(c): State<Arc<Central>>, body: axum::body::Bytes) -> Resp
             return (
                 StatusCode::BAD_REQUEST,
                 Json(Refusal {
-                    error: proto::ERR_BAD_REQUEST.into(),
+                    error: proto::RefusalCode::BadRequest,
                     message: e.to_string(),
                     not_before: None,
                 }),

@@ -88,6 +88,111 @@ pub enum Phase {
     },
 }
 
+/// Declares a name enum: variants serialised (and shown) as their snake_case names, once.
+macro_rules! names {
+    ($(#[$doc:meta])* $name:ident { $($(#[$vdoc:meta])* $v:ident = $s:literal,)* }) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+        #[serde(rename_all = "snake_case")]
+        pub enum $name { $($(#[$vdoc])* $v,)* }
+
+        impl $name {
+            /// The name, as serialised.
+            pub fn as_str(self) -> &'static str {
+                match self { $($name::$v => $s,)* }
+            }
+        }
+
+        impl PartialEq<&str> for $name {
+            fn eq(&self, other: &&str) -> bool {
+                self.as_str() == *other
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+    };
+}
+
+names! {
+    /// A [`Phase`] as the participant's client sees it (`phase` in the JSON API): how it
+    /// finished is not its business.
+    PhaseName {
+        /// The token is not entered yet.
+        NotStarted = "not_started",
+        /// Practice items.
+        Practice = "practice",
+        /// The test, clock running.
+        InProgress = "in_progress",
+        /// Done.
+        Finished = "finished",
+    }
+}
+
+names! {
+    /// A [`Phase`] with how it finished, as results report it (`state` in a result).
+    Outcome {
+        /// The token was never entered.
+        NotStarted = "not_started",
+        /// Still in practice.
+        Practice = "practice",
+        /// Still working.
+        InProgress = "in_progress",
+        /// The participant finished.
+        FinishedParticipant = "finished_participant",
+        /// The time ran out.
+        FinishedTimeout = "finished_timeout",
+        /// The proctor force-finished it.
+        FinishedProctor = "finished_proctor",
+    }
+}
+
+names! {
+    /// Where a participant stands in the room, as the proctor's dashboard shows it: logged in
+    /// or not, then the current test's phase.
+    SeatState {
+        /// Not logged in (and not working).
+        NotLoggedIn = "not_logged_in",
+        /// Logged in, the token not entered yet.
+        LoggedIn = "logged_in",
+        /// Practice items.
+        Practice = "practice",
+        /// Working on the test.
+        InProgress = "in_progress",
+        /// Every test of the session finished.
+        Finished = "finished",
+    }
+}
+
+impl Phase {
+    /// The phase as the participant's client names it.
+    pub fn name(&self) -> PhaseName {
+        match self {
+            Phase::NotStarted => PhaseName::NotStarted,
+            Phase::Practice => PhaseName::Practice,
+            Phase::InProgress => PhaseName::InProgress,
+            Phase::Finished { .. } => PhaseName::Finished,
+        }
+    }
+
+    /// The phase with how it finished, as results report it.
+    pub fn outcome(&self) -> Outcome {
+        match self {
+            Phase::NotStarted => Outcome::NotStarted,
+            Phase::Practice => Outcome::Practice,
+            Phase::InProgress => Outcome::InProgress,
+            Phase::Finished { reason, .. } => match reason {
+                FinishReason::Participant => Outcome::FinishedParticipant,
+                FinishReason::TimeOut => Outcome::FinishedTimeout,
+                FinishReason::Proctor(_) => Outcome::FinishedProctor,
+            },
+        }
+    }
+}
+
 /// Why an event was refused.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum AttemptError {

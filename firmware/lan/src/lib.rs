@@ -40,7 +40,7 @@ use serde::{Deserialize, Serialize};
 pub use check::{lan_check, CheckOptions, LanReport};
 pub use claim::{Claim, ClaimEvent, ClaimState, DefendPolicy};
 pub use doctor::{Doctor, Finding};
-pub use monitor::{LanStatus, Monitor, MonitorHandle, MonitorTiming};
+pub use monitor::{ClaimStatus, LanStatus, Monitor, MonitorHandle, MonitorTiming};
 pub use seats::{Seat, SeatTable};
 
 /// An Ethernet (MAC) address. Serialised as `aa:bb:cc:dd:ee:ff`.

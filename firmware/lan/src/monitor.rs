@@ -239,21 +239,67 @@ impl Monitor {
         }
         LanStatus {
             claim: match self.claim.state() {
-                ClaimState::Waiting | ClaimState::Probing { .. } => "probing",
-                ClaimState::Announcing { .. } | ClaimState::Bound => "bound",
-                ClaimState::Refused { .. } => "refused",
-                ClaimState::Lost { .. } => "lost",
+                ClaimState::Waiting | ClaimState::Probing { .. } => ClaimStatus::Probing,
+                ClaimState::Announcing { .. } | ClaimState::Bound => ClaimStatus::Bound,
+                ClaimState::Refused { .. } => ClaimStatus::Refused,
+                ClaimState::Lost { .. } => ClaimStatus::Lost,
             },
             report,
         }
     }
 }
 
+/// Where the board's claim of its address stands, as the proctor page shows it (serialised
+/// as its snake_case name).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ClaimStatus {
+    /// Checking that the address is free.
+    Probing,
+    /// The address is the board's (announced or defended).
+    Bound,
+    /// Another host holds the address: it was not taken.
+    Refused,
+    /// Given up after repeated conflicts.
+    Lost,
+}
+
+impl ClaimStatus {
+    /// Every status.
+    pub const ALL: [ClaimStatus; 4] = [
+        ClaimStatus::Probing,
+        ClaimStatus::Bound,
+        ClaimStatus::Refused,
+        ClaimStatus::Lost,
+    ];
+
+    /// The name, as serialised.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ClaimStatus::Probing => "probing",
+            ClaimStatus::Bound => "bound",
+            ClaimStatus::Refused => "refused",
+            ClaimStatus::Lost => "lost",
+        }
+    }
+
+    /// Another host has the board's address.
+    pub fn is_conflict(self) -> bool {
+        matches!(self, ClaimStatus::Refused | ClaimStatus::Lost)
+    }
+}
+
+impl PartialEq<&str> for ClaimStatus {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
+    }
+}
+
 /// What the proctor page shows.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct LanStatus {
-    /// "probing", "bound", "refused" (another host holds the address) or "lost".
-    pub claim: &'static str,
+    /// Where the address claim stands.
+    pub claim: ClaimStatus,
     /// Seats and findings, the `lan-check` shape.
     #[serde(flatten)]
     pub report: LanReport,
@@ -404,6 +450,13 @@ fn perform(
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn claim_status_serialises_as_its_name() {
+        for c in ClaimStatus::ALL {
+            assert_eq!(serde_json::to_value(c).unwrap(), c.as_str());
+        }
+    }
+
     use super::*;
     use crate::frame::tests::{dhcp_offer, ip, reply, A, B};
     use crate::Finding;

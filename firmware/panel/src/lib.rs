@@ -18,6 +18,7 @@
 //! - [`sim`]: the simulated panel for development: LED as a line of text, presses from code.
 //! - [`board`]: reads a board's LED and button from its `board/NAME/meta` file.
 //! - [`driver`]: the tokio task that runs all of it and sends gestures on a channel.
+//! - [`open`]: the panel `ruji serve` asked for (none, simulated, the board's), started.
 //!
 //! Both engines take time as [`Millis`] from the caller, so their tests run on virtual time.
 //! The driver uses tokio's monotonic clock, never the wall clock (which jumps when it is set).
@@ -33,6 +34,7 @@ pub mod gesture;
 pub mod gpio;
 pub mod input;
 pub mod led;
+pub mod open;
 pub mod pattern;
 pub mod sim;
 
@@ -43,6 +45,7 @@ pub use gesture::{Gesture, GestureConfig, Recogniser};
 pub use gpio::{open_gpio, GpioButton};
 pub use input::{find_input, open_input, KEY_POWER};
 pub use led::{Led, LedClass, NoLed};
+pub use open::{open, open_led, Mode, Opened};
 pub use pattern::{Attention, Condition, Conditions, LedOutput, Millis, Panel, Pattern, State};
 pub use sim::{sim_button, SimButton, SimLed, SimRender, SimStopped};
 

@@ -1,26 +1,21 @@
-//! `ruji`: the exam-room server's command line. This file only wires the crates together:
-//! ruji-store (durable state), ruji-web (HTTP), ruji-core (rules and the demo exam), ruji-panel
-//! (LED and button), ruji-lan (the room LAN).
+//! `ruji`: the exam-room server's command line. This file only wires: clap, the subcommands'
+//! dispatch, and `ruji serve` putting the room (ruji-room), the panel (ruji-panel) and the web
+//! server (ruji-web) together. Everything with a rule lives in a library crate.
 //!
-//! - `config`: the school's settings file, ruji.toml (strict parsing, last good copy, the
-//!   recovery's LAN reset).
-//! - `health`: the attention reasons of the LED and the dashboard, from real state.
-//! - `packages`, `central`: the package subcommands and `ruji central` (ruji-sync, ruji-central).
-
+//! - `packages`, `central`: the package subcommands and `ruji central` (ruji-package,
+//!   ruji-import, ruji-central).
 #![forbid(unsafe_code)]
 
 mod central;
-mod config;
-mod health;
-
 mod packages;
 
 use std::net::SocketAddr;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
-use ruji_store::{OpenOptions, Store};
-use ruji_web::{AppState, Settings};
+use ruji_room::panel::Stopped;
+use ruji_room::start::{start, StartOptions};
+use ruji_room::Room;
 
 #[derive(Parser)]
 #[command(
@@ -89,49 +84,8 @@ struct LanCheckArgs {
     apply: bool,
 }
 
-/// Capabilities `ruji serve` keeps when started as root: raw packets and address configuration
-/// for the LAN service, and the HTTP port below 1024. Everything else (module loading, mounting,
-/// tracing other processes, overriding file permissions...) is dropped, for this process and
-/// for the `ip` commands it runs.
-const KEEP_CAPS: [caps::Capability; 3] = [
-    caps::Capability::CAP_NET_RAW,
-    caps::Capability::CAP_NET_ADMIN,
-    caps::Capability::CAP_NET_BIND_SERVICE,
-];
-
-/// Drops every capability but [`KEEP_CAPS`] (a no-op for an unprivileged user, who has none).
-fn restrict_capabilities() -> Result<(), String> {
-    use caps::{CapSet, CapsHashSet};
-    let keep: CapsHashSet = KEEP_CAPS.into_iter().collect();
-    let had = caps::read(None, CapSet::Permitted).map_err(|e| e.to_string())?;
-    if had.is_empty() {
-        return Ok(());
-    }
-    for cap in caps::all() {
-        if !keep.contains(&cap) && caps::has_cap(None, CapSet::Bounding, cap).unwrap_or(false) {
-            caps::drop(None, CapSet::Bounding, cap).map_err(|e| format!("{cap}: {e}"))?;
-        }
-    }
-    let kept: CapsHashSet = keep.intersection(&had).copied().collect();
-    caps::set(None, CapSet::Inheritable, &kept).map_err(|e| e.to_string())?;
-    caps::set(None, CapSet::Effective, &kept).map_err(|e| e.to_string())?;
-    caps::set(None, CapSet::Permitted, &kept).map_err(|e| e.to_string())?;
-    tracing::info!(kept = ?KEEP_CAPS, "capabilities restricted");
-    Ok(())
-}
-
-/// Reads ruji.toml strictly (defaults when no file is given).
-fn read_config(path: Option<&Path>) -> Result<config::SchoolConfig, String> {
-    match path {
-        None => Ok(config::SchoolConfig::default()),
-        Some(path) => std::fs::read_to_string(path)
-            .map_err(|e| format!("{}: {e}", path.display()))
-            .and_then(|t| config::parse(&t, path).map_err(|e| e.to_string())),
-    }
-}
-
 fn lan_check(args: LanCheckArgs) -> std::process::ExitCode {
-    let config = match read_config(args.config.as_deref()) {
+    let config = match ruji_room::config::read(args.config.as_deref()) {
         Ok(c) => c,
         Err(e) => {
             eprintln!("ruji lan-check: {e}");
@@ -219,67 +173,6 @@ enum PanelMode {
     Board,
 }
 
-/// Starts the panel (before the store opens, so a button held at power-on is seen). With
-/// `--panel sim`, also returns the simulated button (for the developer page).
-fn start_panel(args: &ServeArgs) -> (ruji_panel::Spawned, Option<ruji_panel::SimButton>) {
-    use ruji_panel::{sim_button, BoardMeta, LedClass, NoLed, PanelConfig, PanelSpec, SimLed};
-    let mut sim_out = None;
-    let (led, button): (Box<dyn ruji_panel::Led>, _) = match args.panel {
-        PanelMode::None => (Box::new(NoLed), None),
-        PanelMode::Sim => {
-            let (sim, events) = sim_button(args.sim_held_at_start);
-            if args.sim_held_at_start {
-                let s = sim.clone();
-                tokio::spawn(async move {
-                    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
-                    let _ = s.release();
-                });
-            }
-            sim_out = Some(sim.clone());
-            // Terminal presses: the development stand-in for the board's button.
-            std::thread::spawn(move || {
-                let rt = tokio::runtime::Builder::new_current_thread()
-                    .enable_time()
-                    .build();
-                let Ok(rt) = rt else { return };
-                for line in std::io::stdin().lines().map_while(Result::ok) {
-                    let r = match line.trim() {
-                        "h" => rt.block_on(sim.hold(std::time::Duration::from_millis(3500))),
-                        _ => rt.block_on(sim.click()),
-                    };
-                    if r.is_err() {
-                        break;
-                    }
-                }
-            });
-            (Box::new(SimLed::stderr()), Some(events))
-        }
-        PanelMode::Board => {
-            let spec = BoardMeta::read(&args.board_meta).and_then(|m| PanelSpec::from_meta(&m));
-            match spec {
-                Ok(spec) => (
-                    spec.open_led(LedClass::SYSFS_ROOT).unwrap_or_else(|e| {
-                        tracing::warn!(error = %e, "no LED; state is on the proctor page only");
-                        Box::new(NoLed)
-                    }),
-                    spec.open_button().unwrap_or_else(|e| {
-                        tracing::warn!(error = %e, "no button");
-                        None
-                    }),
-                ),
-                Err(e) => {
-                    tracing::warn!(error = %e, path = %args.board_meta.display(), "board data unreadable; no LED or button");
-                    (Box::new(NoLed), None)
-                }
-            }
-        }
-    };
-    (
-        ruji_panel::spawn(led, button, PanelConfig::default()),
-        sim_out,
-    )
-}
-
 fn main() -> std::process::ExitCode {
     tracing_subscriber::fmt()
         .with_env_filter(
@@ -327,57 +220,57 @@ fn main() -> std::process::ExitCode {
 
 /// `ruji unplug`: the "safe to unplug" pattern on the board's LED until SIGTERM or Ctrl-C.
 async fn unplug(args: UnplugArgs) -> Result<(), String> {
-    use ruji_panel::{BoardMeta, Condition, LedClass, NoLed, PanelConfig, PanelSpec};
-    let led = BoardMeta::read(&args.board_meta)
-        .and_then(|m| PanelSpec::from_meta(&m))
-        .and_then(|spec| spec.open_led(LedClass::SYSFS_ROOT))
-        .unwrap_or_else(|e| {
-            tracing::warn!(error = %e, "no LED; the console says it instead");
-            Box::new(NoLed)
-        });
+    use ruji_panel::{Condition, PanelConfig};
+    let led = ruji_panel::open_led(&args.board_meta);
     let spawned = ruji_panel::spawn(led, None, PanelConfig::default());
     spawned.handle.raise(Condition::SafeToUnplug);
     spawned.handle.clear(Condition::Booting);
     tracing::info!("safe to unplug / aman untuk dicabut");
+    signal().await?;
+    spawned.handle.stop();
+    let _ = spawned.task.await;
+    Ok(())
+}
+
+/// SIGTERM or Ctrl-C.
+async fn signal() -> Result<(), String> {
     let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
         .map_err(|e| format!("SIGTERM handler: {e}"))?;
     tokio::select! {
         _ = tokio::signal::ctrl_c() => {}
         _ = term.recv() => {}
     }
-    spawned.handle.stop();
-    let _ = spawned.task.await;
     Ok(())
 }
 
 /// `ruji serve`. `Ok(true)`: stopped by the button's safe shutdown with `--safe-shutdown-exit`.
 async fn serve(args: ServeArgs) -> Result<bool, String> {
-    let (
-        ruji_panel::Spawned {
-            handle: panel,
-            gestures,
-            task: panel_task,
-        },
-        sim,
-    ) = start_panel(&args);
-    let result = serve_with_panel(&args, &panel, gestures, sim).await;
-    match &result {
-        Ok(true) if args.safe_shutdown_exit => {}
-        Ok(true) => {
-            // Safe shutdown by the button: everything is on disk; show it and wait for the plug.
-            let _ = std::process::Command::new("sync").status();
-            panel.raise(ruji_panel::Condition::SafeToUnplug);
-            tracing::info!("safe to unplug / aman untuk dicabut");
-            if args.panel == PanelMode::Board {
-                std::future::pending::<()>().await;
-            }
-            tokio::time::sleep(std::time::Duration::from_secs(3)).await;
-        }
-        Ok(false) => {}
-        Err(_) => panel.raise(ruji_panel::Condition::CannotServe),
-    }
+    let mode = match args.panel {
+        PanelMode::None => ruji_panel::Mode::None,
+        PanelMode::Sim => ruji_panel::Mode::Sim,
+        PanelMode::Board => ruji_panel::Mode::Board,
+    };
+    let opened = ruji_panel::open(mode, &args.board_meta, args.sim_held_at_start);
+    let ruji_panel::Spawned {
+        handle: panel,
+        gestures,
+        task,
+    } = opened.spawned;
+    let result = serve_with_panel(&args, &panel, gestures, opened.sim).await;
+    let stopped = match &result {
+        Ok(true) => Stopped::Button,
+        Ok(false) => Stopped::Signal,
+        Err(_) => Stopped::Failed,
+    };
+    ruji_room::panel::after_stop(
+        &panel,
+        stopped,
+        mode == ruji_panel::Mode::Board,
+        args.safe_shutdown_exit,
+    )
+    .await;
     panel.stop();
-    let _ = panel_task.await;
+    let _ = task.await;
     result.map(|by_button| by_button && args.safe_shutdown_exit)
 }
 
@@ -388,124 +281,19 @@ async fn serve_with_panel(
     mut gestures: tokio::sync::mpsc::Receiver<ruji_panel::Gesture>,
     sim: Option<ruji_panel::SimButton>,
 ) -> Result<bool, String> {
-    std::fs::create_dir_all(&args.data)
-        .map_err(|e| format!("cannot create data directory {}: {e}", args.data.display()))?;
-    // The board's identity, made on the first start. A damaged key file must not stop the
-    // exam: Ruji runs without an identity and says so.
-    let device_key = match ruji_package::device::DeviceKey::load_or_create(&args.data) {
-        Ok(k) => {
-            tracing::info!(id = %k.id(), key = %k.public(), "device key");
-            Ok(std::sync::Arc::new(k))
-        }
-        Err(e) => {
-            tracing::error!(error = %e, "no device key");
-            Err(e)
-        }
-    };
-    let device = device_key.as_ref().ok().map(|k| (k.id(), k.public()));
-    // A button held at power-on is a recovery: decide it before the settings are read, so the
-    // LAN starts on the defaults.
-    let recovered = panel.view().borrow().button_pressed && held_for_recovery(&mut gestures).await;
-    if recovered {
-        recover_lan(args);
-    }
-    let loaded = config::load(args.config.as_deref(), &args.data);
-    if let Some(e) = &loaded.error {
-        tracing::error!(
-            file = %e.path.display(),
-            line = e.line,
-            column = e.column,
-            error = %e.message,
-            using = ?loaded.source,
-            "ruji.toml has an error; Ruji runs on the last good settings (or the defaults) and the proctor page shows it"
-        );
-    }
-    if loaded.lan_defaults {
-        tracing::warn!("LAN defaults in force since a recovery (until ruji.toml is changed)");
-    }
-    let school = loaded.config.clone();
-    let db = args.data.join("ruji.redb");
-    let store = Store::open(
-        &db,
-        OpenOptions {
-            count_downtime: args.count_downtime || school.count_downtime,
-        },
-    )
-    .map_err(|e| format!("cannot open {}: {e}", db.display()))?;
-    // The data directory is open and nothing else needs privilege: keep only what the LAN
-    // service and the HTTP port need.
-    if let Err(e) = restrict_capabilities() {
-        tracing::warn!(error = %e, "could not restrict capabilities");
-    }
-    let setup_code = ruji_web::new_setup_code();
-    let lan = match &args.lan_iface {
-        None => None,
-        Some(iface) => {
-            let cfg = school.lan.clone();
-            let handle = ruji_lan::MonitorHandle::new();
-            let (h, iface) = (handle.clone(), iface.clone());
-            std::thread::Builder::new()
-                .name("ruji-lan".into())
-                .spawn(move || {
-                    ruji_lan::monitor::run(&iface, &cfg, ruji_lan::MonitorTiming::default(), &h)
-                })
-                .map_err(|e| e.to_string())?;
-            Some(handle)
-        }
-    };
-    let settings = Settings {
-        setup_code: Some(setup_code.clone()),
+    let opts = StartOptions {
+        data: args.data.clone(),
+        config: args.config.clone(),
+        count_downtime: args.count_downtime,
+        trust_issuers: args.trust_issuer.clone(),
+        demo_participants: args.demo_participants,
+        lan_iface: args.lan_iface.clone(),
         button: args.panel != PanelMode::None,
-        lan: lan.clone(),
-        token_policy: school.token,
-        language: match school.language {
-            config::Language::Auto => None,
-            config::Language::Id => Some(ruji_web::i18n::Lang::Id),
-            config::Language::En => Some(ruji_web::i18n::Lang::En),
-        },
-        panel: Some(panel.clone()),
-        sim_button: sim,
-        notice: settings_notice(args, &loaded),
-        data_dir: Some(args.data.clone()),
-        device,
-        lan_only: args.lan_iface.as_ref().map(|_| school.lan.subnet()),
-        central: school.central.as_ref().map(|c| {
-            let key = device_key
-                .clone()
-                .map_err(|e| format!("the board has no identity to sign with: {e}"))?;
-            let client = ruji_sync::Client::new(&c.url, c.ca.as_deref(), key)?;
-            tracing::info!(url = %c.url, "central server");
-            Ok(std::sync::Arc::new(client))
-        }),
-        trusted_issuers: school
-            .trusted_issuers
-            .iter()
-            .chain(&args.trust_issuer)
-            .cloned()
-            .collect(),
-        ..Settings::default()
     };
-    let state = AppState::new(store.clone(), settings)
-        .await
-        .map_err(|e| e.to_string())?;
-    if recovered {
-        recover_proctor(&state).await;
-    }
-    let fresh = store.package().id.is_empty();
-    if fresh {
-        tracing::info!(
-            participants = args.demo_participants,
-            "installing the demo exam"
-        );
-        state
-            .install_package(ruji_core::demo::package_with(args.demo_participants))
-            .await
-            .map_err(|e| e.to_string())?;
-    }
+    let started = start(opts, panel, &mut gestures).await?;
+    let room = started.room;
     if args.reset_logins {
-        for p in &store.package().participants {
-            let _ = store.reset_login(&p.username).await;
-        }
+        room.reset_all_logins().await;
     }
     if let Some(session) = &args.open_session {
         let token = match &args.token {
@@ -515,192 +303,55 @@ async fn serve_with_panel(
                     std::str::from_utf8(ruji_core::token::ALPHABET).unwrap_or("")
                 )
             })?,
-            None => ruji_web::new_token(),
+            None => ruji_room::new_token(),
         };
-        match store.open_session(session, token).await {
-            Ok(Ok(())) => {}
-            Ok(Err(r)) => return Err(format!("cannot open session {session}: {r:?}")),
-            Err(e) => return Err(e.to_string()),
-        }
+        room.open_session_with(session, token)
+            .await
+            .map_err(|e| format!("cannot open session {session}: {e}"))?;
     }
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
         .map_err(|e| format!("cannot listen on {}: {e}", args.listen))?;
     let addr = listener.local_addr().map_err(|e| e.to_string())?;
-    print_banner(&state, addr);
+    print_banner(&room, addr);
     panel.clear(ruji_panel::Condition::Booting);
     let (button_shutdown, by_button) = tokio::sync::oneshot::channel::<()>();
-    tokio::spawn(watch_panel(
-        state.clone(),
+    tokio::spawn(ruji_room::panel::supervise(
+        room.clone(),
         panel.clone(),
-        button_shutdown,
         gestures,
-        WatchCtx {
-            data: args.data.clone(),
-            config: args.config.clone(),
-        },
+        button_shutdown,
+        started.files,
     ));
-    let shutdown = async move {
-        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-            .expect("SIGTERM handler");
-        tokio::select! {
-            _ = tokio::signal::ctrl_c() => false,
-            _ = term.recv() => false,
-            r = by_button => r.is_ok(),
-        }
-    };
+    let periodic = tokio::spawn(room.clone().periodic());
+    let web = ruji_web::AppState::new(
+        room.clone(),
+        ruji_web::Settings {
+            language: ruji_web::i18n::Lang::of_school(started.school.language),
+            sim_button: sim,
+            lan_only: args.lan_iface.as_ref().map(|_| started.school.lan.subnet()),
+            ..ruji_web::Settings::default()
+        },
+    );
     let (tx, rx) = tokio::sync::oneshot::channel();
-    ruji_web::run(listener, state, async move {
-        let _ = tx.send(shutdown.await);
-    })
-    .await
-    .map_err(|e| e.to_string())?;
+    let stop = async move {
+        let by_button = tokio::select! {
+            r = signal() => { if let Err(e) = r { tracing::error!(error = %e, "signals"); } false }
+            r = by_button => r.is_ok(),
+        };
+        let _ = tx.send(by_button);
+    };
+    ruji_web::run(listener, web, stop)
+        .await
+        .map_err(|e| e.to_string())?;
+    periodic.abort();
+    room.close().await;
     tracing::info!("stopped; every acknowledged answer is on disk");
-    if let Some(h) = &lan {
-        h.shutdown();
-    }
     Ok(rx.await.unwrap_or(false))
 }
 
-/// Waits (at most the recogniser's power-on hold plus 2 s) for the gesture of a button that was
-/// already down at power-on: is it a recovery?
-async fn held_for_recovery(
-    gestures: &mut tokio::sync::mpsc::Receiver<ruji_panel::Gesture>,
-) -> bool {
-    let wait = ruji_panel::GestureConfig::default().boot_hold_ms + 2000;
-    let deadline = tokio::time::Instant::now() + std::time::Duration::from_millis(wait);
-    tracing::info!("button down at power-on: waiting for a recovery hold");
-    loop {
-        match tokio::time::timeout_at(deadline, gestures.recv()).await {
-            Ok(Some(ruji_panel::Gesture::Recovery)) => return true,
-            Ok(Some(g)) => tracing::info!(gesture = g.name(), "button at start: not a recovery"),
-            Ok(None) | Err(_) => return false,
-        }
-    }
-}
-
-/// Recovery, first half: the LAN defaults win over ruji.toml until the file changes.
-fn recover_lan(args: &ServeArgs) {
-    match config::reset_lan(args.config.as_deref(), &args.data) {
-        Ok(()) => tracing::warn!(
-            "button held at power-on: recovery: LAN settings reset to the defaults (192.168.0.200/24) until ruji.toml is changed"
-        ),
-        Err(e) => tracing::error!(error = %e, "recovery: cannot record the LAN reset"),
-    }
-}
-
-/// Recovery, second half: the proctor password is removed and a new setup code printed; the
-/// exam data stays. Logged and in the audit log.
-async fn recover_proctor(state: &AppState) {
-    match state.reset_proctor().await {
-        Ok(code) => {
-            tracing::warn!("recovery: proctor password reset (exam data kept)");
-            println!("  Kode penyiapan proktor baru / new proctor setup code: {code}");
-        }
-        Err(e) => tracing::error!(error = %e, "recovery failed"),
-    }
-    if let Err(e) = state
-        .store
-        .audit_event(
-            "system",
-            "recovery",
-            "proctor password and LAN settings reset".into(),
-        )
-        .await
-    {
-        tracing::error!(error = %e, "recovery: cannot write the audit log");
-    }
-}
-
-/// What the proctor page says about ruji.toml and the settings in force.
-fn settings_notice(args: &ServeArgs, loaded: &config::Loaded) -> ruji_web::board::SettingsNotice {
-    use ruji_web::board::{InForce, SettingsError, SettingsNotice};
-    let c = &loaded.config;
-    SettingsNotice {
-        path: args.config.as_ref().map(|p| p.display().to_string()),
-        error: loaded.error.as_ref().map(|e| SettingsError {
-            line: e.line,
-            column: e.column,
-            message: e.message.clone(),
-        }),
-        from_last_good: loaded.source == config::Source::LastGood,
-        lan_defaults: loaded.lan_defaults,
-        in_force: Some(InForce {
-            lan_address: format!("{}/{}", c.lan.address, c.lan.prefix_len),
-            seats: format!("{} - {}", c.lan.seat_first, c.lan.seat_last),
-            language: match c.language {
-                config::Language::Auto => None,
-                config::Language::Id => Some(ruji_web::i18n::Lang::Id),
-                config::Language::En => Some(ruji_web::i18n::Lang::En),
-            },
-            token_rotate_minutes: c.token.rotate_every.map(|m| m / ruji_core::MINUTE),
-            token_grace_minutes: c.token.grace / ruji_core::MINUTE,
-            count_downtime: args.count_downtime || c.count_downtime,
-        }),
-    }
-}
-
-/// What [`watch_panel`] needs besides the state.
-struct WatchCtx {
-    /// The data directory (its filesystem's free space).
-    data: PathBuf,
-    /// ruji.toml, for a late recovery.
-    config: Option<PathBuf>,
-}
-
-/// Keeps the LED in step with the room (session open, attention reasons) and acts on the
-/// button's gestures.
-async fn watch_panel(
-    state: AppState,
-    panel: ruji_panel::PanelHandle,
-    shutdown: tokio::sync::oneshot::Sender<()>,
-    mut gestures: tokio::sync::mpsc::Receiver<ruji_panel::Gesture>,
-    ctx: WatchCtx,
-) {
-    use ruji_panel::{Condition, Gesture};
-    let mut tick = tokio::time::interval(std::time::Duration::from_secs(2));
-    let mut shutdown = Some(shutdown);
-    loop {
-        tokio::select! {
-            _ = tick.tick() => {
-                let open = state.store.sessions().map(|s| s.iter().any(|(_, st)| st.open));
-                panel.set(Condition::SessionOpen, open.unwrap_or(false));
-                let inputs = health::gather(&state.store, &ctx.data, state.settings.lan.as_deref());
-                let active = health::attention(&inputs);
-                for a in ruji_panel::Attention::ALL {
-                    panel.set(Condition::Attention(a), active.contains(&a));
-                }
-            }
-            g = gestures.recv() => match g {
-                None => return,
-                Some(Gesture::Confirm) => match state.confirm_physical().await {
-                    Ok(Some(what)) => tracing::info!(action = what, "button: press confirmed the action"),
-                    Ok(None) => tracing::info!("button: press (no action is waiting for a confirmation)"),
-                    Err(e) => tracing::error!(error = %e, "button: the confirmed action failed"),
-                },
-                Some(Gesture::Shutdown) => {
-                    tracing::info!("button: held 3 s: safe shutdown");
-                    panel.raise(Condition::ShuttingDown);
-                    if let Some(s) = shutdown.take() {
-                        let _ = s.send(());
-                    }
-                }
-                Some(Gesture::Recovery) => {
-                    // Late (the start did not wait for it): the LAN reset applies from the next
-                    // start.
-                    if let Err(e) = config::reset_lan(ctx.config.as_deref(), &ctx.data) {
-                        tracing::error!(error = %e, "recovery: cannot record the LAN reset");
-                    }
-                    tracing::warn!("recovery: LAN defaults apply from the next start");
-                    recover_proctor(&state).await;
-                }
-            }
-        }
-    }
-}
-
-fn print_banner(state: &AppState, addr: SocketAddr) {
-    let pkg = state.store.package();
+fn print_banner(room: &Room, addr: SocketAddr) {
+    let pkg = room.package();
     let host = if addr.ip().is_unspecified() {
         format!("<alamat-board>:{}", addr.port())
     } else {
@@ -715,9 +366,8 @@ fn print_banner(state: &AppState, addr: SocketAddr) {
             addr.port()
         );
     }
-    let setup_code = state.setup_code.lock().ok().and_then(|c| c.clone());
-    match setup_code {
-        Some(code) if !state.has_proctor() => {
+    match room.setup_code() {
+        Some(code) => {
             println!("  Kode penyiapan proktor / proctor setup code: {code}")
         }
         _ => println!("  Password proktor sudah dibuat / proctor password is set."),

@@ -11,28 +11,39 @@
 //! - [`room`] holds the exam-room operations (login, start, save answer, finish, reset, force
 //!   finish, open/close session, tokens): each reads state, applies a ruji-core rule, writes the
 //!   result and an [`AuditEntry`] in the same transaction.
-//! - [`tables`] lists the tables and their postcard-encoded records; the schema version is in
-//!   `meta` and checked on open.
+//! - [`tables`] holds the tables and their postcard-encoded records, typed ([`tables::Table`],
+//!   [`tables::MetaKey`]); the schema version is in `meta` and checked on open. Golden fixtures
+//!   (tests/golden) pin every record's encoding.
+//! - [`records`] holds the board's own records as typed operations, each one transaction with
+//!   its audit entry: the installed package and its source, releases, trusted issuers, the
+//!   proctor account, the cookie key.
+//!
+//! Nothing outside this crate reads or writes a table directly: callers use the operations.
 #![forbid(unsafe_code)]
 
+pub mod records;
 pub mod room;
 pub mod tables;
+pub mod testing;
 
 use std::panic::AssertUnwindSafe;
 use std::path::Path;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 use std::time::Instant;
 
 use ruji_sys::unix_secs as wall_secs;
 
-use redb::{Database, ReadTransaction, ReadableDatabase, ReadableTable, WriteTransaction};
+use redb::{
+    Database, ReadTransaction, ReadableDatabase, ReadableTable, TableDefinition, WriteTransaction,
+};
 use ruji_core::package::Package;
 use ruji_core::Millis;
 use serde::{de::DeserializeOwned, Serialize};
 use tokio::sync::{mpsc, oneshot};
 
-pub use tables::AuditEntry;
 use tables::*;
+pub use tables::{Action, Actor, AuditEntry};
 
 /// Current schema version written in `meta`.
 pub const SCHEMA_VERSION: u32 = 1;
@@ -145,10 +156,31 @@ struct Inner {
     writer: Option<std::thread::JoinHandle<()>>,
     /// The exam clock.
     clock: Clock,
-    /// The installed package, decoded once; replaced on import.
+    /// The installed package, decoded once; replaced on import and release.
     package: RwLock<Arc<Package>>,
     /// The wall clock (Unix seconds) recorded with the last commit before this open.
     last_known_wall: Option<u64>,
+    /// What the writer has done (shared with the writer thread).
+    stats: Arc<Counters>,
+}
+
+/// Counters the writer thread keeps, for [`Store::stats`].
+#[derive(Default)]
+struct Counters {
+    commits: AtomicU64,
+    writes: AtomicU64,
+    failed_batches: AtomicU64,
+}
+
+/// What the writer has done since the store was opened.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StoreStats {
+    /// Transactions committed (each one fsync).
+    pub commits: u64,
+    /// Write operations committed (several share a commit when they arrive together).
+    pub writes: u64,
+    /// Batches abandoned because an operation or the commit failed.
+    pub failed_batches: u64,
 }
 
 /// A write transaction as seen by one operation in a group commit.
@@ -161,44 +193,71 @@ pub struct Tx<'a> {
 
 impl Tx<'_> {
     /// Reads a record.
-    pub fn get<T: DeserializeOwned>(&self, t: Table, key: &str) -> Result<Option<T>> {
+    pub(crate) fn get<V: DeserializeOwned>(&self, t: Table<V>, key: &str) -> Result<Option<V>> {
         let table = self.txn.open_table(t.def())?;
         let v = table.get(key)?;
         v.map(|v| decode(t.name(), v.value())).transpose()
     }
     /// Writes a record.
-    pub fn put<T: Serialize>(&self, t: Table, key: &str, value: &T) -> Result<()> {
+    pub(crate) fn put<V: Serialize>(&self, t: Table<V>, key: &str, value: &V) -> Result<()> {
         let mut table = self.txn.open_table(t.def())?;
         table.insert(key, encode(value).as_slice())?;
         Ok(())
     }
+    /// Reads every record whose key starts with `prefix`.
+    pub(crate) fn scan<V: DeserializeOwned>(
+        &self,
+        t: Table<V>,
+        prefix: &str,
+    ) -> Result<Vec<(String, V)>> {
+        let table = self.txn.open_table(t.def())?;
+        scan_table(&table, t.name(), prefix)
+    }
+    /// Reads a `meta` record.
+    pub(crate) fn meta<V: DeserializeOwned>(&self, k: MetaKey<V>) -> Result<Option<V>> {
+        let table = self.txn.open_table(META)?;
+        let v = table.get(k.key())?;
+        v.map(|v| decode("meta", v.value())).transpose()
+    }
+    /// Writes a `meta` record.
+    pub(crate) fn set_meta<V: Serialize>(&self, k: MetaKey<V>, value: &V) -> Result<()> {
+        let mut table = self.txn.open_table(META)?;
+        table.insert(k.key(), encode(value).as_slice())?;
+        Ok(())
+    }
+    /// Removes a `meta` record.
+    pub(crate) fn remove_meta<V>(&self, k: MetaKey<V>) -> Result<()> {
+        let mut table = self.txn.open_table(META)?;
+        table.remove(k.key())?;
+        Ok(())
+    }
     /// Appends to the audit log; returns the entry's sequence number.
-    pub fn audit(&mut self, actor: &str, action: &str, detail: String) -> Result<u64> {
+    pub(crate) fn audit(
+        &mut self,
+        actor: Actor<'_>,
+        action: Action,
+        detail: String,
+    ) -> Result<u64> {
         *self.audit_seq += 1;
         let entry = AuditEntry {
             seq: *self.audit_seq,
             at: self.now,
             wall: wall_secs(),
-            actor: actor.to_string(),
-            action: action.to_string(),
+            actor: actor.as_str().to_string(),
+            action: action.name().to_string(),
             detail,
         };
         let mut table = self.txn.open_table(AUDIT)?;
         table.insert(entry.seq, encode(&entry).as_slice())?;
         Ok(entry.seq)
     }
-    /// Reads every record whose key starts with `prefix`.
-    pub fn scan<T: DeserializeOwned>(&self, t: Table, prefix: &str) -> Result<Vec<(String, T)>> {
-        let table = self.txn.open_table(t.def())?;
-        scan_table(&table, t.name(), prefix)
-    }
 }
 
-fn scan_table<T: DeserializeOwned>(
+fn scan_table<V: DeserializeOwned>(
     table: &impl ReadableTable<&'static str, &'static [u8]>,
     name: &'static str,
     prefix: &str,
-) -> Result<Vec<(String, T)>> {
+) -> Result<Vec<(String, V)>> {
     let mut out = Vec::new();
     for row in table.range(prefix..)? {
         let (k, v) = row?;
@@ -212,32 +271,57 @@ fn scan_table<T: DeserializeOwned>(
 }
 
 /// A read-only snapshot.
-pub struct Reader {
+pub(crate) struct Reader {
     txn: ReadTransaction,
 }
 
 impl Reader {
+    fn open(
+        &self,
+        def: TableDefinition<'static, &'static str, &'static [u8]>,
+    ) -> Result<Option<redb::ReadOnlyTable<&'static str, &'static [u8]>>> {
+        match self.txn.open_table(def) {
+            Ok(t) => Ok(Some(t)),
+            Err(redb::TableError::TableDoesNotExist(_)) => Ok(None),
+            Err(e) => Err(e.into()),
+        }
+    }
     /// Reads a record.
-    pub fn get<T: DeserializeOwned>(&self, t: Table, key: &str) -> Result<Option<T>> {
-        let table = match self.txn.open_table(t.def()) {
-            Ok(t) => t,
-            Err(redb::TableError::TableDoesNotExist(_)) => return Ok(None),
-            Err(e) => return Err(e.into()),
+    pub(crate) fn get<V: DeserializeOwned>(&self, t: Table<V>, key: &str) -> Result<Option<V>> {
+        let Some(table) = self.open(t.def())? else {
+            return Ok(None);
         };
         let v = table.get(key)?;
         v.map(|v| decode(t.name(), v.value())).transpose()
     }
     /// Reads every record whose key starts with `prefix`.
-    pub fn scan<T: DeserializeOwned>(&self, t: Table, prefix: &str) -> Result<Vec<(String, T)>> {
-        let table = match self.txn.open_table(t.def()) {
-            Ok(t) => t,
-            Err(redb::TableError::TableDoesNotExist(_)) => return Ok(vec![]),
-            Err(e) => return Err(e.into()),
+    pub(crate) fn scan<V: DeserializeOwned>(
+        &self,
+        t: Table<V>,
+        prefix: &str,
+    ) -> Result<Vec<(String, V)>> {
+        let Some(table) = self.open(t.def())? else {
+            return Ok(vec![]);
         };
         scan_table(&table, t.name(), prefix)
     }
+    /// How many records a table holds.
+    pub(crate) fn count<V>(&self, t: Table<V>) -> Result<u64> {
+        match self.open(t.def())? {
+            Some(table) => Ok(redb::ReadableTableMetadata::len(&table)?),
+            None => Ok(0),
+        }
+    }
+    /// Reads a `meta` record.
+    pub(crate) fn meta<V: DeserializeOwned>(&self, k: MetaKey<V>) -> Result<Option<V>> {
+        let Some(table) = self.open(META)? else {
+            return Ok(None);
+        };
+        let v = table.get(k.key())?;
+        v.map(|v| decode("meta", v.value())).transpose()
+    }
     /// The last `n` audit entries, newest first.
-    pub fn audit_tail(&self, n: usize) -> Result<Vec<AuditEntry>> {
+    pub(crate) fn audit_tail(&self, n: usize) -> Result<Vec<AuditEntry>> {
         let table = match self.txn.open_table(AUDIT) {
             Ok(t) => t,
             Err(redb::TableError::TableDoesNotExist(_)) => return Ok(vec![]),
@@ -257,11 +341,23 @@ impl Store {
     /// inside or outside a tokio runtime alike; the writer is a plain thread.
     pub fn open(path: &Path, opts: OpenOptions) -> Result<Store> {
         // The page cache is bounded for a 512 MB board; the whole exam fits in a few MB.
-        let db = Arc::new(
-            Database::builder()
-                .set_cache_size(CACHE_BYTES)
-                .create(path)?,
-        );
+        let db = Database::builder()
+            .set_cache_size(CACHE_BYTES)
+            .create(path)?;
+        Self::start_writer(db, opts)
+    }
+
+    /// Opens a store on a redb storage backend instead of a file: tests use it to make the
+    /// disk fail at a chosen moment (a full card, a dying card) and see what survives.
+    pub fn open_backend(backend: impl redb::StorageBackend, opts: OpenOptions) -> Result<Store> {
+        let db = Database::builder()
+            .set_cache_size(CACHE_BYTES)
+            .create_with_backend(backend)?;
+        Self::start_writer(db, opts)
+    }
+
+    fn start_writer(db: Database, opts: OpenOptions) -> Result<Store> {
+        let db = Arc::new(db);
         let (base, audit_seq, package, last_known_wall) = Self::init(&db, &opts)?;
         let clock = Clock {
             base,
@@ -269,11 +365,11 @@ impl Store {
             skipped: Arc::default(),
         };
         let (jobs, rx) = mpsc::channel::<Job>(4096);
-        let wdb = db.clone();
-        let wclock = clock.clone();
+        let stats = Arc::new(Counters::default());
+        let (wdb, wclock, wstats) = (db.clone(), clock.clone(), stats.clone());
         let handle = std::thread::Builder::new()
             .name("ruji-store-writer".into())
-            .spawn(move || writer(wdb, rx, wclock, audit_seq))
+            .spawn(move || writer(wdb, rx, wclock, audit_seq, wstats))
             .map_err(|e| StoreError::Db(e.to_string()))?;
         Ok(Store {
             inner: Arc::new(Inner {
@@ -283,6 +379,7 @@ impl Store {
                 clock,
                 package: RwLock::new(Arc::new(package.unwrap_or_default())),
                 last_known_wall,
+                stats,
             }),
         })
     }
@@ -295,21 +392,23 @@ impl Store {
         let (base, seq, package, last_wall);
         {
             let mut meta = txn.open_table(META)?;
-            let version: Option<u32> = meta
-                .get(KEY_SCHEMA)?
-                .map(|v| decode("meta", v.value()))
+            let get = |meta: &redb::Table<&str, &[u8]>, key: &str| -> Result<Option<Vec<u8>>> {
+                Ok(meta.get(key)?.map(|v| v.value().to_vec()))
+            };
+            let version: Option<u32> = get(&meta, SCHEMA.key())?
+                .map(|v| decode("meta", &v))
                 .transpose()?;
             match version {
                 None => {
-                    meta.insert(KEY_SCHEMA, encode(&SCHEMA_VERSION).as_slice())?;
+                    meta.insert(SCHEMA.key(), encode(&SCHEMA_VERSION).as_slice())?;
                 }
                 Some(v) if v > SCHEMA_VERSION => return Err(StoreError::NewerSchema(v)),
-                // Older versions would be migrated here, table by table, in this transaction.
+                // Older versions would be migrated here, table by table, in this transaction
+                // (their records are pinned by the golden fixtures of that version).
                 Some(_) => {}
             }
-            let clock: Option<ClockRecord> = meta
-                .get(KEY_CLOCK)?
-                .map(|v| decode("meta", v.value()))
+            let clock: Option<ClockRecord> = get(&meta, CLOCK.key())?
+                .map(|v| decode("meta", &v))
                 .transpose()?;
             last_wall = clock.map(|c| c.wall).filter(|w| *w > 0);
             base = match clock {
@@ -320,13 +419,12 @@ impl Store {
                 Some(c) => c.exam,
                 None => 0,
             };
-            package = meta
-                .get(KEY_PACKAGE)?
-                .map(|v| decode::<Package>("meta", v.value()))
+            package = get(&meta, PACKAGE.key())?
+                .map(|v| decode::<Package>("meta", &v))
                 .transpose()?;
             drop(meta);
-            for t in Table::ALL {
-                txn.open_table(t.def())?;
+            for name in TABLE_NAMES {
+                txn.open_table(TableDefinition::<&str, &[u8]>::new(name))?;
             }
             let audit = txn.open_table(AUDIT)?;
             seq = audit.last()?.map(|(k, _)| k.value()).unwrap_or(0);
@@ -356,16 +454,39 @@ impl Store {
         self.inner.last_known_wall
     }
 
+    /// What the writer has done since the store was opened.
+    pub fn stats(&self) -> StoreStats {
+        let c = &self.inner.stats;
+        StoreStats {
+            commits: c.commits.load(Ordering::Relaxed),
+            writes: c.writes.load(Ordering::Relaxed),
+            failed_batches: c.failed_batches.load(Ordering::Relaxed),
+        }
+    }
+
+    /// Write operations waiting for the writer (not yet in a batch).
+    pub fn queued(&self) -> usize {
+        self.inner
+            .jobs
+            .as_ref()
+            .map_or(0, |j| j.max_capacity() - j.capacity())
+    }
+
     /// Appends one entry to the audit log (for events outside the room operations, such as a
     /// recovery at power-on).
     pub async fn audit_event(
         &self,
-        actor: &'static str,
-        action: &'static str,
+        actor: Actor<'static>,
+        action: Action,
         detail: String,
     ) -> Result<()> {
         self.write(move |tx| tx.audit(actor, action, detail).map(|_| ()))
             .await
+    }
+
+    /// The last `n` audit entries, newest first.
+    pub fn audit_tail(&self, n: usize) -> Result<Vec<AuditEntry>> {
+        self.reader()?.audit_tail(n)
     }
 
     /// The installed package (the demo or an imported one).
@@ -373,8 +494,13 @@ impl Store {
         self.inner.package.read().expect("not poisoned").clone()
     }
 
+    /// Replaces the in-memory copy of the installed package (after its commit).
+    pub(crate) fn set_package(&self, package: Package) {
+        *self.inner.package.write().expect("not poisoned") = Arc::new(package);
+    }
+
     /// A consistent read-only snapshot.
-    pub fn reader(&self) -> Result<Reader> {
+    pub(crate) fn reader(&self) -> Result<Reader> {
         Ok(Reader {
             txn: self.inner.db.begin_read()?,
         })
@@ -385,7 +511,7 @@ impl Store {
     /// The contract for `op`: return `Err` only for storage failures (the whole batch is then
     /// abandoned and every caller in it gets an error); a refusal under the domain rules is an
     /// `Ok(Err(..))` value, and an op that refuses must not have written anything.
-    pub async fn write<T, F>(&self, op: F) -> Result<T>
+    pub(crate) async fn write<T, F>(&self, op: F) -> Result<T>
     where
         T: Send + 'static,
         F: FnOnce(&mut Tx<'_>) -> Result<T> + Send + 'static,
@@ -410,81 +536,9 @@ impl Store {
         rx.await.map_err(|_| StoreError::Closed)?
     }
 
-    /// Installs a package, replacing the one in use. Participants' states are created for
-    /// newcomers; existing attempts and answers are kept (they are keyed by username and test).
-    /// `hashes` pairs each username with its password hash (hashing is the caller's job).
-    /// Plain passwords are removed before the package is stored: only the hashes are kept.
-    pub async fn install_package(
-        &self,
-        mut package: Package,
-        hashes: Vec<(String, String)>,
-    ) -> Result<()> {
-        for p in &mut package.participants {
-            p.password.clear();
-        }
-        let pkg = package.clone();
-        self.write(move |tx| {
-            tx.put(Table::Meta, KEY_PACKAGE, &pkg)?;
-            for (username, hash) in hashes {
-                let mut rec: ParticipantRecord = tx
-                    .get(Table::Participants, &username)?
-                    .unwrap_or_else(|| ParticipantRecord::new(&username));
-                rec.password_hash = hash;
-                tx.put(Table::Participants, &username, &rec)?;
-            }
-            tx.audit(
-                "system",
-                "package_installed",
-                format!("{} ({}), {} items", pkg.id, pkg.title, pkg.items.len()),
-            )?;
-            Ok(())
-        })
-        .await?;
-        *self.inner.package.write().expect("not poisoned") = Arc::new(package);
-        Ok(())
-    }
-
     /// Records the exam clock (called periodically, so a crash loses little of it).
     pub async fn checkpoint(&self) -> Result<()> {
         self.write(|_| Ok(())).await
-    }
-
-    /// A value from `meta`.
-    pub fn meta<T: DeserializeOwned>(&self, key: &str) -> Result<Option<T>> {
-        self.reader()?.get(Table::Meta, key)
-    }
-
-    /// Removes a value from `meta`, audited.
-    pub async fn remove_meta(
-        &self,
-        key: &'static str,
-        audit: (&'static str, &'static str),
-    ) -> Result<()> {
-        self.write(move |tx| {
-            let mut table = tx.txn.open_table(Table::Meta.def())?;
-            table.remove(key)?;
-            drop(table);
-            tx.audit(audit.0, audit.1, String::new())?;
-            Ok(())
-        })
-        .await
-    }
-
-    /// Sets a value in `meta`, audited.
-    pub async fn set_meta<T: Serialize + Send + 'static>(
-        &self,
-        key: &'static str,
-        value: T,
-        audit: Option<(&'static str, &'static str)>,
-    ) -> Result<()> {
-        self.write(move |tx| {
-            tx.put(Table::Meta, key, &value)?;
-            if let Some((actor, action)) = audit {
-                tx.audit(actor, action, String::new())?;
-            }
-            Ok(())
-        })
-        .await
     }
 }
 
@@ -500,7 +554,13 @@ impl Drop for Inner {
 }
 
 /// The writer thread: gathers jobs, runs them in one transaction, commits, replies.
-fn writer(db: Arc<Database>, mut rx: mpsc::Receiver<Job>, clock: Clock, mut audit_seq: u64) {
+fn writer(
+    db: Arc<Database>,
+    mut rx: mpsc::Receiver<Job>,
+    clock: Clock,
+    mut audit_seq: u64,
+    stats: Arc<Counters>,
+) {
     while let Some(first) = rx.blocking_recv() {
         let mut batch = vec![first];
         while batch.len() < MAX_BATCH {
@@ -550,7 +610,7 @@ fn writer(db: Arc<Database>, mut rx: mpsc::Receiver<Job>, clock: Clock, mut audi
                     exam: now,
                     wall: wall_secs(),
                 };
-                if let Err(e) = tx.put(Table::Meta, KEY_CLOCK, &rec) {
+                if let Err(e) = tx.set_meta(CLOCK, &rec) {
                     tracing::error!(error = %e, "cannot record exam clock");
                     all_ok = false;
                 }
@@ -562,11 +622,20 @@ fn writer(db: Arc<Database>, mut rx: mpsc::Receiver<Job>, clock: Clock, mut audi
             drop(txn.abort());
             Err(StoreError::BatchFailed)
         };
-        if let Err(e) = &outcome {
-            if !matches!(e, StoreError::BatchFailed) {
-                tracing::error!(error = %e, "commit failed");
+        match &outcome {
+            Ok(()) => {
+                stats.commits.fetch_add(1, Ordering::Relaxed);
+                stats
+                    .writes
+                    .fetch_add(completions.len() as u64, Ordering::Relaxed);
             }
-            audit_seq = seq_before;
+            Err(e) => {
+                if !matches!(e, StoreError::BatchFailed) {
+                    tracing::error!(error = %e, "commit failed");
+                }
+                stats.failed_batches.fetch_add(1, Ordering::Relaxed);
+                audit_seq = seq_before;
+            }
         }
         for done in completions {
             done(match &outcome {
@@ -578,5 +647,7 @@ fn writer(db: Arc<Database>, mut rx: mpsc::Receiver<Job>, clock: Clock, mut audi
     }
 }
 
+#[cfg(test)]
+mod golden;
 #[cfg(test)]
 mod tests;

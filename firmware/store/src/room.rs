@@ -8,7 +8,9 @@
 
 use std::collections::BTreeMap;
 
-use ruji_core::attempt::{Attempt, AttemptError, FinishReason, Login, LoginError, Phase};
+use ruji_core::attempt::{
+    Attempt, AttemptError, FinishReason, Login, LoginError, Outcome, Phase, SeatState,
+};
 use ruji_core::package::{same_name, Package, Participant, Session, Test};
 use ruji_core::response::{Answer, Response, ResponseError};
 use ruji_core::score::{self, Milli};
@@ -18,7 +20,7 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
 use crate::tables::*;
-use crate::{Reader, Result, Store, Tx};
+use crate::{Action, Actor, Reader, Result, Store, Tx};
 
 /// Why the rules refused an operation. The web layer turns each into a message saying what to do.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -63,6 +65,8 @@ pub enum Refusal {
     NotReserve,
     /// A test of the session is still sealed: enter the session's release code first.
     SessionSealed(String),
+    /// A proctor account exists already: log in (or recover) instead of creating another.
+    ProctorExists,
 }
 
 /// Inside a store operation: the value of a rule check, or return its refusal as the
@@ -80,34 +84,37 @@ macro_rules! refuse {
 pub type RoomResult<T> = Result<std::result::Result<T, Refusal>>;
 
 /// Reading access shared by a write transaction and a read snapshot.
-pub trait Get {
+pub(crate) trait Get {
     /// Reads a record.
-    fn get_rec<T: DeserializeOwned>(&self, t: Table, key: &str) -> Result<Option<T>>;
+    fn get_rec<V: DeserializeOwned>(&self, t: Table<V>, key: &str) -> Result<Option<V>>;
     /// Reads records by key prefix.
-    fn scan_rec<T: DeserializeOwned>(&self, t: Table, prefix: &str) -> Result<Vec<(String, T)>>;
+    fn scan_rec<V: DeserializeOwned>(&self, t: Table<V>, prefix: &str) -> Result<Vec<(String, V)>>;
 }
 
 impl Get for Tx<'_> {
-    fn get_rec<T: DeserializeOwned>(&self, t: Table, key: &str) -> Result<Option<T>> {
+    fn get_rec<V: DeserializeOwned>(&self, t: Table<V>, key: &str) -> Result<Option<V>> {
         self.get(t, key)
     }
-    fn scan_rec<T: DeserializeOwned>(&self, t: Table, prefix: &str) -> Result<Vec<(String, T)>> {
+    fn scan_rec<V: DeserializeOwned>(&self, t: Table<V>, prefix: &str) -> Result<Vec<(String, V)>> {
         self.scan(t, prefix)
     }
 }
 
 impl Get for Reader {
-    fn get_rec<T: DeserializeOwned>(&self, t: Table, key: &str) -> Result<Option<T>> {
+    fn get_rec<V: DeserializeOwned>(&self, t: Table<V>, key: &str) -> Result<Option<V>> {
         self.get(t, key)
     }
-    fn scan_rec<T: DeserializeOwned>(&self, t: Table, prefix: &str) -> Result<Vec<(String, T)>> {
+    fn scan_rec<V: DeserializeOwned>(&self, t: Table<V>, prefix: &str) -> Result<Vec<(String, V)>> {
         self.scan(t, prefix)
     }
 }
 
 /// The open session, if any, with its state.
-pub fn open_session<R: Get>(r: &R, pkg: &Package) -> Result<Option<(Session, SessionState)>> {
-    for (id, st) in r.scan_rec::<SessionState>(Table::Sessions, "")? {
+pub(crate) fn open_session<R: Get>(
+    r: &R,
+    pkg: &Package,
+) -> Result<Option<(Session, SessionState)>> {
+    for (id, st) in r.scan_rec(SESSIONS, "")? {
         if st.open {
             if let Some(s) = pkg.session(&id) {
                 return Ok(Some((s.clone(), st)));
@@ -118,20 +125,17 @@ pub fn open_session<R: Get>(r: &R, pkg: &Package) -> Result<Option<(Session, Ses
 }
 
 fn participant_record<R: Get>(r: &R, username: &str) -> Result<ParticipantRecord> {
-    Ok(r.get_rec(Table::Participants, username)?
+    Ok(r.get_rec(PARTICIPANTS, username)?
         .unwrap_or_else(|| ParticipantRecord::new(username)))
 }
 
 fn load_attempt<R: Get>(r: &R, username: &str, test: &Test) -> Result<Attempt> {
-    Ok(
-        r.get_rec(Table::Attempts, &attempt_key(username, &test.id))?
-            .unwrap_or_else(|| Attempt::new(username, &test.id, test.duration_minutes)),
-    )
+    Ok(r.get_rec(ATTEMPTS, &attempt_key(username, &test.id))?
+        .unwrap_or_else(|| Attempt::new(username, &test.id, test.duration_minutes)))
 }
 
 fn any_attempt_open<R: Get>(r: &R, username: &str) -> Result<bool> {
-    let prefix = format!("{username}{SEP}");
-    Ok(r.scan_rec::<Attempt>(Table::Attempts, &prefix)?
+    Ok(r.scan_rec(ATTEMPTS, &attempts_prefix(username))?
         .iter()
         .any(|(_, a)| a.is_open()))
 }
@@ -276,13 +280,13 @@ fn context_of<R: Get>(
 /// logs out.
 fn record_timeout(tx: &mut Tx<'_>, attempt: &Attempt) -> Result<()> {
     tx.put(
-        Table::Attempts,
+        ATTEMPTS,
         &attempt_key(&attempt.username, &attempt.test_id),
         attempt,
     )?;
     tx.audit(
-        &attempt.username,
-        "timeout",
+        Actor::Participant(&attempt.username),
+        Action::Timeout,
         format!("test {}", attempt.test_id),
     )?;
     Ok(())
@@ -316,8 +320,8 @@ pub struct ParticipantStatus {
     pub client: Option<String>,
     /// Test they are on (or the last one when all done).
     pub test: Option<String>,
-    /// `not_logged_in`, `logged_in`, `practice`, `in_progress`, `finished`.
-    pub state: &'static str,
+    /// Logged in or not, and where in the test.
+    pub state: SeatState,
     /// Items answered of the current test.
     pub answered: usize,
     /// Items in the current test.
@@ -335,9 +339,8 @@ pub struct AttemptResult {
     pub username: String,
     /// Test.
     pub test: String,
-    /// `not_started`, `practice`, `in_progress`, `finished_participant`, `finished_timeout`,
-    /// `finished_proctor`.
-    pub state: String,
+    /// The attempt's phase with how it finished.
+    pub state: Outcome,
     /// Proctor's reason when force-finished.
     pub reason: Option<String>,
     /// Sum of objective scores, milli-points (scored tests only).
@@ -364,41 +367,23 @@ pub struct ItemResult {
 
 /// A participant's answers to one test, by item id.
 fn answers_of<R: Get>(r: &R, username: &str, test: &str) -> Result<BTreeMap<String, Answer>> {
-    Ok(
-        r.scan_rec::<Answer>(Table::Answers, &answers_prefix(username, test))?
-            .into_iter()
-            .filter_map(|(k, v)| k.rsplit(SEP).next().map(|i| (i.to_string(), v)))
-            .collect(),
-    )
+    Ok(r.scan_rec(ANSWERS, &answers_prefix(username, test))?
+        .into_iter()
+        .filter_map(|(k, v)| k.rsplit(SEP).next().map(|i| (i.to_string(), v)))
+        .collect())
 }
 
 /// How many of a test's items (practice items excluded) the participant has answered.
 fn answered_items<R: Get>(r: &R, username: &str, test: &Test) -> Result<usize> {
-    Ok(
-        r.scan_rec::<Answer>(Table::Answers, &answers_prefix(username, &test.id))?
-            .iter()
-            .filter(|(k, v)| {
-                v.is_answered()
-                    && k.rsplit(SEP)
-                        .next()
-                        .is_some_and(|i| test.items.iter().any(|t| t == i))
-            })
-            .count(),
-    )
-}
-
-fn phase_name(a: &Attempt) -> String {
-    use FinishReason as F;
-    match &a.phase {
-        Phase::NotStarted => "not_started".into(),
-        Phase::Practice => "practice".into(),
-        Phase::InProgress => "in_progress".into(),
-        Phase::Finished { reason, .. } => match reason {
-            F::Participant => "finished_participant".into(),
-            F::TimeOut => "finished_timeout".into(),
-            F::Proctor(_) => "finished_proctor".into(),
-        },
-    }
+    Ok(r.scan_rec(ANSWERS, &answers_prefix(username, &test.id))?
+        .iter()
+        .filter(|(k, v)| {
+            v.is_answered()
+                && k.rsplit(SEP)
+                    .next()
+                    .is_some_and(|i| test.items.iter().any(|t| t == i))
+        })
+        .count())
 }
 
 impl Store {
@@ -416,7 +401,7 @@ impl Store {
         }
         Ok(self
             .reader()?
-            .get::<ParticipantRecord>(Table::Participants, username)?
+            .get::<ParticipantRecord>(PARTICIPANTS, username)?
             .map(|r| r.password_hash))
     }
 
@@ -435,8 +420,12 @@ impl Store {
             if let Err(e) = rec.state.login(login, ctx.participant.reserve, open) {
                 return Ok(Err(Refusal::Login(e)));
             }
-            tx.put(Table::Participants, &u, &rec)?;
-            tx.audit(&u, "login", format!("from {client}"))?;
+            tx.put(PARTICIPANTS, &u, &rec)?;
+            tx.audit(
+                Actor::Participant(&u),
+                Action::Login,
+                format!("from {client}"),
+            )?;
             Ok(Ok(()))
         })
         .await
@@ -449,8 +438,8 @@ impl Store {
             let mut rec = participant_record(tx, &u)?;
             if rec.state.is_current(login_id) {
                 rec.state.logout(login_id);
-                tx.put(Table::Participants, &u, &rec)?;
-                tx.audit(&u, "logout", String::new())?;
+                tx.put(PARTICIPANTS, &u, &rec)?;
+                tx.audit(Actor::Participant(&u), Action::Logout, String::new())?;
             }
             Ok(())
         })
@@ -497,10 +486,14 @@ impl Store {
                 return Ok(Err(Refusal::Attempt(e)));
             }
             attempt.login = Some(login_id);
-            tx.put(Table::Attempts, &attempt_key(&u, &test.id), &attempt)?;
+            tx.put(ATTEMPTS, &attempt_key(&u, &test.id), &attempt)?;
             tx.audit(
-                &u,
-                if resumed { "resume" } else { "start" },
+                Actor::Participant(&u),
+                if resumed {
+                    Action::Resume
+                } else {
+                    Action::Start
+                },
                 format!("test {}", test.id),
             )?;
             Ok(Ok(()))
@@ -510,7 +503,7 @@ impl Store {
 
     /// Leaves practice and starts the test's clock.
     pub async fn end_practice(&self, username: &str, login_id: u64) -> RoomResult<()> {
-        self.attempt_op(username, login_id, "end_practice", |a, now| {
+        self.attempt_op(username, login_id, Action::EndPractice, |a, now| {
             a.end_practice(now).map(|_| String::new())
         })
         .await
@@ -532,11 +525,15 @@ impl Store {
             if let Err(e) = attempt.finish(tx.now, doubtful, confirmed, &test.rules) {
                 return Ok(Err(Refusal::Attempt(e)));
             }
-            tx.put(Table::Attempts, &attempt_key(&u, &test.id), &attempt)?;
+            tx.put(ATTEMPTS, &attempt_key(&u, &test.id), &attempt)?;
             let mut rec = participant_record(tx, &u)?;
             rec.state.logout(login_id);
-            tx.put(Table::Participants, &u, &rec)?;
-            tx.audit(&u, "finish", format!("test {}", test.id))?;
+            tx.put(PARTICIPANTS, &u, &rec)?;
+            tx.audit(
+                Actor::Participant(&u),
+                Action::Finish,
+                format!("test {}", test.id),
+            )?;
             Ok(Ok(()))
         })
         .await
@@ -546,7 +543,7 @@ impl Store {
         &self,
         username: &str,
         login_id: u64,
-        action: &'static str,
+        action: Action,
         f: impl FnOnce(&mut Attempt, Millis) -> std::result::Result<String, AttemptError>
             + Send
             + 'static,
@@ -561,8 +558,12 @@ impl Store {
             match f(&mut attempt, tx.now) {
                 Ok(_) if attempt == before => Ok(Ok(())),
                 Ok(detail) => {
-                    tx.put(Table::Attempts, &attempt_key(&u, &test.id), &attempt)?;
-                    tx.audit(&u, action, format!("test {} {detail}", test.id))?;
+                    tx.put(ATTEMPTS, &attempt_key(&u, &test.id), &attempt)?;
+                    tx.audit(
+                        Actor::Participant(&u),
+                        action,
+                        format!("test {} {detail}", test.id),
+                    )?;
                     Ok(Ok(()))
                 }
                 Err(e) => Ok(Err(Refusal::Attempt(e))),
@@ -631,9 +632,13 @@ impl Store {
                 }
             }
             if attempt != was {
-                tx.put(Table::Attempts, &attempt_key(&u, &test.id), &attempt)?;
+                tx.put(ATTEMPTS, &attempt_key(&u, &test.id), &attempt)?;
             }
-            let seq = tx.audit(&u, "answer", format!("test {} item {item_id}", test.id))?;
+            let seq = tx.audit(
+                Actor::Participant(&u),
+                Action::Answer,
+                format!("test {} item {item_id}", test.id),
+            )?;
             let answer = Answer {
                 response,
                 doubtful,
@@ -641,7 +646,7 @@ impl Store {
                 seq,
                 rev,
             };
-            tx.put(Table::Answers, &answer_key(&u, &test.id, &item_id), &answer)?;
+            tx.put(ANSWERS, &answer_key(&u, &test.id, &item_id), &answer)?;
             Ok(Ok(Saved {
                 seq,
                 remaining,
@@ -651,23 +656,28 @@ impl Store {
         .await
     }
 
-    /// Finishes every attempt whose time is up; returns how many. Cheap when none is due.
-    pub async fn sweep_timeouts(&self) -> Result<usize> {
+    /// The attempts whose time is up (a read of every attempt: call it off the async workers).
+    pub fn due_timeouts(&self) -> Result<Vec<String>> {
         let now = self.now();
-        let due: Vec<String> = self
+        Ok(self
             .reader()?
-            .scan::<Attempt>(Table::Attempts, "")?
+            .scan(ATTEMPTS, "")?
             .into_iter()
             .filter(|(_, a)| a.clone().tick(now))
             .map(|(k, _)| k)
-            .collect();
+            .collect())
+    }
+
+    /// Finishes the attempts of [`Store::due_timeouts`] whose time is still up, each with its
+    /// `timeout` audit entry; returns how many.
+    pub async fn finish_timeouts(&self, due: Vec<String>) -> Result<usize> {
         if due.is_empty() {
             return Ok(0);
         }
         self.write(move |tx| {
             let mut n = 0;
             for key in due {
-                if let Some(mut a) = tx.get::<Attempt>(Table::Attempts, &key)? {
+                if let Some(mut a) = tx.get::<Attempt>(ATTEMPTS, &key)? {
                     if a.tick(tx.now) {
                         record_timeout(tx, &a)?;
                         n += 1;
@@ -701,14 +711,18 @@ impl Store {
                 }
                 return Ok(Ok(()));
             }
-            let mut st: SessionState = tx.get(Table::Sessions, &id)?.unwrap_or_default();
+            let mut st: SessionState = tx.get(SESSIONS, &id)?.unwrap_or_default();
             st.open = true;
             st.opened_at = Some(tx.now);
             st.closed_at = None;
             let t = token.as_str().to_string();
             st.token = Some(TokenState::release(token, tx.now));
-            tx.put(Table::Sessions, &id, &st)?;
-            tx.audit("proctor", "open_session", format!("{id} token {t}"))?;
+            tx.put(SESSIONS, &id, &st)?;
+            tx.audit(
+                Actor::Proctor,
+                Action::OpenSession,
+                format!("{id} token {t}"),
+            )?;
             Ok(Ok(()))
         })
         .await
@@ -722,14 +736,14 @@ impl Store {
             let Some(session) = pkg.session(&id) else {
                 return Ok(Err(Refusal::UnknownSession));
             };
-            let mut st: SessionState = tx.get(Table::Sessions, &id)?.unwrap_or_default();
+            let mut st: SessionState = tx.get(SESSIONS, &id)?.unwrap_or_default();
             if !st.open {
                 return Ok(Err(Refusal::SessionClosed));
             }
             let mut open = 0;
             for u in &session.participants {
                 for t in &session.tests {
-                    let a: Option<Attempt> = tx.get(Table::Attempts, &attempt_key(u, t))?;
+                    let a: Option<Attempt> = tx.get(ATTEMPTS, &attempt_key(u, t))?;
                     if a.is_some_and(|mut a| {
                         a.tick(tx.now);
                         a.is_open()
@@ -743,15 +757,15 @@ impl Store {
             }
             st.open = false;
             st.closed_at = Some(tx.now);
-            tx.put(Table::Sessions, &id, &st)?;
-            tx.audit("proctor", "close_session", id.clone())?;
+            tx.put(SESSIONS, &id, &st)?;
+            tx.audit(Actor::Proctor, Action::CloseSession, id.clone())?;
             Ok(Ok(()))
         })
         .await
     }
 
     /// Proctor (or the automatic rotation): replaces the open session's token.
-    pub async fn rotate_token(&self, token: Token, actor: &'static str) -> RoomResult<()> {
+    pub async fn rotate_token(&self, token: Token, actor: Actor<'static>) -> RoomResult<()> {
         let pkg = self.package();
         self.write(move |tx| {
             let Some((s, mut st)) = open_session(tx, &pkg)? else {
@@ -762,8 +776,8 @@ impl Store {
                 Some(ts) => ts.rotate(token, tx.now),
                 None => st.token = Some(TokenState::release(token, tx.now)),
             }
-            tx.put(Table::Sessions, &s.id, &st)?;
-            tx.audit(actor, "rotate_token", format!("{} token {t}", s.id))?;
+            tx.put(SESSIONS, &s.id, &st)?;
+            tx.audit(actor, Action::RotateToken, format!("{} token {t}", s.id))?;
             Ok(Ok(()))
         })
         .await
@@ -780,14 +794,14 @@ impl Store {
             }
             let mut rec = participant_record(tx, &u)?;
             rec.state.reset();
-            tx.put(Table::Participants, &u, &rec)?;
-            for (k, mut a) in tx.scan::<Attempt>(Table::Attempts, &format!("{u}{SEP}"))? {
+            tx.put(PARTICIPANTS, &u, &rec)?;
+            for (k, mut a) in tx.scan(ATTEMPTS, &attempts_prefix(&u))? {
                 if a.is_open() {
                     a.pause(tx.now);
-                    tx.put(Table::Attempts, &k, &a)?;
+                    tx.put(ATTEMPTS, &k, &a)?;
                 }
             }
-            tx.audit("proctor", "reset_login", u.clone())?;
+            tx.audit(Actor::Proctor, Action::ResetLogin, u.clone())?;
             Ok(Ok(()))
         })
         .await
@@ -805,10 +819,10 @@ impl Store {
             }
             // The login stays: the participant's page learns the test ended (see
             // `Context::ended_during_login`) and shows the thank-you page, which logs out.
-            tx.put(Table::Attempts, &attempt_key(&u, &test.id), &attempt)?;
+            tx.put(ATTEMPTS, &attempt_key(&u, &test.id), &attempt)?;
             tx.audit(
-                "proctor",
-                "force_finish",
+                Actor::Proctor,
+                Action::ForceFinish,
                 format!("{u} test {} reason: {reason}", test.id),
             )?;
             Ok(Ok(test.id))
@@ -828,11 +842,16 @@ impl Store {
             }
             let mut rec = participant_record(tx, &u)?;
             rec.state.reserve_active = true;
-            tx.put(Table::Participants, &u, &rec)?;
-            tx.audit("proctor", "activate_reserve", u.clone())?;
+            tx.put(PARTICIPANTS, &u, &rec)?;
+            tx.audit(Actor::Proctor, Action::ActivateReserve, u.clone())?;
             Ok(Ok(()))
         })
         .await
+    }
+
+    /// The open session, if any, with its state: the one query for "which session is open".
+    pub fn current_session(&self) -> Result<Option<(Session, SessionState)>> {
+        open_session(&self.reader()?, &self.package())
     }
 
     /// State of every session.
@@ -841,12 +860,7 @@ impl Store {
         let r = self.reader()?;
         pkg.sessions
             .iter()
-            .map(|s| {
-                Ok((
-                    s.clone(),
-                    r.get(Table::Sessions, &s.id)?.unwrap_or_default(),
-                ))
-            })
+            .map(|s| Ok((s.clone(), r.get(SESSIONS, &s.id)?.unwrap_or_default())))
             .collect()
     }
 
@@ -873,9 +887,9 @@ impl Store {
                 client: rec.state.login.as_ref().map(|l| l.client.clone()),
                 test: None,
                 state: if rec.state.login.is_some() {
-                    "logged_in"
+                    SeatState::LoggedIn
                 } else {
-                    "not_logged_in"
+                    SeatState::NotLoggedIn
                 },
                 answered: 0,
                 items: 0,
@@ -900,9 +914,9 @@ impl Store {
                     break;
                 }
                 match a.phase {
-                    Phase::Practice => row.state = "practice",
+                    Phase::Practice => row.state = SeatState::Practice,
                     Phase::InProgress => {
-                        row.state = "in_progress";
+                        row.state = SeatState::InProgress;
                         row.remaining = Some(a.clock.remaining(now));
                     }
                     _ => {}
@@ -911,7 +925,7 @@ impl Store {
                 break;
             }
             if let Some(t) = last_finished {
-                row.state = "finished";
+                row.state = SeatState::Finished;
                 row.test = Some(t.id.clone());
                 row.items = t.items.len();
                 row.answered = answered_items(&r, u, t)?;
@@ -970,7 +984,7 @@ impl Store {
                 out.push(AttemptResult {
                     username: u.clone(),
                     test: test.id.clone(),
-                    state: phase_name(&a),
+                    state: a.phase.outcome(),
                     reason,
                     score: total,
                     max_score: max,
@@ -992,12 +1006,11 @@ impl Store {
             if pkg.session(&id).is_none() {
                 return Ok(Err(Refusal::UnknownSession));
             }
-            let mut marks: BTreeMap<String, Millis> = tx
-                .get(Table::Meta, KEY_RESULTS_EXPORTED)?
-                .unwrap_or_default();
+            let mut marks: BTreeMap<String, Millis> =
+                tx.meta(RESULTS_EXPORTED)?.unwrap_or_default();
             marks.insert(id.clone(), tx.now);
-            tx.put(Table::Meta, KEY_RESULTS_EXPORTED, &marks)?;
-            tx.audit("proctor", "results_exported", id)?;
+            tx.set_meta(RESULTS_EXPORTED, &marks)?;
+            tx.audit(Actor::Proctor, Action::ResultsExported, id)?;
             Ok(Ok(()))
         })
         .await
@@ -1009,12 +1022,10 @@ impl Store {
     pub fn results_not_exported(&self) -> Result<Vec<Session>> {
         let pkg = self.package();
         let r = self.reader()?;
-        let marks: BTreeMap<String, Millis> = r
-            .get(Table::Meta, KEY_RESULTS_EXPORTED)?
-            .unwrap_or_default();
+        let marks: BTreeMap<String, Millis> = r.meta(RESULTS_EXPORTED)?.unwrap_or_default();
         let mut out = Vec::new();
         for s in &pkg.sessions {
-            let st: SessionState = r.get(Table::Sessions, &s.id)?.unwrap_or_default();
+            let st: SessionState = r.get(SESSIONS, &s.id)?.unwrap_or_default();
             let Some(closed) = st.closed_at.filter(|_| !st.open) else {
                 continue;
             };
@@ -1024,7 +1035,7 @@ impl Store {
             let mut started = false;
             'find: for u in &s.participants {
                 for t in &s.tests {
-                    let a: Option<Attempt> = r.get(Table::Attempts, &attempt_key(u, t))?;
+                    let a: Option<Attempt> = r.get(ATTEMPTS, &attempt_key(u, t))?;
                     if a.is_some_and(|a| a.phase != Phase::NotStarted) {
                         started = true;
                         break 'find;

@@ -1,17 +1,27 @@
-//! Tables and records. Keys are text; composite keys join their parts with [`SEP`] (a control
-//! character that never appears in an id); values are postcard-encoded records.
+//! Tables and records: the store's on-disk schema, owned here and nowhere else. Keys are text;
+//! composite keys join their parts with [`SEP`] (a control character that never appears in an
+//! id); values are postcard-encoded records. Every table is typed ([`Table`], [`MetaKey`]): a
+//! record can only be written to and read from the table that holds its type.
 //!
 //! | table | key | value |
 //! |---|---|---|
-//! | meta | `schema_version`, `clock`, `package`, `proctor`, `cookie_key`, `results_exported`, ... | various |
+//! | meta | [`SCHEMA`], [`CLOCK`], [`PACKAGE`], [`PACKAGE_SOURCE`], [`TRUSTED_ISSUERS`], [`PROCTOR`], [`PROCTOR_GENERATION`], [`COOKIE_KEY`], [`RESULTS_EXPORTED`] | one record each |
 //! | participants | username | [`ParticipantRecord`] |
 //! | attempts | username SEP test | [`ruji_core::attempt::Attempt`] |
 //! | answers | username SEP test SEP item | [`ruji_core::response::Answer`] |
 //! | sessions | session id | [`SessionState`] |
 //! | audit | sequence number (u64) | [`AuditEntry`] |
+//!
+//! A change to any record's encoding is a schema change: the golden fixtures (tests/golden)
+//! fail until [`crate::SCHEMA_VERSION`] is bumped and a migration from the old version written.
+
+use std::collections::BTreeMap;
+use std::marker::PhantomData;
 
 use redb::TableDefinition;
-use ruji_core::attempt::ParticipantState;
+use ruji_core::attempt::{Attempt, ParticipantState};
+use ruji_core::package::Package;
+use ruji_core::response::Answer;
 use ruji_core::token::TokenState;
 use ruji_core::Millis;
 use serde::{Deserialize, Serialize};
@@ -19,78 +29,111 @@ use serde::{Deserialize, Serialize};
 /// Separator of composite keys.
 pub const SEP: char = '\u{1f}';
 
+/// A text-keyed table whose values are records of type `V`.
+pub struct Table<V> {
+    name: &'static str,
+    _v: PhantomData<fn() -> V>,
+}
+
+impl<V> Clone for Table<V> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+impl<V> Copy for Table<V> {}
+
+impl<V> Table<V> {
+    const fn new(name: &'static str) -> Table<V> {
+        Table {
+            name,
+            _v: PhantomData,
+        }
+    }
+    /// The table's name in the file.
+    pub fn name(&self) -> &'static str {
+        self.name
+    }
+    pub(crate) fn def(&self) -> TableDefinition<'static, &'static str, &'static [u8]> {
+        TableDefinition::new(self.name)
+    }
+}
+
+/// One record of type `V` in the `meta` table.
+pub struct MetaKey<V> {
+    key: &'static str,
+    _v: PhantomData<fn() -> V>,
+}
+
+impl<V> Clone for MetaKey<V> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+impl<V> Copy for MetaKey<V> {}
+
+impl<V> MetaKey<V> {
+    const fn new(key: &'static str) -> MetaKey<V> {
+        MetaKey {
+            key,
+            _v: PhantomData,
+        }
+    }
+    /// The key in the `meta` table.
+    pub fn key(&self) -> &'static str {
+        self.key
+    }
+}
+
 pub(crate) const META: TableDefinition<&str, &[u8]> = TableDefinition::new("meta");
-pub(crate) const PARTICIPANTS: TableDefinition<&str, &[u8]> = TableDefinition::new("participants");
-pub(crate) const ATTEMPTS: TableDefinition<&str, &[u8]> = TableDefinition::new("attempts");
-pub(crate) const ANSWERS: TableDefinition<&str, &[u8]> = TableDefinition::new("answers");
-pub(crate) const SESSIONS: TableDefinition<&str, &[u8]> = TableDefinition::new("sessions");
 pub(crate) const AUDIT: TableDefinition<u64, &[u8]> = TableDefinition::new("audit");
 
-/// `meta` key: schema version (u32).
-pub const KEY_SCHEMA: &str = "schema_version";
-/// `meta` key: last recorded exam clock ([`ClockRecord`]).
-pub const KEY_CLOCK: &str = "clock";
-/// `meta` key: the installed package.
-pub const KEY_PACKAGE: &str = "package";
-/// `meta` key: the proctor account ([`ProctorAccount`]).
-pub const KEY_PROCTOR: &str = "proctor";
-/// `meta` key: how many proctor accounts were created so far (u32); a new account gets the next
-/// number as its generation, so cookies of an account that was reset never work again.
-pub const KEY_PROCTOR_GENERATION: &str = "proctor_generation";
-/// `meta` key: the key signing cookies (64 random bytes).
-pub const KEY_COOKIE: &str = "cookie_key";
-/// Meta: where the installed package came from and what of it is released (ruji-web's
-/// `PackageSource`).
-pub const KEY_PACKAGE_SOURCE: &str = "package_source";
-/// Meta: issuer keys added on the proctor's package page.
-pub const KEY_TRUSTED_ISSUERS: &str = "trusted_issuers";
-/// `meta` key: when the proctor last exported (downloaded) each session's results, as a map of
-/// session id to exam-clock time (`BTreeMap<String, Millis>`). A closed session whose results
-/// were not exported after it closed needs a backup (the panel's attention).
-pub const KEY_RESULTS_EXPORTED: &str = "results_exported";
+/// Per-participant state and password hash.
+pub const PARTICIPANTS: Table<ParticipantRecord> = Table::new("participants");
+/// Attempts, by [`attempt_key`].
+pub const ATTEMPTS: Table<Attempt> = Table::new("attempts");
+/// Answers, by [`answer_key`].
+pub const ANSWERS: Table<Answer> = Table::new("answers");
+/// Session state (open, token), by session id.
+pub const SESSIONS: Table<SessionState> = Table::new("sessions");
 
-/// The text-keyed tables.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Table {
-    /// Settings and singletons.
-    Meta,
-    /// Per-participant state and password hash.
-    Participants,
-    /// Attempts.
-    Attempts,
-    /// Answers.
-    Answers,
-    /// Session state (open, token).
-    Sessions,
-}
+/// The names of the text-keyed tables besides `meta` (created on open).
+pub(crate) const TABLE_NAMES: [&str; 4] = ["participants", "attempts", "answers", "sessions"];
 
-impl Table {
-    pub(crate) const ALL: [Table; 5] = [
-        Table::Meta,
-        Table::Participants,
-        Table::Attempts,
-        Table::Answers,
-        Table::Sessions,
-    ];
-    pub(crate) fn def(self) -> TableDefinition<'static, &'static str, &'static [u8]> {
-        match self {
-            Table::Meta => META,
-            Table::Participants => PARTICIPANTS,
-            Table::Attempts => ATTEMPTS,
-            Table::Answers => ANSWERS,
-            Table::Sessions => SESSIONS,
-        }
-    }
-    pub(crate) fn name(self) -> &'static str {
-        match self {
-            Table::Meta => "meta",
-            Table::Participants => "participants",
-            Table::Attempts => "attempts",
-            Table::Answers => "answers",
-            Table::Sessions => "sessions",
-        }
-    }
-}
+/// Schema version (u32).
+pub const SCHEMA: MetaKey<u32> = MetaKey::new("schema_version");
+/// Last recorded exam clock.
+pub const CLOCK: MetaKey<ClockRecord> = MetaKey::new("clock");
+/// The installed package (plain passwords blanked).
+pub const PACKAGE: MetaKey<Package> = MetaKey::new("package");
+/// Where the installed package came from and what of it is released.
+pub const PACKAGE_SOURCE: MetaKey<PackageSource> = MetaKey::new("package_source");
+/// Issuer keys added on the proctor's package page.
+pub const TRUSTED_ISSUERS: MetaKey<Vec<TrustedIssuer>> = MetaKey::new("trusted_issuers");
+/// The proctor account.
+pub const PROCTOR: MetaKey<ProctorAccount> = MetaKey::new("proctor");
+/// How many proctor accounts were created so far: a new account gets the next number as its
+/// generation, so cookies of an account that was reset never work again.
+pub const PROCTOR_GENERATION: MetaKey<u32> = MetaKey::new("proctor_generation");
+/// The key signing cookies (64 random bytes).
+pub const COOKIE_KEY: MetaKey<Vec<u8>> = MetaKey::new("cookie_key");
+/// When the proctor last exported (downloaded) each session's results: session id -> exam
+/// clock. A closed session whose results were not exported after it closed needs a backup
+/// (the panel's attention).
+pub const RESULTS_EXPORTED: MetaKey<BTreeMap<String, Millis>> = MetaKey::new("results_exported");
+
+/// Every `meta` key (the golden fixtures check each has a sample).
+#[cfg(test)]
+pub(crate) const META_KEY_NAMES: [&str; 9] = [
+    SCHEMA.key,
+    CLOCK.key,
+    PACKAGE.key,
+    PACKAGE_SOURCE.key,
+    TRUSTED_ISSUERS.key,
+    PROCTOR.key,
+    PROCTOR_GENERATION.key,
+    COOKIE_KEY.key,
+    RESULTS_EXPORTED.key,
+];
 
 /// Key of an attempt.
 pub fn attempt_key(username: &str, test: &str) -> String {
@@ -107,8 +150,13 @@ pub fn answers_prefix(username: &str, test: &str) -> String {
     format!("{username}{SEP}{test}{SEP}")
 }
 
+/// Prefix of every attempt of one participant.
+pub fn attempts_prefix(username: &str) -> String {
+    format!("{username}{SEP}")
+}
+
 /// Last recorded exam clock with the wall clock at that moment.
-#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ClockRecord {
     /// Exam clock, ms.
     pub exam: Millis,
@@ -157,6 +205,38 @@ pub struct ProctorAccount {
     pub generation: u32,
 }
 
+/// Where the installed package came from and what of it is released.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PackageSource {
+    /// File name under `<data>/packages/`.
+    pub file: String,
+    /// Package id (to detect a store that switched without its file).
+    pub id: String,
+    /// Released tests: test id -> content key (hex).
+    pub released: BTreeMap<String, String>,
+    /// Released sessions.
+    pub sessions: Vec<String>,
+    /// When the file was imported (system clock, seconds since 1970).
+    pub imported_at: u64,
+    /// When each session was released (system clock, seconds since 1970).
+    pub released_at: BTreeMap<String, u64>,
+    /// Issuer name as in the manifest.
+    pub issuer: String,
+    /// Issuer public key.
+    pub issuer_key: String,
+    /// Size of the package file in bytes.
+    pub bytes: u64,
+}
+
+/// A trusted issuer key added on the proctor's page.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TrustedIssuer {
+    /// Who it is (as typed by the proctor).
+    pub label: String,
+    /// `ruji-pk:...`.
+    pub key: String,
+}
+
 /// One line of the append-only audit log.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AuditEntry {
@@ -166,10 +246,104 @@ pub struct AuditEntry {
     pub at: Millis,
     /// Unix seconds (may be wrong on a board whose clock was never set).
     pub wall: u64,
-    /// `system`, `proctor` or a participant's username.
+    /// `system`, `proctor` or a participant's username ([`Actor::as_str`]).
     pub actor: String,
-    /// What happened, snake_case: `login`, `answer`, `reset_login`, `force_finish`...
+    /// What happened ([`Action::name`]): `login`, `answer`, `reset_login`, `force_finish`...
     pub action: String,
     /// Details (test, item, reason...).
     pub detail: String,
+}
+
+/// Who did what an audit entry records.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Actor<'a> {
+    /// Ruji itself (time-outs, token rotation, start-up).
+    System,
+    /// The proctor (on the page or with the board's button).
+    Proctor,
+    /// A participant, by username.
+    Participant(&'a str),
+}
+
+impl Actor<'_> {
+    /// The text stored in [`AuditEntry::actor`].
+    pub fn as_str(&self) -> &str {
+        match self {
+            Actor::System => "system",
+            Actor::Proctor => "proctor",
+            Actor::Participant(u) => u,
+        }
+    }
+}
+
+/// Declares [`Action`] with the name each variant is stored under.
+macro_rules! actions {
+    ($($(#[$doc:meta])* $v:ident = $name:literal,)*) => {
+        /// What an audit entry records. Stored as its [`Action::name`], so the log stays readable
+        /// (and old logs decodable) whatever the enum becomes.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum Action { $($(#[$doc])* $v,)* }
+
+        impl Action {
+            /// Every action, in declaration order.
+            pub const ALL: &'static [Action] = &[$(Action::$v,)*];
+            /// The name stored in [`AuditEntry::action`].
+            pub fn name(self) -> &'static str {
+                match self { $(Action::$v => $name,)* }
+            }
+            /// The action stored as `name`, if it is one of today's.
+            pub fn from_name(name: &str) -> Option<Action> {
+                match name { $($name => Some(Action::$v),)* _ => None }
+            }
+        }
+    };
+}
+
+actions! {
+    /// The cookie-signing key was made (first start).
+    CookieKeyCreated = "cookie_key_created",
+    /// A package was installed without a file (the demo on a fresh board).
+    PackageInstalled = "package_installed",
+    /// A package file was imported (upload or USB stick).
+    PackageImported = "package_imported",
+    /// A session's tests were released (typed code or central server).
+    SessionReleased = "session_released",
+    /// The proctor trusted another issuer key.
+    IssuerTrusted = "issuer_trusted",
+    /// The proctor account was created.
+    ProctorPasswordCreated = "proctor_password_created",
+    /// The proctor account was removed (recovery).
+    ProctorPasswordReset = "proctor_password_reset",
+    /// The button was held at power-on, or late: a recovery.
+    Recovery = "recovery",
+    /// A session was opened and its first token released.
+    OpenSession = "open_session",
+    /// A session was closed.
+    CloseSession = "close_session",
+    /// The token was replaced.
+    RotateToken = "rotate_token",
+    /// A participant logged in.
+    Login = "login",
+    /// A participant logged out.
+    Logout = "logout",
+    /// A participant entered the token and started a test.
+    Start = "start",
+    /// A participant entered the token again after a reset.
+    Resume = "resume",
+    /// A participant left practice.
+    EndPractice = "end_practice",
+    /// An answer was saved.
+    Answer = "answer",
+    /// A participant finished a test.
+    Finish = "finish",
+    /// A test's time ran out.
+    Timeout = "timeout",
+    /// The proctor reset a participant's login.
+    ResetLogin = "reset_login",
+    /// The proctor force-finished an attempt.
+    ForceFinish = "force_finish",
+    /// The proctor activated a reserve participant.
+    ActivateReserve = "activate_reserve",
+    /// The proctor downloaded a session's results.
+    ResultsExported = "results_exported",
 }

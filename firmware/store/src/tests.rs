@@ -14,7 +14,16 @@ async fn install(store: &Store) {
         .iter()
         .map(|p| (p.username.clone(), format!("hash-of-{}", p.username)))
         .collect();
-    store.install_package(pkg, hashes).await.unwrap();
+    store
+        .install_package(records::Install {
+            package: pkg,
+            password_hashes: hashes,
+            source: None,
+            actor: Actor::System,
+            note: String::new(),
+        })
+        .await
+        .unwrap();
 }
 
 fn token() -> Token {
@@ -87,7 +96,7 @@ async fn acknowledged_answers_survive_reopen() {
     let a = &ctx.answers["D01"];
     assert_eq!(a.response, Some(Response::Choice("B".into())));
     assert!(a.doubtful);
-    let log = store.reader().unwrap().audit_tail(100).unwrap();
+    let log = store.audit_tail(100).unwrap();
     assert!(log
         .iter()
         .any(|e| e.action == "answer" && e.actor == "DEMO001"));
@@ -107,6 +116,21 @@ async fn many_concurrent_writes_are_group_committed() {
     for (i, u) in users.iter().enumerate() {
         started(&store, u, i as u64 + 1).await;
     }
+    // Hold the writer on a job of its own so that every save below is queued before it takes
+    // the next batch: the saves must then share commits.
+    let before = store.stats();
+    let (open_gate, gate) = std::sync::mpsc::channel::<()>();
+    let (running, started) = tokio::sync::oneshot::channel::<()>();
+    let s = store.clone();
+    let held = tokio::spawn(async move {
+        s.write(move |_| {
+            let _ = running.send(());
+            let _ = gate.recv();
+            Ok(())
+        })
+        .await
+    });
+    started.await.unwrap();
     let mut handles = vec![];
     for (i, u) in users.iter().enumerate() {
         for (rev, item) in ["D01", "D02", "D06"].iter().enumerate() {
@@ -123,9 +147,26 @@ async fn many_concurrent_writes_are_group_committed() {
             }));
         }
     }
+    let waiting = tokio::time::Instant::now();
+    while store.queued() < handles.len() {
+        assert!(
+            waiting.elapsed() < std::time::Duration::from_secs(30),
+            "saves never reached the queue"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    }
+    open_gate.send(()).unwrap();
+    held.await.unwrap().unwrap();
     for h in handles {
         h.await.unwrap().unwrap().unwrap();
     }
+    let after = store.stats();
+    let (commits, writes) = (after.commits - before.commits, after.writes - before.writes);
+    assert_eq!(writes, 31, "the held job and 30 saves");
+    assert!(
+        commits <= 2,
+        "30 queued saves share one commit (plus the held job's): {commits} commits"
+    );
     let results = store.results("H1S1").unwrap().unwrap();
     let r = results
         .iter()
@@ -145,7 +186,7 @@ async fn rules_refuse_without_writing() {
     );
     store.open_session("H1S1", token()).await.unwrap().unwrap();
     store.login("DEMO001", "a", 1).await.unwrap().unwrap();
-    let before = store.reader().unwrap().audit_tail(1).unwrap()[0].seq;
+    let before = store.audit_tail(1).unwrap()[0].seq;
     let p = TokenPolicy::default();
     let name = "Adi Nugroho";
     let dob = "2011-01-03";
@@ -187,10 +228,7 @@ async fn rules_refuse_without_writing() {
         )),
         "test items are not answerable before the token"
     );
-    assert_eq!(
-        store.reader().unwrap().audit_tail(1).unwrap()[0].seq,
-        before
-    );
+    assert_eq!(store.audit_tail(1).unwrap()[0].seq, before);
     assert_eq!(
         store.login("CAD01", "b", 3).await.unwrap(),
         Err(Refusal::Login(
@@ -270,7 +308,7 @@ async fn newer_schema_is_refused() {
     {
         let store = demo_store(dir.path());
         store
-            .set_meta(tables::KEY_SCHEMA, SCHEMA_VERSION + 1, None)
+            .write(|tx| tx.set_meta(SCHEMA, &(SCHEMA_VERSION + 1)))
             .await
             .unwrap();
     }
@@ -314,7 +352,7 @@ async fn closed_session_needs_export_until_results_are_exported() {
     store.skip_time(10);
     store.mark_results_exported("H1S1").await.unwrap().unwrap();
     assert!(store.results_not_exported().unwrap().is_empty());
-    let audit = store.reader().unwrap().audit_tail(1).unwrap();
+    let audit = store.audit_tail(1).unwrap();
     assert_eq!(audit[0].action, "results_exported");
     drop(store);
     let store = demo_store(dir.path());
@@ -333,10 +371,10 @@ async fn last_known_wall_is_the_time_of_the_last_commit_before_open() {
         );
         store.checkpoint().await.unwrap();
         store
-            .audit_event("system", "recovery", "uji".into())
+            .audit_event(Actor::System, Action::Recovery, "uji".into())
             .await
             .unwrap();
-        let e = &store.reader().unwrap().audit_tail(1).unwrap()[0];
+        let e = &store.audit_tail(1).unwrap()[0];
         assert_eq!((e.action.as_str(), e.detail.as_str()), ("recovery", "uji"));
     }
     let before = wall_secs();
@@ -346,4 +384,144 @@ async fn last_known_wall_is_the_time_of_the_last_commit_before_open() {
         known <= before && known + 60 > before,
         "{known} vs {before}"
     );
+}
+
+fn failing_store(path: &Path) -> (Store, Arc<std::sync::atomic::AtomicBool>) {
+    let (backend, fail) = crate::testing::FailingBackend::open(path).unwrap();
+    (
+        Store::open_backend(backend, OpenOptions::default()).unwrap(),
+        fail,
+    )
+}
+
+fn sample_source(id: &str) -> PackageSource {
+    PackageSource {
+        file: format!("{id}.rujipkg"),
+        id: id.into(),
+        issuer: "SMP".into(),
+        ..PackageSource::default()
+    }
+}
+
+#[tokio::test]
+async fn an_import_and_a_release_each_land_in_one_commit_or_not_at_all() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("ruji.redb");
+    {
+        let (store, _) = failing_store(&path);
+        install(&store).await;
+        let mut pkg = ruji_core::demo::package();
+        pkg.id = "PAS-1".into();
+        let before = store.stats();
+        store
+            .install_package(records::Install {
+                package: pkg.clone(),
+                password_hashes: vec![("DEMO001".into(), "h".into())],
+                source: Some(sample_source("PAS-1")),
+                actor: Actor::Proctor,
+                note: "2 tests sealed".into(),
+            })
+            .await
+            .unwrap();
+        assert_eq!(
+            store.stats().commits - before.commits,
+            1,
+            "import: one commit"
+        );
+        let audit = store.audit_tail(1).unwrap();
+        assert_eq!(audit[0].action, "package_imported");
+        let mut source = sample_source("PAS-1");
+        source.sessions.push("H1S1".into());
+        let before = store.stats();
+        store
+            .release_session(records::Release {
+                package: pkg,
+                source,
+                session: "H1S1".into(),
+                via: "code",
+                actor: Actor::Proctor,
+            })
+            .await
+            .unwrap();
+        assert_eq!(
+            store.stats().commits - before.commits,
+            1,
+            "release: one commit"
+        );
+        assert_eq!(store.audit_tail(1).unwrap()[0].action, "session_released");
+    }
+    // The card fails during the next import and release: nothing of either is left behind.
+    let (seq, source) = {
+        let (store, fail) = failing_store(&path);
+        let seq = store.audit_tail(1).unwrap()[0].seq;
+        let source = store.package_source().unwrap();
+        fail.store(true, std::sync::atomic::Ordering::SeqCst);
+        let mut other = ruji_core::demo::package();
+        other.id = "PAS-2".into();
+        assert!(store
+            .install_package(records::Install {
+                package: other.clone(),
+                password_hashes: vec![("DEMO001".into(), "h2".into())],
+                source: Some(sample_source("PAS-2")),
+                actor: Actor::Proctor,
+                note: String::new(),
+            })
+            .await
+            .is_err());
+        assert_eq!(
+            store.package().id,
+            "PAS-1",
+            "the package in use is unchanged"
+        );
+        assert!(store
+            .release_session(records::Release {
+                package: other,
+                source: sample_source("PAS-2"),
+                session: "H1S2".into(),
+                via: "central",
+                actor: Actor::Proctor,
+            })
+            .await
+            .is_err());
+        assert_eq!(store.package().id, "PAS-1");
+        (seq, source)
+    };
+    let store = demo_store(dir.path());
+    assert_eq!(store.package().id, "PAS-1");
+    assert_eq!(store.package_source().unwrap(), source);
+    assert_eq!(
+        store.audit_tail(1).unwrap()[0].seq,
+        seq,
+        "no audit entry either"
+    );
+}
+
+#[tokio::test]
+async fn a_second_proctor_account_never_replaces_the_first() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = demo_store(dir.path());
+    assert_eq!(store.create_proctor("h1".into()).await.unwrap(), Ok(1));
+    assert_eq!(
+        store.create_proctor("h2".into()).await.unwrap(),
+        Err(Refusal::ProctorExists)
+    );
+    assert_eq!(
+        store.proctor_account().unwrap().unwrap().password_hash,
+        "h1"
+    );
+    store.reset_proctor("recovery".into()).await.unwrap();
+    assert!(store.proctor_account().unwrap().is_none());
+    assert_eq!(store.create_proctor("h3".into()).await.unwrap(), Ok(2));
+    // The cookie key is made once and kept.
+    let k = store.cookie_key().await.unwrap();
+    assert_eq!(k.len(), records::COOKIE_KEY_BYTES);
+    assert_eq!(store.cookie_key().await.unwrap(), k);
+    // Trusting the same key twice records it once.
+    let t = TrustedIssuer {
+        label: "Dinas".into(),
+        key: "ruji-pk:x".into(),
+    };
+    assert!(store.trust_issuer(t.clone()).await.unwrap());
+    assert!(!store.trust_issuer(t.clone()).await.unwrap());
+    assert_eq!(store.trusted_issuers().unwrap(), vec![t]);
 }

@@ -7,7 +7,7 @@
 //! 2. `POST /api/v1/release` with a [`ReleaseRequest`] signed by the board's device key over
 //!    [`release_message`] (so the central knows which board asks, and a captured request cannot
 //!    be replayed) → [`ReleaseGranted`] with the session's release code, or a [`Refusal`] whose
-//!    `error` is one of the `ERR_*` codes (too early, unknown board, another packing...).
+//!    `error` is a [`RefusalCode`] (too early, unknown board, another packing...).
 //!
 //! The board checks the code it gets exactly like a typed one: it must open the session's key
 //! box, so a wrong or forged answer changes nothing. This crate holds the wire types (shared by
@@ -25,24 +25,101 @@ pub const CHALLENGE_SECONDS: u64 = 60;
 /// page gets its answer within the web server's 30 s request limit.
 pub const CLIENT_TOTAL_SECONDS: u64 = 25;
 
-/// The session is not released yet: `not_before` says when.
-pub const ERR_TOO_EARLY: &str = "too_early";
-/// The board's device key is not registered with the central server.
-pub const ERR_DEVICE_UNKNOWN: &str = "device_unknown";
-/// The central server does not hand out this package.
-pub const ERR_UNKNOWN_PACKAGE: &str = "unknown_package";
-/// The package has no such session.
-pub const ERR_UNKNOWN_SESSION: &str = "unknown_session";
-/// The board holds another packing of the package (its nonce differs): import the current one.
-pub const ERR_PACKAGE_CHANGED: &str = "package_changed";
-/// The session has no readable day and start, so the server never gives its code.
-pub const ERR_UNSCHEDULED: &str = "unscheduled";
-/// The challenge is unknown, used or expired, or the signature does not match.
-pub const ERR_CHALLENGE: &str = "bad_challenge";
-/// The request is not understood.
-pub const ERR_BAD_REQUEST: &str = "bad_request";
-/// Too many challenges outstanding: try again in a minute.
-pub const ERR_BUSY: &str = "busy";
+/// Why the central server refused a request: the `error` of a [`Refusal`], serialised as its
+/// snake_case name (`too_early`...), the one vocabulary of the board and the server.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RefusalCode {
+    /// The session is not released yet: `not_before` says when.
+    TooEarly,
+    /// The board's device key is not registered with the central server.
+    DeviceUnknown,
+    /// The central server does not hand out this package.
+    UnknownPackage,
+    /// The package has no such session.
+    UnknownSession,
+    /// The board holds another packing of the package (its nonce differs): import the current
+    /// one.
+    PackageChanged,
+    /// The session has no readable day and start, so the server never gives its code.
+    Unscheduled,
+    /// The challenge is unknown, used or expired, or the signature does not match.
+    BadChallenge,
+    /// The request is not understood.
+    BadRequest,
+    /// Too many challenges outstanding: try again in a minute.
+    Busy,
+    /// The server failed on its side (its log says why).
+    Internal,
+    /// A code this board does not know (a newer server): the message says what happened.
+    #[serde(other)]
+    Other,
+}
+
+impl RefusalCode {
+    /// Every code.
+    pub const ALL: [RefusalCode; 11] = [
+        RefusalCode::TooEarly,
+        RefusalCode::DeviceUnknown,
+        RefusalCode::UnknownPackage,
+        RefusalCode::UnknownSession,
+        RefusalCode::PackageChanged,
+        RefusalCode::Unscheduled,
+        RefusalCode::BadChallenge,
+        RefusalCode::BadRequest,
+        RefusalCode::Busy,
+        RefusalCode::Internal,
+        RefusalCode::Other,
+    ];
+
+    /// The name, as serialised.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            RefusalCode::TooEarly => "too_early",
+            RefusalCode::DeviceUnknown => "device_unknown",
+            RefusalCode::UnknownPackage => "unknown_package",
+            RefusalCode::UnknownSession => "unknown_session",
+            RefusalCode::PackageChanged => "package_changed",
+            RefusalCode::Unscheduled => "unscheduled",
+            RefusalCode::BadChallenge => "bad_challenge",
+            RefusalCode::BadRequest => "bad_request",
+            RefusalCode::Busy => "busy",
+            RefusalCode::Internal => "internal",
+            RefusalCode::Other => "other",
+        }
+    }
+}
+
+impl std::fmt::Display for RefusalCode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl PartialEq<&str> for RefusalCode {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
+    }
+}
+
+/// [`RefusalCode::TooEarly`]'s name.
+pub const ERR_TOO_EARLY: &str = RefusalCode::TooEarly.as_str();
+/// [`RefusalCode::DeviceUnknown`]'s name.
+pub const ERR_DEVICE_UNKNOWN: &str = RefusalCode::DeviceUnknown.as_str();
+/// [`RefusalCode::UnknownPackage`]'s name.
+pub const ERR_UNKNOWN_PACKAGE: &str = RefusalCode::UnknownPackage.as_str();
+/// [`RefusalCode::UnknownSession`]'s name.
+pub const ERR_UNKNOWN_SESSION: &str = RefusalCode::UnknownSession.as_str();
+/// [`RefusalCode::PackageChanged`]'s name.
+pub const ERR_PACKAGE_CHANGED: &str = RefusalCode::PackageChanged.as_str();
+/// [`RefusalCode::Unscheduled`]'s name.
+pub const ERR_UNSCHEDULED: &str = RefusalCode::Unscheduled.as_str();
+/// [`RefusalCode::BadChallenge`]'s name.
+pub const ERR_CHALLENGE: &str = RefusalCode::BadChallenge.as_str();
+/// [`RefusalCode::BadRequest`]'s name.
+pub const ERR_BAD_REQUEST: &str = RefusalCode::BadRequest.as_str();
+/// [`RefusalCode::Busy`]'s name.
+pub const ERR_BUSY: &str = RefusalCode::Busy.as_str();
 
 /// Answer to `POST /api/v1/challenge`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -84,11 +161,11 @@ pub struct ReleaseGranted {
 /// Answer to a refused request (any 4xx/5xx status).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Refusal {
-    /// One of the `ERR_*` codes.
-    pub error: String,
+    /// Why.
+    pub error: RefusalCode,
     /// What happened, in English (for the log; the board words it for the proctor).
     pub message: String,
-    /// With [`ERR_TOO_EARLY`]: when the session is released, as the central's local time
+    /// With [`RefusalCode::TooEarly`]: when the session is released, as the central's local time
     /// `YYYY-MM-DD HH:MM +07:00`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub not_before: Option<String>,
@@ -326,6 +403,22 @@ pub use client::parse_ca;
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn refusal_codes_serialise_as_their_names() {
+        for c in RefusalCode::ALL {
+            assert_eq!(
+                serde_json::to_string(&c).unwrap(),
+                format!("\"{}\"", c.as_str())
+            );
+        }
+        let r: Refusal = serde_json::from_str(r#"{"error":"new_in_v2","message":"m"}"#).unwrap();
+        assert_eq!(
+            r.error,
+            RefusalCode::Other,
+            "a newer server's code is still read"
+        );
+    }
 
     #[test]
     fn urls_must_be_https_except_to_the_board_itself() {

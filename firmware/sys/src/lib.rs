@@ -6,6 +6,8 @@
 //!   wrong (1970 until set); exam time never depends on it (ruji-store keeps its own clock).
 //! - [`disk_space`]: free and total bytes of the file system holding a path (statvfs, through
 //!   rustix: no unsafe code here).
+//! - [`restrict_capabilities`]: drop every Linux capability but the ones named (a process
+//!   started as root keeps only what it needs).
 #![forbid(unsafe_code)]
 
 mod file;
@@ -47,6 +49,29 @@ pub fn disk_space(path: &Path) -> std::io::Result<Disk> {
         available: st.f_bavail.saturating_mul(st.f_frsize),
         total: st.f_blocks.saturating_mul(st.f_frsize),
     })
+}
+
+pub use caps::Capability;
+
+/// Drops every capability but `keep`, for this process and the programs it runs (a no-op for
+/// an unprivileged user, who has none). Returns the capabilities kept.
+pub fn restrict_capabilities(keep: &[Capability]) -> Result<Vec<Capability>, String> {
+    use caps::{CapSet, CapsHashSet};
+    let keep: CapsHashSet = keep.iter().copied().collect();
+    let had = caps::read(None, CapSet::Permitted).map_err(|e| e.to_string())?;
+    if had.is_empty() {
+        return Ok(vec![]);
+    }
+    for cap in caps::all() {
+        if !keep.contains(&cap) && caps::has_cap(None, CapSet::Bounding, cap).unwrap_or(false) {
+            caps::drop(None, CapSet::Bounding, cap).map_err(|e| format!("{cap}: {e}"))?;
+        }
+    }
+    let kept: CapsHashSet = keep.intersection(&had).copied().collect();
+    caps::set(None, CapSet::Inheritable, &kept).map_err(|e| e.to_string())?;
+    caps::set(None, CapSet::Effective, &kept).map_err(|e| e.to_string())?;
+    caps::set(None, CapSet::Permitted, &kept).map_err(|e| e.to_string())?;
+    Ok(kept.into_iter().collect())
 }
 
 #[cfg(test)]

@@ -9,13 +9,14 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
 use axum::{Json, Router};
 use axum_extra::extract::cookie::SignedCookieJar;
-use ruji_core::attempt::Phase;
+use ruji_core::attempt::PhaseName;
 use ruji_core::response::Response as Answer;
-use ruji_store::room::Context;
+use ruji_room::participants::{item_view, ordered_items, require_open};
+use ruji_room::Context;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use crate::error::WebError;
+use crate::error::{ErrorCode, WebError};
 use crate::i18n::Lang;
 use crate::participant::{self as flow, LoggedIn};
 use crate::AppState;
@@ -46,22 +47,14 @@ impl<S: Send + Sync, T: serde::de::DeserializeOwned> axum::extract::FromRequest<
             Ok(Json(v)) => Ok(JsonBody(v)),
             Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => Err(WebError::new(
                 StatusCode::PAYLOAD_TOO_LARGE,
-                "too_large",
+                ErrorCode::TooLarge,
                 lang,
             )),
-            Err(e) => Err(WebError::new(StatusCode::BAD_REQUEST, "bad_request", lang)
-                .with(json!({"detail": e.body_text()}))),
+            Err(e) => Err(
+                WebError::new(StatusCode::BAD_REQUEST, ErrorCode::BadRequest, lang)
+                    .with(json!({"detail": e.body_text()})),
+            ),
         }
-    }
-}
-
-/// Phase name in JSON.
-pub fn phase_name(p: &Phase) -> &'static str {
-    match p {
-        Phase::NotStarted => "not_started",
-        Phase::Practice => "practice",
-        Phase::InProgress => "in_progress",
-        Phase::Finished { .. } => "finished",
     }
 }
 
@@ -69,12 +62,12 @@ fn attempt_json(ctx: &Context) -> Value {
     match (&ctx.test, &ctx.attempt) {
         (Some(t), Some(a)) => json!({
             "test": t.id,
-            "phase": phase_name(&a.phase),
+            "phase": a.phase.name(),
             "remaining_ms": a.clock.remaining(ctx.now),
             "warning": a.warning(ctx.now, &t.rules),
             "ended": flow::ended_reason(ctx),
         }),
-        _ => json!({"test": null, "phase": "finished", "ended": flow::ended_reason(ctx)}),
+        _ => json!({"test": null, "phase": PhaseName::Finished, "ended": flow::ended_reason(ctx)}),
     }
 }
 
@@ -109,12 +102,12 @@ async fn login(
 ) -> Result<Response, WebError> {
     let lang = Lang::from_headers(&headers);
     let (jar, who) = flow::login(&state, jar, &body.username, &body.password, addr, lang).await?;
-    let ctx = flow::context(&state, &who, lang)?;
+    let ctx = flow::context(&state, &who)?;
     Ok((jar, Json(me_json(&ctx))).into_response())
 }
 
 async fn me(State(state): State<AppState>, who: LoggedIn) -> Result<Json<Value>, WebError> {
-    let ctx = flow::context(&state, &who, who.lang)?;
+    let ctx = flow::context(&state, &who)?;
     Ok(Json(me_json(&ctx)))
 }
 
@@ -132,8 +125,18 @@ async fn start(
     who: LoggedIn,
     JsonBody(b): JsonBody<StartBody>,
 ) -> Result<Json<Value>, WebError> {
-    flow::start(&state, &who, &b.name, &b.birth_date, &b.token).await?;
-    let ctx = flow::context(&state, &who, who.lang)?;
+    state
+        .room
+        .start(
+            &who.username,
+            who.login_id,
+            &b.name,
+            &b.birth_date,
+            &b.token,
+        )
+        .await
+        .map_err(|e| who.fail(e))?;
+    let ctx = flow::context(&state, &who)?;
     Ok(Json(json!({"attempt": attempt_json(&ctx)})))
 }
 
@@ -141,15 +144,19 @@ async fn end_practice(
     State(state): State<AppState>,
     who: LoggedIn,
 ) -> Result<Json<Value>, WebError> {
-    flow::end_practice(&state, &who).await?;
-    let ctx = flow::context(&state, &who, who.lang)?;
+    state
+        .room
+        .end_practice(&who.username, who.login_id)
+        .await
+        .map_err(|e| who.fail(e))?;
+    let ctx = flow::context(&state, &who)?;
     Ok(Json(json!({"attempt": attempt_json(&ctx)})))
 }
 
 async fn attempt(State(state): State<AppState>, who: LoggedIn) -> Result<Json<Value>, WebError> {
-    let ctx = flow::context(&state, &who, who.lang)?;
+    let ctx = flow::context(&state, &who)?;
     let mut v = attempt_json(&ctx);
-    let items: Vec<Value> = flow::ordered_items(&ctx)
+    let items: Vec<Value> = ordered_items(&ctx)
         .iter()
         .enumerate()
         .map(|(i, id)| {
@@ -169,18 +176,18 @@ async fn item(
     who: LoggedIn,
     Path(n): Path<usize>,
 ) -> Result<Json<Value>, WebError> {
-    let ctx = flow::context(&state, &who, who.lang)?;
-    flow::require_open(&ctx, who.lang)?;
-    let order = flow::ordered_items(&ctx);
+    let ctx = flow::context(&state, &who)?;
+    require_open(&ctx).map_err(|r| WebError::refusal(&r, who.lang))?;
+    let order = ordered_items(&ctx);
     let Some(id) = n.checked_sub(1).and_then(|i| order.get(i)) else {
         return Err(WebError::new(
             StatusCode::NOT_FOUND,
-            "unknown_item",
+            ErrorCode::UnknownItem,
             who.lang,
         ));
     };
-    let pkg = state.store.package();
-    let view = flow::item_view(&ctx, &pkg, id);
+    let pkg = state.room.package();
+    let view = item_view(&ctx, &pkg, id);
     let stimulus = view
         .stimulus
         .as_ref()
@@ -192,7 +199,7 @@ async fn item(
         .map(|a| json!({"response": a.response, "doubtful": a.doubtful, "rev": a.rev}));
     Ok(Json(json!({
         "n": n, "total": order.len(),
-        "phase": ctx.attempt.as_ref().map(|a| phase_name(&a.phase)),
+        "phase": ctx.attempt.as_ref().map(|a| a.phase.name()),
         "item": view, "stimulus": stimulus, "answer": answer,
     })))
 }
@@ -212,7 +219,18 @@ async fn save(
     Path(item_id): Path<String>,
     JsonBody(b): JsonBody<SaveBody>,
 ) -> Result<Json<Value>, WebError> {
-    let saved = flow::save(&state, &who, &item_id, b.response, b.doubtful, b.rev).await?;
+    let saved = state
+        .room
+        .save(
+            &who.username,
+            who.login_id,
+            &item_id,
+            b.response,
+            b.doubtful,
+            b.rev,
+        )
+        .await
+        .map_err(|e| who.fail(e))?;
     Ok(Json(json!({
         "saved": true, "seq": saved.seq, "remaining_ms": saved.remaining, "stale": saved.stale,
     })))
@@ -229,7 +247,11 @@ async fn finish(
     who: LoggedIn,
     JsonBody(b): JsonBody<FinishBody>,
 ) -> Result<Response, WebError> {
-    flow::finish(&state, &who, b.confirm).await?;
+    state
+        .room
+        .finish(&who.username, who.login_id, b.confirm)
+        .await
+        .map_err(|e| who.fail(e))?;
     Ok((
         flow::clear_cookie(&state, who.jar.clone()),
         Json(json!({"finished": true})),
@@ -238,12 +260,16 @@ async fn finish(
 }
 
 async fn heartbeat(State(state): State<AppState>, who: LoggedIn) -> Result<Json<Value>, WebError> {
-    let ctx = flow::context(&state, &who, who.lang)?;
+    let ctx = flow::context(&state, &who)?;
     Ok(Json(attempt_json(&ctx)))
 }
 
 async fn logout(State(state): State<AppState>, who: LoggedIn) -> Result<Response, WebError> {
-    flow::logout(&state, &who).await?;
+    state
+        .room
+        .logout(&who.username, who.login_id)
+        .await
+        .map_err(|e| who.fail(e))?;
     Ok((
         flow::clear_cookie(&state, who.jar.clone()),
         StatusCode::NO_CONTENT,

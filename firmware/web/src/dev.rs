@@ -21,7 +21,7 @@ use axum::{Json, Router};
 use serde_json::{json, Value};
 
 use crate::error::render;
-use crate::i18n::{Lang, Tr};
+use crate::i18n::{Lang, Msg, Tr};
 use crate::AppState;
 
 /// How long the page's "hold" button keeps the simulated button down.
@@ -52,10 +52,9 @@ async fn page(headers: HeaderMap) -> Response {
 
 /// The panel's view as JSON; `null` fields when no panel runs.
 async fn view(State(state): State<AppState>) -> Json<Value> {
-    let Some(panel) = &state.settings.panel else {
+    let Some(v) = state.room.panel_view() else {
         return Json(Value::Null);
     };
-    let v = panel.view().borrow().clone();
     Json(json!({
         "state": v.state,
         "label_id": v.state.label_id(),
@@ -138,12 +137,20 @@ mod tests {
         // Keep reading gestures so the channel never fills; the test reads the view.
         let mut gestures = spawned.gestures;
         tokio::spawn(async move { while gestures.recv().await.is_some() {} });
+        let room = ruji_room::Room::open(
+            store,
+            ruji_room::Settings {
+                panel: Some(spawned.handle.clone()),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
         let settings = crate::Settings {
-            panel: Some(spawned.handle.clone()),
             sim_button: sim.then_some(button),
             ..Default::default()
         };
-        let state = AppState::new(store, settings).await.unwrap();
+        let state = AppState::new(room, settings);
         (crate::router(state), spawned.handle, dir)
     }
 

@@ -1,23 +1,143 @@
-//! Errors as a person or a client sees them: a code, an HTTP status, and a message in the
-//! user's language that says what to do. JSON for `/api/v1`, an HTML page elsewhere.
+//! Errors as a person or a client sees them: a code ([`ErrorCode`], docs/api.md), an HTTP
+//! status, and a message in the user's language that says what to do. JSON for `/api/v1`, an
+//! HTML page elsewhere. Every [`RoomError`] maps here, in one place.
 
 use askama::Template;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 use axum::Json;
 use ruji_core::attempt::{AttemptError, FinishReason, LoginError};
-use ruji_store::room::Refusal;
-use ruji_store::StoreError;
+use ruji_room::{Refusal, RoomError, StoreError};
+use serde::Serialize;
 
-use crate::i18n::{Lang, Tr};
+use crate::i18n::{Lang, Msg, Tr};
 
-/// An error for the JSON API.
+/// Declares [`ErrorCode`]: each code with its name (serialised) and its message.
+macro_rules! codes {
+    ($($(#[$doc:meta])* $v:ident = $name:literal => $msg:ident,)*) => {
+        /// A stable machine code of an error (`error` in the JSON API, `?e=` on pages).
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+        pub enum ErrorCode { $($(#[$doc])* #[serde(rename = $name)] $v,)* }
+
+        impl ErrorCode {
+            /// Every code.
+            pub const ALL: &'static [ErrorCode] = &[$(ErrorCode::$v,)*];
+            /// The name, as serialised.
+            pub fn as_str(self) -> &'static str {
+                match self { $(ErrorCode::$v => $name,)* }
+            }
+            /// The code named `name` (from `?e=`).
+            pub fn parse(name: &str) -> Option<ErrorCode> {
+                match name { $($name => Some(ErrorCode::$v),)* _ => None }
+            }
+            /// The message for a person.
+            pub fn msg(self) -> Msg {
+                match self { $(ErrorCode::$v => Msg::$msg,)* }
+            }
+        }
+    };
+}
+
+codes! {
+    /// Wrong username or password.
+    WrongPassword = "wrong_password" => ErrWrongPassword,
+    /// Too many failed tries.
+    Throttled = "throttled" => ErrThrottled,
+    /// Logged in elsewhere with a test open.
+    AlreadyLoggedIn = "already_logged_in" => ErrAlreadyLoggedIn,
+    /// A reserve not activated yet.
+    ReserveNotActive = "reserve_not_active" => ErrReserveNotActive,
+    /// No session is open.
+    NoOpenSession = "no_open_session" => ErrNoOpenSession,
+    /// Not in the open session.
+    NotInSession = "not_in_session" => ErrNotInSession,
+    /// The login was reset or used elsewhere.
+    LoggedOut = "logged_out" => ErrLoggedOut,
+    /// No participant cookie.
+    NotLoggedIn = "not_logged_in" => ErrNotLoggedIn,
+    /// The token is not released yet.
+    NoToken = "no_token" => ErrNoToken,
+    /// Wrong or expired token.
+    WrongToken = "wrong_token" => ErrWrongToken,
+    /// The typed name does not match.
+    NameMismatch = "name_mismatch" => ErrNameMismatch,
+    /// The typed date of birth does not match.
+    BirthDateMismatch = "birth_date_mismatch" => ErrBirthDateMismatch,
+    /// The test has not started.
+    NotStarted = "not_started" => ErrNotStarted,
+    /// The test is finished.
+    Finished = "finished" => ErrFinished,
+    /// The proctor ended the test.
+    ForceFinished = "force_finished" => ErrForceFinished,
+    /// The token must be entered again (after a reset).
+    TokenRequired = "token_required" => ErrTokenRequired,
+    /// The time is up.
+    TimeUp = "time_up" => ErrTimeUp,
+    /// Items still marked doubtful.
+    Doubtful = "doubtful" => ErrDoubtful,
+    /// Finishing before the minimum time.
+    TooEarly = "too_early" => ErrTooEarly,
+    /// The confirmation box is not ticked.
+    NotConfirmed = "not_confirmed" => ErrNotConfirmed,
+    /// Every test of the session is finished.
+    AllDone = "all_done" => ErrAllDone,
+    /// The step does not apply now.
+    WrongPhase = "wrong_phase" => ErrWrongPhase,
+    /// No such item.
+    UnknownItem = "unknown_item" => ErrUnknownItem,
+    /// The answer does not fit the item.
+    BadResponse = "bad_response" => ErrBadResponse,
+    /// A malformed request.
+    BadRequest = "bad_request" => ErrBadRequest,
+    /// A request body over the limit.
+    TooLarge = "too_large" => ErrTooLarge,
+    /// Storage failed: nothing saved.
+    Storage = "storage" => ErrStorage,
+    /// The server is shutting down.
+    ShuttingDown = "shutting_down" => ErrShuttingDown,
+    /// No such participant.
+    UnknownParticipant = "unknown_participant" => ErrUnknownParticipant,
+    /// A proctor page without a proctor login.
+    Forbidden = "forbidden" => ErrForbidden,
+    /// The form's CSRF token is wrong.
+    Csrf = "csrf" => ErrCsrf,
+    /// No such page.
+    NotFound = "not_found" => ErrNotFound,
+    /// Wrong setup code.
+    SetupCode = "setup_code" => ErrSetupCode,
+    /// The new password is too short.
+    PasswordShort = "password_short" => ErrPasswordShort,
+    /// The two new passwords differ.
+    PasswordRepeat = "password_repeat" => ErrPasswordRepeat,
+    /// Wrong proctor password.
+    ProctorPassword = "proctor_password" => ErrProctorPassword,
+    /// The proctor account exists.
+    AlreadySetup = "already_setup" => ErrAlreadySetup,
+    /// The button was not pressed in time.
+    ConfirmExpired = "confirm_expired" => ErrConfirmExpired,
+    /// A force finish needs a reason.
+    ReasonRequired = "reason_required" => ErrReasonRequired,
+    /// The session's items are sealed.
+    SessionSealed = "session_sealed" => ErrSessionSealed,
+    /// Another session is open.
+    AnotherSessionOpen = "another_session_open" => ErrAnotherSessionOpen,
+    /// Attempts are still open.
+    AttemptsOpen = "attempts_open" => ErrAttemptsOpen,
+    /// The session is not open.
+    SessionClosed = "session_closed" => ErrSessionClosed,
+    /// No such session.
+    UnknownSession = "unknown_session" => ErrUnknownSession,
+    /// Not a reserve.
+    NotReserve = "not_reserve" => ErrNotReserve,
+}
+
+/// An error with its HTTP status, code and language.
 #[derive(Debug)]
 pub struct WebError {
     /// HTTP status.
     pub status: StatusCode,
-    /// Stable machine code (docs/api.md); the message key is `err_<code>`.
-    pub code: &'static str,
+    /// Stable machine code (docs/api.md).
+    pub code: ErrorCode,
     /// Language of the message.
     pub lang: Lang,
     /// Extra fields merged into the body (e.g. `retry_after_s`, `count`).
@@ -26,7 +146,7 @@ pub struct WebError {
 
 impl WebError {
     /// An error with a code and status.
-    pub fn new(status: StatusCode, code: &'static str, lang: Lang) -> Self {
+    pub fn new(status: StatusCode, code: ErrorCode, lang: Lang) -> Self {
         WebError {
             status,
             code,
@@ -58,60 +178,78 @@ impl WebError {
     /// The store failed: nothing was saved; the client should retry.
     pub fn storage(e: &StoreError, lang: Lang) -> Self {
         tracing::error!(error = %e, "storage error");
-        WebError::new(StatusCode::SERVICE_UNAVAILABLE, "storage", lang)
+        WebError::new(StatusCode::SERVICE_UNAVAILABLE, ErrorCode::Storage, lang)
+    }
+    /// A room error as the person sees it.
+    pub fn room(e: RoomError, lang: Lang) -> Self {
+        use ErrorCode as C;
+        use StatusCode as S;
+        let new = |s, c| WebError::new(s, c, lang);
+        match e {
+            RoomError::Refused(r) => WebError::refusal(&r, lang),
+            RoomError::Storage(e) => WebError::storage(&e, lang),
+            RoomError::ShuttingDown => new(S::SERVICE_UNAVAILABLE, C::ShuttingDown),
+            RoomError::Throttled { retry_after_ms } => new(S::TOO_MANY_REQUESTS, C::Throttled)
+                .with(serde_json::json!({"retry_after_s": retry_after_ms.div_ceil(1000)})),
+            RoomError::WrongPassword => new(S::UNAUTHORIZED, C::WrongPassword),
+            RoomError::ProctorPassword => new(S::UNAUTHORIZED, C::ProctorPassword),
+            RoomError::NoProctor => new(S::UNAUTHORIZED, C::Forbidden),
+            RoomError::AlreadySetup => new(S::CONFLICT, C::AlreadySetup),
+            RoomError::SetupCode => new(S::UNAUTHORIZED, C::SetupCode),
+            RoomError::PasswordShort => new(S::UNPROCESSABLE_ENTITY, C::PasswordShort),
+            RoomError::PasswordRepeat => new(S::UNPROCESSABLE_ENTITY, C::PasswordRepeat),
+            RoomError::ConfirmExpired => new(S::CONFLICT, C::ConfirmExpired),
+            RoomError::ReasonRequired => new(S::UNPROCESSABLE_ENTITY, C::ReasonRequired),
+            RoomError::Package(p) => {
+                // Package failures have their own page (crate::package); elsewhere they are
+                // a storage problem.
+                tracing::warn!(error = %p, "package error outside the package page");
+                new(S::SERVICE_UNAVAILABLE, C::Storage)
+            }
+        }
     }
     /// The message for the user.
     pub fn message(&self) -> &'static str {
-        message(self.code, self.lang)
-    }
-}
-
-/// The user-facing message for an error code.
-pub fn message(code: &str, lang: Lang) -> &'static str {
-    let key = format!("err_{code}");
-    match crate::i18n::lookup(&key) {
-        Some((id, en)) => match lang {
-            Lang::Id => id,
-            Lang::En => en,
-        },
-        None => Tr { lang }.s("error"),
+        Tr { lang: self.lang }.t(self.code.msg())
     }
 }
 
 /// HTTP status and code of a refusal.
-pub fn refusal_code(r: &Refusal) -> (StatusCode, &'static str) {
+pub fn refusal_code(r: &Refusal) -> (StatusCode, ErrorCode) {
+    use ErrorCode as C;
     use StatusCode as S;
     match r {
-        Refusal::UnknownParticipant => (S::NOT_FOUND, "unknown_participant"),
-        Refusal::Login(LoginError::AlreadyLoggedIn { .. }) => (S::CONFLICT, "already_logged_in"),
-        Refusal::Login(LoginError::ReserveNotActive) => (S::FORBIDDEN, "reserve_not_active"),
-        Refusal::NoOpenSession => (S::CONFLICT, "no_open_session"),
-        Refusal::NotInSession => (S::FORBIDDEN, "not_in_session"),
-        Refusal::AllDone => (S::CONFLICT, "all_done"),
-        Refusal::LoggedOut => (S::UNAUTHORIZED, "logged_out"),
-        Refusal::NoToken => (S::CONFLICT, "no_token"),
-        Refusal::WrongToken => (S::CONFLICT, "wrong_token"),
-        Refusal::NameMismatch => (S::CONFLICT, "name_mismatch"),
-        Refusal::BirthDateMismatch => (S::CONFLICT, "birth_date_mismatch"),
+        Refusal::UnknownParticipant => (S::NOT_FOUND, C::UnknownParticipant),
+        Refusal::Login(LoginError::AlreadyLoggedIn { .. }) => (S::CONFLICT, C::AlreadyLoggedIn),
+        Refusal::Login(LoginError::ReserveNotActive) => (S::FORBIDDEN, C::ReserveNotActive),
+        Refusal::NoOpenSession => (S::CONFLICT, C::NoOpenSession),
+        Refusal::NotInSession => (S::FORBIDDEN, C::NotInSession),
+        Refusal::AllDone => (S::CONFLICT, C::AllDone),
+        Refusal::LoggedOut => (S::UNAUTHORIZED, C::LoggedOut),
+        Refusal::NoToken => (S::CONFLICT, C::NoToken),
+        Refusal::WrongToken => (S::CONFLICT, C::WrongToken),
+        Refusal::NameMismatch => (S::CONFLICT, C::NameMismatch),
+        Refusal::BirthDateMismatch => (S::CONFLICT, C::BirthDateMismatch),
         Refusal::Attempt(a) => match a {
-            AttemptError::Finished(FinishReason::TimeOut) => (S::CONFLICT, "time_up"),
-            AttemptError::Finished(FinishReason::Proctor(_)) => (S::CONFLICT, "force_finished"),
-            AttemptError::Finished(_) => (S::CONFLICT, "finished"),
-            AttemptError::NotStarted => (S::CONFLICT, "not_started"),
-            AttemptError::Doubtful(_) => (S::CONFLICT, "doubtful"),
-            AttemptError::TooEarly(_) => (S::CONFLICT, "too_early"),
-            AttemptError::NotConfirmed => (S::CONFLICT, "not_confirmed"),
-            AttemptError::WrongPhase => (S::CONFLICT, "wrong_phase"),
+            AttemptError::Finished(FinishReason::TimeOut) => (S::CONFLICT, C::TimeUp),
+            AttemptError::Finished(FinishReason::Proctor(_)) => (S::CONFLICT, C::ForceFinished),
+            AttemptError::Finished(_) => (S::CONFLICT, C::Finished),
+            AttemptError::NotStarted => (S::CONFLICT, C::NotStarted),
+            AttemptError::Doubtful(_) => (S::CONFLICT, C::Doubtful),
+            AttemptError::TooEarly(_) => (S::CONFLICT, C::TooEarly),
+            AttemptError::NotConfirmed => (S::CONFLICT, C::NotConfirmed),
+            AttemptError::WrongPhase => (S::CONFLICT, C::WrongPhase),
         },
-        Refusal::TokenRequired => (S::CONFLICT, "token_required"),
-        Refusal::UnknownItem => (S::NOT_FOUND, "unknown_item"),
-        Refusal::BadResponse(_) => (S::UNPROCESSABLE_ENTITY, "bad_response"),
-        Refusal::UnknownSession => (S::NOT_FOUND, "unknown_session"),
-        Refusal::AnotherSessionOpen(_) => (S::CONFLICT, "another_session_open"),
-        Refusal::AttemptsOpen(_) => (S::CONFLICT, "attempts_open"),
-        Refusal::SessionClosed => (S::CONFLICT, "session_closed"),
-        Refusal::NotReserve => (S::CONFLICT, "not_reserve"),
-        Refusal::SessionSealed(_) => (S::CONFLICT, "session_sealed"),
+        Refusal::TokenRequired => (S::CONFLICT, C::TokenRequired),
+        Refusal::UnknownItem => (S::NOT_FOUND, C::UnknownItem),
+        Refusal::BadResponse(_) => (S::UNPROCESSABLE_ENTITY, C::BadResponse),
+        Refusal::UnknownSession => (S::NOT_FOUND, C::UnknownSession),
+        Refusal::AnotherSessionOpen(_) => (S::CONFLICT, C::AnotherSessionOpen),
+        Refusal::AttemptsOpen(_) => (S::CONFLICT, C::AttemptsOpen),
+        Refusal::SessionClosed => (S::CONFLICT, C::SessionClosed),
+        Refusal::NotReserve => (S::CONFLICT, C::NotReserve),
+        Refusal::SessionSealed(_) => (S::CONFLICT, C::SessionSealed),
+        Refusal::ProctorExists => (S::CONFLICT, C::AlreadySetup),
     }
 }
 
@@ -152,20 +290,46 @@ pub fn render(t: &impl Template) -> Response {
 }
 
 /// An HTML error page with a status.
-pub fn html_error(status: StatusCode, code: &str, lang: Lang, back: &str) -> Response {
+pub fn html_error(status: StatusCode, code: ErrorCode, lang: Lang, back: &str) -> Response {
     let page = ErrorPage {
         tr: Tr { lang },
-        message: message(code, lang),
+        message: Tr { lang }.t(code.msg()),
         back,
     };
     (status, render(&page)).into_response()
+}
+
+/// The message of a `?e=CODE` query, when it names a code.
+pub fn query_message(code: Option<&str>, lang: Lang) -> Option<&'static str> {
+    code.and_then(ErrorCode::parse)
+        .map(|c| Tr { lang }.t(c.msg()))
 }
 
 /// Fallback for unknown paths.
 pub async fn not_found(headers: HeaderMap, uri: axum::http::Uri) -> Response {
     let lang = Lang::from_headers(&headers);
     if uri.path().starts_with("/api/") {
-        return WebError::new(StatusCode::NOT_FOUND, "not_found", lang).into_response();
+        return WebError::new(StatusCode::NOT_FOUND, ErrorCode::NotFound, lang).into_response();
     }
-    html_error(StatusCode::NOT_FOUND, "not_found", lang, "/")
+    html_error(StatusCode::NOT_FOUND, ErrorCode::NotFound, lang, "/")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_serialise_as_their_names_and_parse_back() {
+        for c in ErrorCode::ALL {
+            assert_eq!(
+                serde_json::to_value(c).unwrap(),
+                serde_json::Value::from(c.as_str())
+            );
+            assert_eq!(ErrorCode::parse(c.as_str()), Some(*c));
+            for lang in [Lang::Id, Lang::En] {
+                assert!(Tr { lang }.t(c.msg()).len() > 5, "{c:?}");
+            }
+        }
+        assert_eq!(ErrorCode::parse("bukan_kode"), None);
+    }
 }

@@ -5,8 +5,9 @@
 use std::time::Duration;
 
 use reqwest::{Client, StatusCode};
+use ruji_room::{Room, Settings};
 use ruji_store::{OpenOptions, Store};
-use ruji_web::{AppState, Settings};
+use ruji_web::AppState;
 use serde_json::{json, Value};
 
 const SETUP_CODE: &str = "1234-5678";
@@ -15,7 +16,7 @@ const TOKEN: &str = "ABCDEF";
 struct Server {
     url: String,
     store: Store,
-    state: AppState,
+    room: Room,
     _dir: tempfile::TempDir,
 }
 
@@ -30,9 +31,8 @@ async fn server_with(open: bool, settings: Settings) -> Server {
         setup_code: Some(SETUP_CODE.into()),
         ..settings
     };
-    let state = AppState::new(store.clone(), settings).await.unwrap();
-    state
-        .install_package(ruji_core::demo::package())
+    let room = Room::open(store.clone(), settings).await.unwrap();
+    room.install_package(ruji_core::demo::package())
         .await
         .unwrap();
     if open {
@@ -41,15 +41,13 @@ async fn server_with(open: bool, settings: Settings) -> Server {
     }
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
-    tokio::spawn(ruji_web::run(
-        listener,
-        state.clone(),
-        std::future::pending(),
-    ));
+    tokio::spawn(room.clone().periodic());
+    let state = AppState::new(room.clone(), ruji_web::Settings::default());
+    tokio::spawn(ruji_web::run(listener, state, std::future::pending()));
     Server {
         url,
         store,
-        state,
+        room,
         _dir: dir,
     }
 }
@@ -153,11 +151,11 @@ async fn answer_all(s: &Server, c: &Client) {
 }
 
 async fn state_reset(s: &Server) -> String {
-    s.state.reset_proctor().await.unwrap()
+    s.room.reset_proctor().await.unwrap()
 }
 
 async fn audit_len(s: &Server) -> u64 {
-    s.store.reader().unwrap().audit_tail(1).unwrap()[0].seq
+    s.store.audit_tail(1).unwrap()[0].seq
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -343,7 +341,7 @@ async fn force_finish_keeps_the_reason_and_stops_answers() {
         (row["state"].as_str(), row["test"].as_str()),
         (Some("finished"), Some("DEMO"))
     );
-    let log = s.store.reader().unwrap().audit_tail(20).unwrap();
+    let log = s.store.audit_tail(20).unwrap();
     assert!(log
         .iter()
         .any(|e| e.action == "force_finish" && e.detail.contains("komputer mati total")));
@@ -396,7 +394,7 @@ async fn time_out_finishes_and_refuses_later_answers() {
         (StatusCode::CONFLICT, Some("time_up"))
     );
     // The time-out itself is recorded (once), the late answer is not.
-    let log = s.store.reader().unwrap().audit_tail(5).unwrap();
+    let log = s.store.audit_tail(5).unwrap();
     assert!(log.iter().all(|e| e.action != "answer" || e.seq <= before));
     let (_, v) = api(&c, "POST", format!("{}/api/v1/heartbeat", s.url), None).await;
     assert_eq!(v["ended"], "timeout", "{v}");
@@ -1105,7 +1103,7 @@ async fn first_proctor_claimed_by_pressing_the_board_button() {
         .await
         .unwrap();
     assert!(html.contains("Tekan tombol pada papan"));
-    assert!(!s.state.has_proctor(), "nothing happens without the press");
+    assert!(!s.room.has_proctor(), "nothing happens without the press");
     // Another browser cannot pick up the claim.
     let other = client();
     let r = other
@@ -1116,7 +1114,7 @@ async fn first_proctor_claimed_by_pressing_the_board_button() {
     assert_eq!(r.headers()["location"], "/proctor");
     // The press.
     assert_eq!(
-        s.state.confirm_physical().await.unwrap(),
+        s.room.confirm_physical().await.unwrap().map(|c| c.name()),
         Some("claim_proctor")
     );
     let r = p.get(format!("{}{wait}", s.url)).send().await.unwrap();
@@ -1128,7 +1126,7 @@ async fn first_proctor_claimed_by_pressing_the_board_button() {
         .unwrap();
     assert_eq!(r.status(), StatusCode::OK, "logged in as the proctor");
     // A second press does nothing.
-    assert_eq!(s.state.confirm_physical().await.unwrap(), None);
+    assert_eq!(s.room.confirm_physical().await.unwrap(), None);
 
     // A press after the window does not count.
     let t = server_with(false, button()).await;
@@ -1140,9 +1138,9 @@ async fn first_proctor_claimed_by_pressing_the_board_button() {
         .await
         .unwrap();
     let wait = r.headers()["location"].to_str().unwrap().to_string();
-    t.store.skip_time(ruji_web::CONFIRM_WINDOW + 1);
-    assert_eq!(t.state.confirm_physical().await.unwrap(), None);
-    assert!(!t.state.has_proctor());
+    t.store.skip_time(ruji_room::confirm::CONFIRM_WINDOW + 1);
+    assert_eq!(t.room.confirm_physical().await.unwrap(), None);
+    assert!(!t.room.has_proctor());
     let r = q.get(format!("{}{wait}", t.url)).send().await.unwrap();
     assert_eq!(r.headers()["location"], "/proctor?e=confirm_expired");
 }
@@ -1165,7 +1163,7 @@ async fn network_page_shows_seats_findings_and_who_sits_where() {
         last_seen_s: Some(if online { 2 } else { 40 }),
     };
     lan.publish(LanStatus {
-        claim: "bound",
+        claim: ruji_lan::ClaimStatus::Bound,
         report: LanReport {
             interface: "eth0".into(),
             address: Ipv4Addr::new(192, 168, 0, 200),

@@ -13,15 +13,16 @@ use reqwest::{multipart, Client, StatusCode};
 use ruji_import::native;
 use ruji_package::device::DeviceKey;
 use ruji_package::{self as package, IssuerKey};
+use ruji_room::{Actor, Room, Settings};
 use ruji_store::{OpenOptions, Store};
 use ruji_sync::Client as CentralClient;
-use ruji_web::{AppState, Settings};
+use ruji_web::AppState;
 
 const SETUP_CODE: &str = "1234-5678";
 
 struct Server {
     url: String,
-    state: AppState,
+    room: Room,
     dir: tempfile::TempDir,
 }
 
@@ -48,19 +49,16 @@ async fn server_with(
         central,
         ..Settings::default()
     };
-    let state = AppState::new(store.clone(), settings).await.unwrap();
-    state
-        .install_package(ruji_core::demo::package())
+    let room = Room::open(store, settings).await.unwrap();
+    room.install_package(ruji_core::demo::package())
         .await
         .unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
-    tokio::spawn(ruji_web::run(
-        listener,
-        state.clone(),
-        std::future::pending(),
-    ));
-    Server { url, state, dir }
+    tokio::spawn(room.clone().periodic());
+    let state = AppState::new(room.clone(), ruji_web::Settings::default());
+    tokio::spawn(ruji_web::run(listener, state, std::future::pending()));
+    Server { url, room, dir }
 }
 
 fn client() -> Client {
@@ -159,7 +157,7 @@ async fn import_release_and_serve_a_package() {
     let s = server(vec![key.public()]).await;
     let (p, csrf) = proctor(&s).await;
     let (good, loaded) = contoh(&key);
-    let demo_id = s.state.store.package().id.clone();
+    let demo_id = s.room.package().id.clone();
 
     // Refused uploads change nothing and say why, in Indonesian by default.
     let mut tampered = good.clone();
@@ -178,7 +176,7 @@ async fn import_release_and_serve_a_package() {
     assert!(html.contains("bukan paket yang utuh"), "{html}");
     let (st, _, _) = upload(&s, &p, "wrong-csrf", good.clone()).await;
     assert_eq!(st, StatusCode::FORBIDDEN);
-    assert_eq!(s.state.store.package().id, demo_id);
+    assert_eq!(s.room.package().id, demo_id);
 
     // A good package: installed with its tests sealed.
     let (st, loc, _) = upload(&s, &p, &csrf, good.clone()).await;
@@ -186,7 +184,7 @@ async fn import_release_and_serve_a_package() {
         (st, loc.as_str()),
         (StatusCode::SEE_OTHER, "/proctor/package?ok=imported")
     );
-    let pkg = s.state.store.package();
+    let pkg = s.room.package();
     assert_eq!(pkg.id, loaded.package.id);
     assert!(pkg.tests.iter().all(|t| t.sealed) && pkg.items.is_empty());
     assert_eq!(pkg.participants.len(), 4);
@@ -224,7 +222,7 @@ async fn import_release_and_serve_a_package() {
     .await;
     assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(html.contains("tidak cocok"), "{html}");
-    assert!(s.state.store.package().items.is_empty());
+    assert!(s.room.package().items.is_empty());
 
     // The right code, typed sloppily.
     let sloppy = code1.to_lowercase().replace('-', " ");
@@ -236,7 +234,7 @@ async fn import_release_and_serve_a_package() {
     )
     .await;
     assert_eq!(loc, "/proctor/package?ok=released");
-    let pkg = s.state.store.package();
+    let pkg = s.room.package();
     assert!(!pkg.test("BIN").unwrap().sealed && pkg.test("IPA").unwrap().sealed);
     assert_eq!(pkg.test("BIN").unwrap().items.len(), 6);
     let (_, loc, _) = post(&s, &p, "/proctor/sessions/S1/open", &[("csrf", &csrf)]).await;
@@ -322,12 +320,12 @@ async fn import_release_and_serve_a_package() {
     // Importing the same package again keeps what was released.
     let (_, loc, _) = upload(&s, &p, &csrf, good.clone()).await;
     assert_eq!(loc, "/proctor/package?ok=imported");
-    assert!(!s.state.store.package().test("BIN").unwrap().sealed);
+    assert!(!s.room.package().test("BIN").unwrap().sealed);
     // A new packing of the same exam has new keys: it is imported sealed, and its own codes open it.
     let (repacked, _) = contoh(&key);
     let (_, loc, _) = upload(&s, &p, &csrf, repacked.clone()).await;
     assert_eq!(loc, "/proctor/package?ok=imported");
-    assert!(s.state.store.package().test("BIN").unwrap().sealed);
+    assert!(s.room.package().test("BIN").unwrap().sealed);
     let code = package::release_code(&repacked, &key, "S1").unwrap();
     let (_, loc, _) = post(
         &s,
@@ -337,7 +335,7 @@ async fn import_release_and_serve_a_package() {
     )
     .await;
     assert_eq!(loc, "/proctor/package?ok=released");
-    assert!(!s.state.store.package().test("BIN").unwrap().sealed);
+    assert!(!s.room.package().test("BIN").unwrap().sealed);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -394,7 +392,7 @@ async fn usb_import_and_trusting_a_key() {
     )
     .await;
     assert_eq!(loc, "/proctor/package?ok=imported");
-    assert_eq!(s.state.store.package().id, "PAS-2026-IX-CONTOH");
+    assert_eq!(s.room.package().id, "PAS-2026-IX-CONTOH");
 }
 
 /// 2026-12-01 07:30 WIB, the start of S1 in the example package.
@@ -477,7 +475,7 @@ async fn session_key_from_the_central_server() {
     assert!(html.contains("belum memberikan kunci"), "{html}");
     assert!(html.contains("2026-11-30 13:30 +07:00"), "{html}");
     assert!(html.contains("Tidak ada yang berubah"), "{html}");
-    assert!(s.state.store.package().tests.iter().all(|t| t.sealed));
+    assert!(s.room.package().tests.iter().all(|t| t.sealed));
 
     // A wrong CSRF token is refused before anything is asked.
     let (st, _, _) = post(
@@ -503,7 +501,7 @@ async fn session_key_from_the_central_server() {
         (st, loc.as_str()),
         (StatusCode::SEE_OTHER, "/proctor/package?ok=central")
     );
-    let pkg = s.state.store.package();
+    let pkg = s.room.package();
     assert!(!pkg.test("BIN").unwrap().sealed);
     assert!(pkg.test("IPA").unwrap().sealed);
     let html = p
@@ -534,7 +532,7 @@ async fn session_key_from_the_central_server() {
     )
     .await;
     assert_eq!(loc, "/proctor/package?ok=released");
-    assert!(s.state.store.package().tests.iter().all(|t| !t.sealed));
+    assert!(s.room.package().tests.iter().all(|t| !t.sealed));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -580,7 +578,7 @@ async fn central_server_problems_are_explained() {
         .await;
         assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY, "{words}");
         assert!(html.contains(words), "{words}: {html}");
-        assert!(s.state.store.package().tests.iter().all(|t| t.sealed));
+        assert!(s.room.package().tests.iter().all(|t| t.sealed));
     }
 
     // A setting that could not be used is shown on the page.
@@ -601,8 +599,8 @@ async fn two_releases_at_once_both_stick() {
     let key = IssuerKey::generate();
     let s = server(vec![key.public()]).await;
     let (good, _) = contoh(&key);
-    s.state
-        .import_package_file(good.clone(), "proctor")
+    s.room
+        .import_package(good.clone(), Actor::Proctor)
         .await
         .unwrap();
     let code1 = package::release_code(&good, &key, "S1").unwrap();
@@ -610,14 +608,14 @@ async fn two_releases_at_once_both_stick() {
     // Each release reads the record of what is released and writes it back: run together, the
     // second must see the first's result (one at a time), not overwrite it.
     let (a, b) = tokio::join!(
-        s.state.release_session("S1", &code1, "proctor"),
-        s.state.release_session("S2", &code2, "proctor")
+        s.room.release_with_code("S1", &code1, Actor::Proctor),
+        s.room.release_with_code("S2", &code2, Actor::Proctor)
     );
     a.unwrap();
     b.unwrap();
-    let source = s.state.package_source().unwrap();
+    let source = s.room.package_source().unwrap();
     let mut sessions = source.sessions.clone();
     sessions.sort();
     assert_eq!(sessions, ["S1", "S2"]);
-    assert!(s.state.store.package().tests.iter().all(|t| !t.sealed));
+    assert!(s.room.package().tests.iter().all(|t| !t.sealed));
 }

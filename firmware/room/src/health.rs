@@ -1,11 +1,10 @@
 //! Why the board wants the proctor's attention, from real state.
 //!
-//! [`attention`] is a pure function of [`Inputs`] (unit-tested); [`gather`] reads them from the
-//! system (wall clock, the data directory's filesystem, the store, the LAN service). `ruji serve`
-//! runs both every 2 s and raises exactly those reasons on the panel; the proctor dashboard lists
-//! the panel's reasons, so the LED and the page always agree.
-
-use std::path::Path;
+//! [`attention`] is a pure function of [`Inputs`] (unit-tested); [`Room::health_inputs`] reads
+//! them from the system (wall clock, the data directory's filesystem, the store, the LAN
+//! service). The panel supervisor ([`crate::panel`]) runs both every 2 s and raises exactly
+//! those reasons on the panel; the proctor dashboard lists the panel's reasons, so the LED and
+//! the page always agree.
 
 use ruji_panel::Attention;
 
@@ -48,7 +47,8 @@ pub struct Inputs {
     pub wall_now: u64,
     /// [`BUILD_EPOCH`] (a parameter so tests choose it).
     pub build_epoch: u64,
-    /// The latest wall time the board saw before this start ([`ruji_store::Store::last_known_wall`]).
+    /// The latest wall time the board saw before this start
+    /// ([`ruji_store::Store::last_known_wall`]).
     pub last_known_wall: Option<u64>,
     /// Space on the data filesystem; `None` when it could not be read.
     pub disk: Option<Disk>,
@@ -80,36 +80,43 @@ pub fn attention(i: &Inputs) -> Vec<Attention> {
         .collect()
 }
 
-/// Reads the [`Inputs`] from the system.
-pub fn gather(
-    store: &ruji_store::Store,
-    data_dir: &Path,
-    lan: Option<&ruji_lan::MonitorHandle>,
-) -> Inputs {
-    let disk = match ruji_sys::disk_space(data_dir) {
-        Ok(d) => Some(d),
-        Err(e) => {
-            tracing::debug!(error = %e, "cannot read the data filesystem's free space");
-            None
+impl crate::Room {
+    /// Reads the [`Inputs`] from the system (the data directory's file system: none without).
+    pub fn health_inputs(&self) -> Inputs {
+        let disk =
+            self.settings()
+                .data_dir
+                .as_deref()
+                .and_then(|d| match ruji_sys::disk_space(d) {
+                    Ok(d) => Some(d),
+                    Err(e) => {
+                        tracing::debug!(error = %e, "cannot read the data filesystem's free space");
+                        None
+                    }
+                });
+        let sessions_not_exported =
+            self.results_not_exported()
+                .map(|s| s.len())
+                .unwrap_or_else(|e| {
+                    tracing::warn!(error = %e, "cannot check which results were exported");
+                    0
+                });
+        let address_conflict = self
+            .lan_status()
+            .is_some_and(|s| s.claim.is_conflict() || s.report.conflict.is_some());
+        Inputs {
+            wall_now: ruji_sys::unix_secs(),
+            build_epoch: BUILD_EPOCH,
+            last_known_wall: self.store().last_known_wall(),
+            disk,
+            sessions_not_exported,
+            address_conflict,
         }
-    };
-    let sessions_not_exported = store
-        .results_not_exported()
-        .map(|s| s.len())
-        .unwrap_or_else(|e| {
-            tracing::warn!(error = %e, "cannot check which results were exported");
-            0
-        });
-    let address_conflict = lan
-        .and_then(|h| h.status())
-        .is_some_and(|s| matches!(s.claim, "refused" | "lost") || s.report.conflict.is_some());
-    Inputs {
-        wall_now: ruji_sys::unix_secs(),
-        build_epoch: BUILD_EPOCH,
-        last_known_wall: store.last_known_wall(),
-        disk,
-        sessions_not_exported,
-        address_conflict,
+    }
+
+    /// The attention reasons the panel shows now (none without a panel).
+    pub fn attention(&self) -> Vec<Attention> {
+        self.panel_view().map(|v| v.attention).unwrap_or_default()
     }
 }
 

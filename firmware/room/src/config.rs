@@ -553,6 +553,86 @@ fn keep_last_good(text: &str, data_dir: &Path) -> std::io::Result<()> {
     ruji_sys::write_durable(&good, text.as_bytes(), 0o644)
 }
 
+/// What was wrong with the settings file, and where (for the proctor page).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SettingsError {
+    /// 1-based line, when known.
+    pub line: Option<usize>,
+    /// 1-based column, when known.
+    pub column: Option<usize>,
+    /// What is wrong (as in the log; English).
+    pub message: String,
+}
+
+/// The settings in force, for display.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InForce {
+    /// The board's address with its prefix, `192.168.0.200/24`.
+    pub lan_address: String,
+    /// The seat range, `192.168.0.1 - 192.168.0.15`.
+    pub seats: String,
+    /// The school's UI language.
+    pub language: Language,
+    /// Automatic token rotation in minutes; `None` = only when the proctor rotates it.
+    pub token_rotate_minutes: Option<u64>,
+    /// How long the previous token stays valid, in minutes.
+    pub token_grace_minutes: u64,
+    /// Time while the server was down counts against running tests.
+    pub count_downtime: bool,
+}
+
+/// What the proctor page says about ruji.toml.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SettingsNotice {
+    /// The settings file Ruji was started with (`--config`), if any.
+    pub path: Option<String>,
+    /// The file had an error; the settings in force come from elsewhere (see `from_last_good`).
+    pub error: Option<SettingsError>,
+    /// With an error: the last good copy is in force (`false`: the defaults).
+    pub from_last_good: bool,
+    /// A recovery (button held at power-on) put the LAN defaults in force over ruji.toml.
+    pub lan_defaults: bool,
+    /// The settings in force.
+    pub in_force: Option<InForce>,
+}
+
+impl Loaded {
+    /// What the proctor page says about these settings (`path` as given with `--config`;
+    /// `count_downtime` also when the command line asked for it).
+    pub fn notice(&self, path: Option<&Path>, count_downtime: bool) -> SettingsNotice {
+        let c = &self.config;
+        SettingsNotice {
+            path: path.map(|p| p.display().to_string()),
+            error: self.error.as_ref().map(|e| SettingsError {
+                line: e.line,
+                column: e.column,
+                message: e.message.clone(),
+            }),
+            from_last_good: self.source == Source::LastGood,
+            lan_defaults: self.lan_defaults,
+            in_force: Some(InForce {
+                lan_address: c.lan.subnet().to_string(),
+                seats: format!("{} - {}", c.lan.seat_first, c.lan.seat_last),
+                language: c.language,
+                token_rotate_minutes: c.token.rotate_every.map(|m| m / MINUTE),
+                token_grace_minutes: c.token.grace / MINUTE,
+                count_downtime: count_downtime || c.count_downtime,
+            }),
+        }
+    }
+}
+
+/// Reads ruji.toml strictly, for a one-shot command (`ruji lan-check`): the defaults when no
+/// file is given, an error with its line and column for a broken one.
+pub fn read(path: Option<&Path>) -> Result<SchoolConfig, String> {
+    match path {
+        None => Ok(SchoolConfig::default()),
+        Some(path) => std::fs::read_to_string(path)
+            .map_err(|e| format!("{}: {e}", path.display()))
+            .and_then(|t| parse(&t, path).map_err(|e| e.to_string())),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,0 +1,175 @@
+//! Every way a room operation can fail, typed. The web layer turns each into a status, a code
+//! and a message in the person's language that says what to do; the command line into text.
+
+use ruji_store::room::Refusal;
+use ruji_store::StoreError;
+
+/// Why a room operation did not happen.
+#[derive(Debug, thiserror::Error)]
+pub enum RoomError {
+    /// The exam rules refused it (nothing was written).
+    #[error("refused: {0:?}")]
+    Refused(Refusal),
+    /// The store failed: nothing was saved; retry.
+    #[error(transparent)]
+    Storage(#[from] StoreError),
+    /// The board is shutting down; saved work is safe.
+    #[error("shutting down")]
+    ShuttingDown,
+    /// Too many wrong passwords or codes from this person or client: wait.
+    #[error("throttled for {retry_after_ms} ms")]
+    Throttled {
+        /// How long until a new try is accepted.
+        retry_after_ms: u64,
+    },
+    /// Wrong username or password (a participant's login).
+    #[error("wrong username or password")]
+    WrongPassword,
+    /// The proctor password is wrong.
+    #[error("wrong proctor password")]
+    ProctorPassword,
+    /// No proctor account exists yet: set one up first.
+    #[error("no proctor account")]
+    NoProctor,
+    /// A proctor account exists already.
+    #[error("the proctor account exists")]
+    AlreadySetup,
+    /// The one-time setup code is wrong.
+    #[error("wrong setup code")]
+    SetupCode,
+    /// The new password is too short.
+    #[error("password shorter than 8 characters")]
+    PasswordShort,
+    /// The two new passwords differ.
+    #[error("the passwords differ")]
+    PasswordRepeat,
+    /// The time to press the board's button ran out.
+    #[error("the button was not pressed in time")]
+    ConfirmExpired,
+    /// A force finish needs a reason (for the session report).
+    #[error("a reason is required")]
+    ReasonRequired,
+    /// A package import or release failed.
+    #[error(transparent)]
+    Package(#[from] PackageError),
+}
+
+impl From<Refusal> for RoomError {
+    fn from(r: Refusal) -> Self {
+        RoomError::Refused(r)
+    }
+}
+
+/// Turns a store result (storage error outside, refusal inside) into a room result.
+pub(crate) fn flat<T>(r: ruji_store::Result<std::result::Result<T, Refusal>>) -> crate::Result<T> {
+    match r {
+        Ok(Ok(v)) => Ok(v),
+        Ok(Err(r)) => Err(RoomError::Refused(r)),
+        Err(e) => Err(RoomError::Storage(e)),
+    }
+}
+
+/// What went wrong with a package import or release.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PackageErrorKind {
+    /// Not a complete package file (damaged, cut short, too large).
+    Zip,
+    /// Incomplete or damaged inside.
+    Damaged,
+    /// Made for a newer Ruji.
+    Version,
+    /// Changed after it was signed.
+    Tampered,
+    /// Signed by an issuer the board does not trust.
+    Untrusted,
+    /// The release code does not open this session.
+    WrongCode,
+    /// The release code has a typo.
+    CodeTypo,
+    /// The package has no such session.
+    NoSession,
+    /// The content is not a valid exam.
+    Invalid,
+    /// Another package holds participants' work.
+    Replace,
+    /// A session is open.
+    SessionOpen,
+    /// The card cannot store it.
+    Storage,
+    /// The upload or the stick's file could not be read.
+    Upload,
+    /// No file was chosen (or it is not one the page listed).
+    NoFile,
+    /// Not a Ruji public key.
+    Key,
+    /// No package file was imported.
+    None,
+    /// No central server is set up (or it cannot be used).
+    CentralOff,
+    /// The central server cannot be reached (or is busy).
+    CentralUnreachable,
+    /// The central server's certificate is refused.
+    CentralCert,
+    /// The session's code is not given yet.
+    CentralEarly,
+    /// The board is not registered with the central server.
+    CentralDevice,
+    /// The central server has another packing of the package.
+    CentralChanged,
+    /// The central server does not know the package or session.
+    CentralUnknown,
+    /// The session has no readable schedule on the central server.
+    CentralUnscheduled,
+    /// Anything else the central server said.
+    CentralOther,
+}
+
+/// A package import or release that failed: what kind, and the detail (English: file names,
+/// keys, which check) for the page and the log.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("{kind:?}: {detail}")]
+pub struct PackageError {
+    /// What went wrong.
+    pub kind: PackageErrorKind,
+    /// Details.
+    pub detail: String,
+}
+
+impl PackageError {
+    /// A failure of `kind`.
+    pub fn new(kind: PackageErrorKind, detail: impl Into<String>) -> PackageError {
+        PackageError {
+            kind,
+            detail: detail.into(),
+        }
+    }
+
+    /// The card or the store failed.
+    pub fn storage(e: impl std::fmt::Display) -> PackageError {
+        PackageError::new(PackageErrorKind::Storage, e.to_string())
+    }
+}
+
+impl From<ruji_package::PackageFileError> for PackageError {
+    fn from(e: ruji_package::PackageFileError) -> PackageError {
+        use ruji_package::PackageFileError as F;
+        use PackageErrorKind as K;
+        let kind = match &e {
+            F::Zip(_) => K::Zip,
+            F::Damaged(_) => K::Damaged,
+            F::Version(_) => K::Version,
+            F::Tampered(_) => K::Tampered,
+            F::Untrusted { .. } => K::Untrusted,
+            F::WrongCode(_) => K::WrongCode,
+            F::NoSession(_) => K::NoSession,
+            F::Invalid(_) => K::Invalid,
+        };
+        PackageError::new(kind, e.to_string())
+    }
+}
+
+impl From<ruji_package::PackageFileError> for RoomError {
+    fn from(e: ruji_package::PackageFileError) -> RoomError {
+        RoomError::Package(e.into())
+    }
+}

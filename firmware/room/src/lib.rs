@@ -1,0 +1,254 @@
+//! ruji-room: the application layer. The exam room's operations as one service, [`Room`], that
+//! the web server, the board's panel and the command line call; no HTTP here.
+//!
+//! - [`participants`]: the participant's flow: login (throttled, passwords checked off the async
+//!   workers), identity and token, practice, answers, finish, logout; who is online.
+//! - [`proctor`]: the proctor's account (setup with a one-time code or the board's button, login,
+//!   recovery) and the proctor's actions on the room: sessions, tokens, resets, force finish,
+//!   reserves, the dashboard's rows, results, the event log.
+//! - [`packages`]: importing a signed package (upload or USB stick), releasing a session with
+//!   its code or from the central server, trusted issuers, the sync report, the items' pictures.
+//! - [`confirm`]: actions started on the web page that wait for a press of the board's button.
+//! - [`periodic`]: the work done every second (time-outs, token rotation, clock checkpoints).
+//! - [`health`]: why the board wants the proctor's attention (the LED's reasons), from real state.
+//! - [`panel`]: keeps the LED in step with the room and acts on the button's gestures; recovery.
+//! - [`config`]: the school's settings file, ruji.toml (strict, with a last good copy).
+//! - [`start`]: what `ruji serve` does before it listens: identity, recovery, settings, store,
+//!   LAN service, demo exam.
+//! - [`passwords`]: argon2 hashing within a memory bound.
+//! - [`error`]: [`RoomError`], every way an operation can fail, typed.
+//!
+//! Layering: ruji-room uses ruji-store (durable state, each operation one transaction),
+//! ruji-package and ruji-sync (package files, the central server), ruji-panel and ruji-lan
+//! through their handles. The web server (ruji-web) sees only this crate's API.
+#![forbid(unsafe_code)]
+
+pub mod config;
+pub mod confirm;
+pub mod error;
+pub mod health;
+pub mod packages;
+pub mod panel;
+pub mod participants;
+pub mod passwords;
+pub mod periodic;
+pub mod proctor;
+pub mod start;
+
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+
+use ruji_core::throttle::Throttle;
+use ruji_core::token::{Token, TokenPolicy};
+use ruji_store::Store;
+
+pub use config::SettingsNotice;
+pub use error::{PackageError, PackageErrorKind, RoomError};
+pub use ruji_store::room::{AttemptResult, Context, ItemResult, ParticipantStatus, Refusal, Saved};
+pub use ruji_store::tables::{PackageSource, SessionState, TrustedIssuer};
+pub use ruji_store::{Actor, AuditEntry, StoreError};
+
+/// Result of a room operation.
+pub type Result<T, E = RoomError> = std::result::Result<T, E>;
+
+/// What the room is set up with (`ruji serve`'s settings; tests build their own).
+#[derive(Clone)]
+pub struct Settings {
+    /// Token rotation and grace.
+    pub token_policy: TokenPolicy,
+    /// One-time code that allows creating the proctor password (printed on the console).
+    pub setup_code: Option<String>,
+    /// Concurrent argon2 computations (each takes [`passwords::ARGON2_KIB`] of memory).
+    pub hash_concurrency: usize,
+    /// The board has a button (`--panel sim|board`): actions that need physical presence can
+    /// be confirmed with a press instead of a code.
+    pub button: bool,
+    /// The LAN service's status, when it runs (`ruji serve --lan-iface`).
+    pub lan: Option<Arc<ruji_lan::MonitorHandle>>,
+    /// The board's panel (LED and button), when it runs.
+    pub panel: Option<ruji_panel::PanelHandle>,
+    /// What the proctor page says about ruji.toml at start.
+    pub notice: SettingsNotice,
+    /// The data directory: imported packages and released pictures live there. `None` (tests of
+    /// other things) disables import.
+    pub data_dir: Option<PathBuf>,
+    /// Issuer public keys (`ruji-pk:...`) whose packages the board accepts, from ruji.toml; the
+    /// proctor page can add more.
+    pub trusted_issuers: Vec<String>,
+    /// Folders where USB sticks are mounted; `*.rujipkg` files there are offered for import.
+    pub usb_dirs: Vec<PathBuf>,
+    /// The board's identity (short id, public key) from its device key, when there is one.
+    pub device: Option<(String, String)>,
+    /// The central server (ruji.toml `[central]`): `None` when not set, `Err` with the reason
+    /// when set but not usable (no device key, a bad CA).
+    pub central: Option<std::result::Result<Arc<ruji_sync::Client>, String>>,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            token_policy: TokenPolicy::default(),
+            setup_code: None,
+            hash_concurrency: 2,
+            button: false,
+            lan: None,
+            panel: None,
+            notice: SettingsNotice::default(),
+            data_dir: None,
+            trusted_issuers: vec![],
+            usb_dirs: vec!["/media".into(), "/mnt/usb".into()],
+            device: None,
+            central: None,
+        }
+    }
+}
+
+/// The exam room as a service; cheap to clone (one shared state behind it).
+#[derive(Clone)]
+pub struct Room(Arc<Inner>);
+
+/// The state behind [`Room`]. Every field's bound is stated: nothing here grows with time.
+pub(crate) struct Inner {
+    /// Durable state.
+    store: Store,
+    /// Settings.
+    settings: Settings,
+    /// The cookie-signing key (64 bytes, kept in the store so cookies survive a restart).
+    cookie_key: Vec<u8>,
+    /// Wrong-password counters by username and by client address (at most 4096 keys).
+    throttle: Mutex<Throttle>,
+    /// Last request time and address per participant (one entry per participant of the
+    /// package at most: only logged-in participants touch it).
+    presence: participants::Presence,
+    /// argon2 within its bound: at most `hash_concurrency` hashes at once, their working memory
+    /// reused.
+    passwords: passwords::Passwords,
+    /// The one-time setup code, until the proctor password exists.
+    setup_code: Mutex<Option<String>>,
+    /// The one action that waits for a press of the board's button.
+    pending: Mutex<Option<confirm::Pending>>,
+    /// What the proctor page says about ruji.toml.
+    notice: Mutex<SettingsNotice>,
+    /// Held by a package change (import, release) from start to end: each reads the record of
+    /// what is installed and released, and writes it back; two at once would lose one.
+    package_changes: tokio::sync::Mutex<()>,
+    /// Set when shutting down: saves are refused with a clear message.
+    shutting_down: AtomicBool,
+}
+
+impl Room {
+    /// The room on `store`; makes the cookie key on the first start.
+    pub async fn open(store: Store, settings: Settings) -> Result<Room> {
+        let cookie_key = store.cookie_key().await?;
+        let passwords = passwords::Passwords::new(settings.hash_concurrency);
+        let setup_code = settings.setup_code.clone();
+        let notice = settings.notice.clone();
+        Ok(Room(Arc::new(Inner {
+            store,
+            cookie_key,
+            throttle: Mutex::new(Throttle::new(4096)),
+            presence: participants::Presence::default(),
+            passwords,
+            setup_code: Mutex::new(setup_code),
+            pending: Mutex::new(None),
+            notice: Mutex::new(notice),
+            package_changes: tokio::sync::Mutex::new(()),
+            shutting_down: AtomicBool::new(false),
+            settings,
+        })))
+    }
+
+    /// The store (for what the room does not wrap: the exam clock, the installed package).
+    pub fn store(&self) -> &Store {
+        &self.0.store
+    }
+
+    /// The settings the room runs with.
+    pub fn settings(&self) -> &Settings {
+        &self.0.settings
+    }
+
+    /// The key that signs cookies (64 bytes).
+    pub fn cookie_key(&self) -> &[u8] {
+        &self.0.cookie_key
+    }
+
+    /// The installed package.
+    pub fn package(&self) -> Arc<ruji_core::package::Package> {
+        self.0.store.package()
+    }
+
+    /// The exam clock now.
+    pub fn now(&self) -> ruji_core::Millis {
+        self.0.store.now()
+    }
+
+    /// Shutting down: from now on saves are refused with a clear message (the page keeps them
+    /// and retries), requests in flight finish.
+    pub fn begin_shutdown(&self) {
+        self.0.shutting_down.store(true, Ordering::Relaxed);
+        tracing::info!("shutting down: refusing new answers, finishing requests in flight");
+    }
+
+    /// Is the board shutting down.
+    pub fn is_shutting_down(&self) -> bool {
+        self.0.shutting_down.load(Ordering::Relaxed)
+    }
+
+    /// After the server stopped: records the exam clock a last time and stops the LAN service.
+    /// The store closes when the last handle on it goes.
+    pub async fn close(&self) {
+        if let Err(e) = self.0.store.checkpoint().await {
+            tracing::error!(error = %e, "final checkpoint failed");
+        }
+        if let Some(h) = &self.0.settings.lan {
+            h.shutdown();
+        }
+    }
+
+    /// What the proctor page says about ruji.toml now.
+    pub fn settings_notice(&self) -> SettingsNotice {
+        self.0.notice.lock().expect("not poisoned").clone()
+    }
+
+    /// The LAN service's status (`None` when it does not run, or has nothing yet).
+    pub fn lan_status(&self) -> Option<ruji_lan::LanStatus> {
+        self.0.settings.lan.as_ref().and_then(|h| h.status())
+    }
+
+    /// Does the LAN service run.
+    pub fn lan_running(&self) -> bool {
+        self.0.settings.lan.is_some()
+    }
+
+    /// Asks the LAN service to scan every seat now.
+    pub fn rescan_lan(&self) {
+        if let Some(h) = &self.0.settings.lan {
+            h.rescan();
+        }
+    }
+
+    /// What the panel shows (`None` without a panel).
+    pub fn panel_view(&self) -> Option<ruji_panel::PanelView> {
+        self.0
+            .settings
+            .panel
+            .as_ref()
+            .map(|p| p.view().borrow().clone())
+    }
+}
+
+/// A one-time proctor setup code, `NNNN-NNNN`.
+pub fn new_setup_code() -> String {
+    format!(
+        "{:04}-{:04}",
+        rand::random::<u32>() % 10_000,
+        rand::random::<u32>() % 10_000
+    )
+}
+
+/// A fresh random token.
+pub fn new_token() -> Token {
+    Token::generate(rand::random::<u32>)
+}

@@ -1,0 +1,253 @@
+//! The participant's flow: login (throttled; the password checked off the async workers) →
+//! identity and token → practice → one item at a time → finish → logout; and who is online.
+//!
+//! A participant is identified by username plus the login id their cookie carries; a login id
+//! that is no longer current (the proctor reset the login, or they logged in elsewhere) is
+//! refused with [`Refusal::LoggedOut`].
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use ruji_core::attempt::{Phase, PhaseName};
+use ruji_core::package::{ItemView, Package};
+use ruji_core::response::Response;
+use ruji_core::shuffle;
+use ruji_store::room::{Context, Refusal, Saved};
+use ruji_store::StoreError;
+
+use crate::error::flat;
+use crate::{Result, Room, RoomError};
+
+/// A participant counts as online this long after their last request.
+pub const ONLINE_WINDOW: Duration = Duration::from_secs(45);
+
+/// Longest username and password a login form may carry.
+const MAX_USERNAME: usize = 64;
+const MAX_PASSWORD: usize = 256;
+
+/// Last request per participant, for the dashboard's online column. Bounded by the package's
+/// participants: only logged-in participants touch it, and a logout or reset forgets them.
+#[derive(Default)]
+pub struct Presence {
+    seen: Mutex<HashMap<String, (Instant, String)>>,
+}
+
+impl Presence {
+    /// Records a request from `username` at `client`.
+    pub fn touch(&self, username: &str, client: &str) {
+        let mut m = self.seen.lock().expect("not poisoned");
+        match m.get_mut(username) {
+            Some(e) => {
+                e.0 = Instant::now();
+                if e.1 != client {
+                    e.1 = client.to_string();
+                }
+            }
+            None => {
+                m.insert(username.to_string(), (Instant::now(), client.to_string()));
+            }
+        }
+    }
+    /// Seen within [`ONLINE_WINDOW`]; with the address.
+    pub fn online(&self, username: &str) -> Option<String> {
+        let m = self.seen.lock().expect("not poisoned");
+        m.get(username)
+            .filter(|(t, _)| t.elapsed() < ONLINE_WINDOW)
+            .map(|(_, c)| c.clone())
+    }
+    /// Forgets a participant (logout, reset).
+    pub fn forget(&self, username: &str) {
+        self.seen.lock().expect("not poisoned").remove(username);
+    }
+}
+
+impl Room {
+    /// A request from a logged-in participant at `client` (the online column).
+    pub fn touch(&self, username: &str, client: &str) {
+        self.0.presence.touch(username, client);
+    }
+
+    /// Is `key` locked out after too many wrong codes or passwords: how long still.
+    pub(crate) fn throttled(&self, key: &str) -> Option<u64> {
+        let now = self.now();
+        self.0
+            .throttle
+            .lock()
+            .expect("not poisoned")
+            .check(key, now)
+            .err()
+    }
+
+    /// Records a wrong code or password for each key.
+    pub(crate) fn failed(&self, keys: &[&str]) {
+        let now = self.now();
+        let mut t = self.0.throttle.lock().expect("not poisoned");
+        for k in keys {
+            t.fail(k, now);
+        }
+    }
+
+    /// Clears the count of each key after a right password.
+    pub(crate) fn succeeded(&self, keys: &[&str]) {
+        let mut t = self.0.throttle.lock().expect("not poisoned");
+        for k in keys {
+            t.succeed(k);
+        }
+    }
+
+    /// Checks the password (throttled per username and per client address) and records the
+    /// login from `client`; returns the new login id for the participant's cookie.
+    pub async fn participant_login(
+        &self,
+        username: &str,
+        password: &str,
+        client: &str,
+    ) -> Result<u64> {
+        let username = username.trim();
+        if username.is_empty() || username.len() > MAX_USERNAME || password.len() > MAX_PASSWORD {
+            return Err(RoomError::WrongPassword);
+        }
+        let (ukey, ikey) = (format!("u:{username}"), format!("ip:{client}"));
+        if let Some(ms) = self.throttled(&ukey).max(self.throttled(&ikey)) {
+            return Err(RoomError::Throttled { retry_after_ms: ms });
+        }
+        let hash = self.store().password_hash(username)?;
+        if !self.0.passwords.verify(hash, password.to_string()).await {
+            self.failed(&[&ukey, &ikey]);
+            tracing::info!(username, client, "wrong password");
+            return Err(RoomError::WrongPassword);
+        }
+        // A room's PC is shared all day: one participant's typos must not lock the next one out.
+        self.succeeded(&[&ukey, &ikey]);
+        let login_id = rand::random::<u64>() | 1;
+        flat(self.store().login(username, client, login_id).await)?;
+        tracing::info!(username, client, "participant logged in");
+        self.touch(username, client);
+        Ok(login_id)
+    }
+
+    /// The participant's context, with their login checked.
+    pub fn context(&self, username: &str, login_id: u64) -> Result<Context> {
+        flat(self.store().context(username, Some(login_id)))
+    }
+
+    /// A store write's result while the board may be shutting down: a write that landed is
+    /// reported as done (the store stays truthful), anything else as "shutting down".
+    fn settled<T>(&self, r: ruji_store::Result<std::result::Result<T, Refusal>>) -> Result<T> {
+        if self.is_shutting_down() {
+            if let Ok(Ok(v)) = r {
+                return Ok(v);
+            }
+            return Err(RoomError::ShuttingDown);
+        }
+        flat(r)
+    }
+
+    /// Identity check (typed name and date of birth) and token: starts the current test, or
+    /// resumes it after a reset.
+    pub async fn start(
+        &self,
+        username: &str,
+        login_id: u64,
+        name: &str,
+        birth_date: &str,
+        token: &str,
+    ) -> Result<()> {
+        let policy = self.settings().token_policy;
+        let r = self
+            .store()
+            .start(username, login_id, name, birth_date, token, policy)
+            .await;
+        self.settled(r)
+    }
+
+    /// Leaves practice; the test's clock starts.
+    pub async fn end_practice(&self, username: &str, login_id: u64) -> Result<()> {
+        let r = self.store().end_practice(username, login_id).await;
+        self.settled(r)
+    }
+
+    /// Saves an answer; returns once it is durable. `rev` is the client's revision for the
+    /// item (0 for a plain form post, which always writes).
+    pub async fn save(
+        &self,
+        username: &str,
+        login_id: u64,
+        item: &str,
+        response: Option<Response>,
+        doubtful: bool,
+        rev: u64,
+    ) -> Result<Saved> {
+        if self.is_shutting_down() {
+            return Err(RoomError::ShuttingDown);
+        }
+        let r = self
+            .store()
+            .save_answer(username, login_id, item, response, doubtful, rev)
+            .await;
+        self.settled(r)
+    }
+
+    /// Finishes the current test (the test's rules apply) and logs out.
+    pub async fn finish(&self, username: &str, login_id: u64, confirmed: bool) -> Result<()> {
+        let r = self.store().finish(username, login_id, confirmed).await;
+        self.settled(r)?;
+        self.0.presence.forget(username);
+        Ok(())
+    }
+
+    /// Logs out (a login that is no longer current changes nothing).
+    pub async fn logout(&self, username: &str, login_id: u64) -> Result<()> {
+        self.store()
+            .logout(username, login_id)
+            .await
+            .map_err(|e: StoreError| RoomError::Storage(e))?;
+        self.0.presence.forget(username);
+        Ok(())
+    }
+}
+
+/// Refuses unless the participant is in practice or in the test under this login.
+pub fn require_open(ctx: &Context) -> std::result::Result<(), Refusal> {
+    ctx.token_passed()?;
+    match ctx.attempt.as_ref().map(|a| a.phase.name()) {
+        Some(PhaseName::Practice | PhaseName::InProgress) => Ok(()),
+        Some(PhaseName::NotStarted) => Err(Refusal::Attempt(
+            ruji_core::attempt::AttemptError::NotStarted,
+        )),
+        _ => Err(Refusal::AllDone),
+    }
+}
+
+/// The items of the current phase in this participant's order.
+pub fn ordered_items(ctx: &Context) -> Vec<String> {
+    let items = ctx.current_items();
+    let practice = ctx
+        .attempt
+        .as_ref()
+        .is_some_and(|a| a.phase == Phase::Practice);
+    match &ctx.test {
+        Some(t) if t.rules.shuffle_items && !practice => {
+            let seed = shuffle::seed(&[&ctx.participant.username, &t.id, "items"]);
+            shuffle::permutation(items.len(), seed)
+                .into_iter()
+                .map(|i| items[i].clone())
+                .collect()
+        }
+        _ => items,
+    }
+}
+
+/// The client view of an item, options in this participant's order.
+pub fn item_view(ctx: &Context, pkg: &Package, item_id: &str) -> ItemView {
+    let item = pkg
+        .item(item_id)
+        .expect("current items exist (validated package)");
+    let seed = ctx
+        .test
+        .as_ref()
+        .filter(|t| t.rules.shuffle_options)
+        .map(|t| shuffle::seed(&[&ctx.participant.username, &t.id, item_id]));
+    item.view(seed)
+}

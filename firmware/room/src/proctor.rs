@@ -1,0 +1,377 @@
+//! The proctor: the account (first setup with the one-time code or the board's button, login,
+//! recovery) and the proctor's actions on the room (sessions and tokens, resets, force finish,
+//! reserves), with what the dashboard shows and the session's results.
+
+use ruji_core::package::Session;
+use ruji_core::Millis;
+use ruji_store::room::{AttemptResult, ParticipantStatus, Refusal};
+use ruji_store::tables::SessionState;
+use ruji_store::{Action, Actor, AuditEntry};
+use serde::Serialize;
+
+use crate::confirm::{Pending, PendingAction, CONFIRM_WINDOW};
+use crate::error::flat;
+use crate::{new_setup_code, new_token, Result, Room, RoomError};
+
+/// Shortest proctor password.
+pub const MIN_PASSWORD_CHARS: usize = 8;
+/// Longest force-finish reason (it goes into the session report).
+pub const MAX_REASON_BYTES: usize = 500;
+
+/// What a first setup did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Setup {
+    /// The account exists now, with this generation (for the proctor's cookie).
+    Created {
+        /// The account's generation.
+        generation: u32,
+    },
+    /// No code was typed: the account is made when the board's button is pressed; the page
+    /// with this id waits for it.
+    AwaitingButton {
+        /// The claim's random id, known only to the browser that started it.
+        id: String,
+    },
+}
+
+/// Where a claim waiting for the button stands.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Claim {
+    /// No such claim (another one replaced it, or it was finished).
+    Unknown,
+    /// The button was pressed: the account exists with this generation.
+    Done {
+        /// The account's generation.
+        generation: u32,
+    },
+    /// The time to press ran out.
+    Expired,
+    /// Still waiting, this many seconds left.
+    Waiting {
+        /// Seconds left.
+        seconds: u64,
+    },
+}
+
+/// A dashboard row: a participant's status with where they are online.
+#[derive(Debug, Clone)]
+pub struct SeatRow {
+    /// The status from the store.
+    pub status: ParticipantStatus,
+    /// Seen within the online window from the address they logged in from.
+    pub online: bool,
+    /// The client address (of the login, else of the last request).
+    pub client: String,
+}
+
+/// The open session's token, for the dashboard.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TokenNow {
+    /// The token to announce.
+    pub token: String,
+    /// When it changes by itself, if it rotates.
+    pub rotates_in: Option<Millis>,
+}
+
+/// A session's results as the proctor downloads them (`ruji-results` version 1).
+#[derive(Debug, Clone, Serialize)]
+pub struct ResultsExport {
+    /// `ruji-results`.
+    pub format: &'static str,
+    /// 1.
+    pub version: u32,
+    /// The package's id.
+    pub package: String,
+    /// The session's id.
+    pub session: String,
+    /// The exam clock when exported.
+    pub exam_clock_ms: Millis,
+    /// Every participant's attempt at every test of the session, scored.
+    pub attempts: Vec<AttemptResult>,
+}
+
+impl Room {
+    /// Does a proctor account exist.
+    pub fn has_proctor(&self) -> bool {
+        matches!(self.store().proctor_account(), Ok(Some(_)))
+    }
+
+    /// The proctor account's generation (cookies of another generation are refused).
+    pub fn proctor_generation(&self) -> Option<u32> {
+        self.store()
+            .proctor_account()
+            .ok()
+            .flatten()
+            .map(|a| a.generation)
+    }
+
+    /// The one-time setup code, while no proctor account exists.
+    pub fn setup_code(&self) -> Option<String> {
+        if self.has_proctor() {
+            return None;
+        }
+        self.0.setup_code.lock().expect("not poisoned").clone()
+    }
+
+    /// First setup of the proctor account from the page: with the setup code printed on the
+    /// console, or (on a board with a button, code left empty) confirmed by a press.
+    pub async fn proctor_setup(
+        &self,
+        client: &str,
+        code: &str,
+        password: &str,
+        password2: &str,
+    ) -> Result<Setup> {
+        if self.has_proctor() {
+            return Err(RoomError::AlreadySetup);
+        }
+        let key = format!("setup:{client}");
+        if let Some(ms) = self.throttled(&key) {
+            return Err(RoomError::Throttled { retry_after_ms: ms });
+        }
+        if password.chars().count() < MIN_PASSWORD_CHARS {
+            return Err(RoomError::PasswordShort);
+        }
+        if password != password2 {
+            return Err(RoomError::PasswordRepeat);
+        }
+        if code.trim().is_empty() && self.settings().button {
+            // Physical presence instead of the code: the press on the board completes it.
+            let id = format!("{:032x}", rand::random::<u128>());
+            let pending = Pending {
+                id: id.clone(),
+                action: PendingAction::ClaimProctor {
+                    password_hash: self.0.passwords.hash(password.to_string()).await,
+                },
+                expires: self.now() + CONFIRM_WINDOW,
+                done: false,
+            };
+            *self.0.pending.lock().expect("not poisoned") = Some(pending);
+            tracing::info!(client, "proctor claim waits for the board's button");
+            return Ok(Setup::AwaitingButton { id });
+        }
+        let expected = self.0.setup_code.lock().expect("not poisoned").clone();
+        let code_ok = expected.as_deref().is_some_and(|c| {
+            let typed: String = code.chars().filter(|c| c.is_ascii_alphanumeric()).collect();
+            let want: String = c.chars().filter(|c| c.is_ascii_alphanumeric()).collect();
+            !want.is_empty() && typed.eq_ignore_ascii_case(&want)
+        });
+        if !code_ok {
+            self.failed(&[&key]);
+            tracing::warn!(client, "wrong proctor setup code");
+            return Err(RoomError::SetupCode);
+        }
+        let hash = self.0.passwords.hash(password.to_string()).await;
+        let generation = self.create_proctor(hash).await?;
+        tracing::info!(client, "proctor password created");
+        Ok(Setup::Created { generation })
+    }
+
+    /// Creates the proctor account; the setup code is used up.
+    pub(crate) async fn create_proctor(&self, password_hash: String) -> Result<u32> {
+        let generation = match flat(self.store().create_proctor(password_hash).await) {
+            Err(RoomError::Refused(Refusal::ProctorExists)) => return Err(RoomError::AlreadySetup),
+            other => other?,
+        };
+        *self.0.setup_code.lock().expect("not poisoned") = None;
+        Ok(generation)
+    }
+
+    /// Where the claim `id` (waiting for the button) stands; a finished claim is forgotten.
+    pub fn claim(&self, id: &str) -> Claim {
+        let now = self.now();
+        let mut pending = self.0.pending.lock().expect("not poisoned");
+        let Some(p) = pending.as_ref().filter(|p| p.id == id) else {
+            return Claim::Unknown;
+        };
+        if p.done {
+            *pending = None;
+            return match self.proctor_generation() {
+                Some(generation) => Claim::Done { generation },
+                None => Claim::Unknown,
+            };
+        }
+        if p.expires <= now {
+            return Claim::Expired;
+        }
+        Claim::Waiting {
+            seconds: (p.expires - now).div_ceil(1000),
+        }
+    }
+
+    /// Checks the proctor password (throttled per client address); returns the account's
+    /// generation for the cookie.
+    pub async fn proctor_login(&self, client: &str, password: &str) -> Result<u32> {
+        let account = self
+            .store()
+            .proctor_account()?
+            .ok_or(RoomError::NoProctor)?;
+        let key = format!("proctor:{client}");
+        if let Some(ms) = self.throttled(&key) {
+            return Err(RoomError::Throttled { retry_after_ms: ms });
+        }
+        if !self
+            .0
+            .passwords
+            .verify(Some(account.password_hash), password.to_string())
+            .await
+        {
+            self.failed(&[&key]);
+            tracing::warn!(client, "wrong proctor password");
+            return Err(RoomError::ProctorPassword);
+        }
+        self.succeeded(&[&key]);
+        Ok(account.generation)
+    }
+
+    /// Recovery (the button held at power-on): removes the proctor password so that it can be
+    /// set again with a new one-time setup code, which is returned. Exam data is kept; every
+    /// proctor browser is logged out (the next account has another generation).
+    pub async fn reset_proctor(&self) -> Result<String> {
+        let code = new_setup_code();
+        self.store()
+            .reset_proctor("proctor password removed; a new setup code was printed".into())
+            .await?;
+        *self.0.setup_code.lock().expect("not poisoned") = Some(code.clone());
+        Ok(code)
+    }
+
+    /// State of every session, in package order.
+    pub fn sessions(&self) -> Result<Vec<(Session, SessionState)>> {
+        Ok(self.store().sessions()?)
+    }
+
+    /// The open session, if any, with its state.
+    pub fn current_session(&self) -> Result<Option<(Session, SessionState)>> {
+        Ok(self.store().current_session()?)
+    }
+
+    /// Is a session open.
+    pub fn session_open(&self) -> bool {
+        matches!(self.current_session(), Ok(Some(_)))
+    }
+
+    /// The open session's token and when it changes by itself.
+    pub fn token_now(&self, state: &SessionState) -> Option<TokenNow> {
+        let now = self.now();
+        state.token.as_ref().map(|t| TokenNow {
+            token: t.current.as_str().to_string(),
+            rotates_in: t.next_rotation_in(&self.settings().token_policy, now),
+        })
+    }
+
+    /// Opens a session and releases its first token (one session at a time).
+    pub async fn open_session(&self, id: &str) -> Result<()> {
+        flat(self.store().open_session(id, new_token()).await)
+    }
+
+    /// Opens a session with a given token (tests and benchmarks: `ruji serve --open-session`).
+    pub async fn open_session_with(&self, id: &str, token: ruji_core::token::Token) -> Result<()> {
+        flat(self.store().open_session(id, token).await)
+    }
+
+    /// Closes the open session (refused while attempts are open).
+    pub async fn close_session(&self, id: &str) -> Result<()> {
+        flat(self.store().close_session(id).await)
+    }
+
+    /// Replaces the open session's token.
+    pub async fn rotate_token(&self) -> Result<()> {
+        flat(self.store().rotate_token(new_token(), Actor::Proctor).await)
+    }
+
+    /// Resets a participant's login (their client crashed): they log in again and continue,
+    /// their attempt's clock paused until they are back.
+    pub async fn reset_login(&self, username: &str) -> Result<()> {
+        self.0.presence.forget(username);
+        flat(self.store().reset_login(username).await)
+    }
+
+    /// Resets every participant's login (tests: `ruji serve --reset-logins`).
+    pub async fn reset_all_logins(&self) {
+        for p in &self.package().participants {
+            if let Err(e) = self.reset_login(&p.username).await {
+                tracing::debug!(username = %p.username, error = %e, "reset");
+            }
+        }
+    }
+
+    /// Force-finishes a participant's open attempt; the reason goes into the session report.
+    pub async fn force_finish(&self, username: &str, reason: &str) -> Result<String> {
+        let reason = reason.trim();
+        if reason.is_empty() || reason.len() > MAX_REASON_BYTES {
+            return Err(RoomError::ReasonRequired);
+        }
+        flat(self.store().force_finish(username, reason).await)
+    }
+
+    /// Activates a reserve participant (replacing an absent one).
+    pub async fn activate_reserve(&self, username: &str) -> Result<()> {
+        flat(self.store().activate_reserve(username).await)
+    }
+
+    /// The dashboard's rows of a session, with who is online where (read on the blocking pool:
+    /// it reads every participant of the session).
+    pub async fn seat_rows(&self, session: &str) -> Result<Vec<SeatRow>> {
+        let (room, id) = (self.clone(), session.to_string());
+        let rows = tokio::task::spawn_blocking(move || room.store().status(&id))
+            .await
+            .map_err(join_error)?;
+        Ok(flat(rows)?
+            .into_iter()
+            .map(|status| {
+                let online = self.0.presence.online(&status.username);
+                SeatRow {
+                    online: online.is_some() && status.client.is_some(),
+                    client: status.client.clone().or(online).unwrap_or_default(),
+                    status,
+                }
+            })
+            .collect())
+    }
+
+    /// A session's results, scored; the session no longer needs a backup until it is closed
+    /// again after more answers (read on the blocking pool).
+    pub async fn export_results(&self, session: &str) -> Result<ResultsExport> {
+        let (room, id) = (self.clone(), session.to_string());
+        let attempts = tokio::task::spawn_blocking(move || room.store().results(&id))
+            .await
+            .map_err(join_error)?;
+        let attempts = flat(attempts)?;
+        match flat(self.store().mark_results_exported(session).await) {
+            Ok(()) => tracing::info!(session, "results exported"),
+            Err(e) => tracing::warn!(session, error = %e, "results export not recorded"),
+        }
+        Ok(ResultsExport {
+            format: "ruji-results",
+            version: 1,
+            package: self.package().id.clone(),
+            session: session.to_string(),
+            exam_clock_ms: self.now(),
+            attempts,
+        })
+    }
+
+    /// Closed sessions whose results were not exported since they closed.
+    pub fn results_not_exported(&self) -> Result<Vec<Session>> {
+        Ok(self.store().results_not_exported()?)
+    }
+
+    /// The last `n` entries of the event log, newest first.
+    pub fn audit_tail(&self, n: usize) -> Result<Vec<AuditEntry>> {
+        Ok(self.store().audit_tail(n)?)
+    }
+
+    /// Records an event outside the room's operations (a recovery).
+    pub async fn audit_event(&self, action: Action, detail: String) -> Result<()> {
+        Ok(self
+            .store()
+            .audit_event(Actor::System, action, detail)
+            .await?)
+    }
+}
+
+/// A blocking read that did not finish (its task panicked or was cancelled).
+fn join_error(e: tokio::task::JoinError) -> RoomError {
+    RoomError::Storage(ruji_store::StoreError::Db(format!("read task failed: {e}")))
+}

@@ -1,0 +1,131 @@
+//! A package import and a session's release through the room, on a real redb file and a real
+//! data directory: each lands in exactly one commit, and a card that fails in the middle leaves
+//! nothing behind (no record, no event, no orphan package file).
+
+use std::path::Path;
+use std::sync::atomic::Ordering;
+
+use ruji_import::native;
+use ruji_package::{self as package, IssuerKey};
+use ruji_room::{Actor, PackageErrorKind, Room, RoomError, Settings};
+use ruji_store::testing::FailingBackend;
+use ruji_store::{OpenOptions, Store};
+
+fn contoh(key: &IssuerKey) -> Vec<u8> {
+    let l = native::load(Path::new("../import/tests/fixtures/native/contoh"));
+    assert!(l.issues.is_empty(), "{:?}", l.issues);
+    package::pack(&l.package, &l.assets, key, 1_764_000_000).unwrap()
+}
+
+fn package_files(dir: &Path) -> usize {
+    std::fs::read_dir(dir.join("packages"))
+        .map(|d| d.count())
+        .unwrap_or(0)
+}
+
+/// The room on the data directory `dir`, its store on a card whose writes can be made to fail.
+async fn open_room(
+    dir: &Path,
+    key: &IssuerKey,
+) -> (Room, Store, std::sync::Arc<std::sync::atomic::AtomicBool>) {
+    let (backend, fail) = FailingBackend::open(&dir.join("ruji.redb")).unwrap();
+    let store = Store::open_backend(backend, OpenOptions::default()).unwrap();
+    let room = Room::open(
+        store.clone(),
+        Settings {
+            data_dir: Some(dir.to_path_buf()),
+            trusted_issuers: vec![key.public()],
+            ..Settings::default()
+        },
+    )
+    .await
+    .unwrap();
+    (room, store, fail)
+}
+
+// After a failed commit redb must be reopened (as a restart of the board does): each failure
+// below is followed by a new room on the same files.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn import_and_release_each_one_commit_and_nothing_left_when_the_card_fails() {
+    let dir = tempfile::tempdir().unwrap();
+    let key = IssuerKey::generate();
+    let bytes = contoh(&key);
+    let last_event = {
+        let (room, _, _) = open_room(dir.path(), &key).await;
+        room.install_demo_if_empty(3).await.unwrap();
+        room.audit_tail(1).unwrap()[0].seq
+    };
+
+    // The card refuses writes during the import: refused as a storage problem, no orphan
+    // package file; after a restart the store and the event log are as they were.
+    {
+        let (room, _, fail) = open_room(dir.path(), &key).await;
+        fail.store(true, Ordering::SeqCst);
+        let e = room
+            .import_package(bytes.clone(), Actor::Proctor)
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(&e, RoomError::Storage(_))
+                || matches!(&e, RoomError::Package(p) if p.kind == PackageErrorKind::Storage),
+            "{e:?}"
+        );
+        assert_eq!(room.package().id, ruji_core::demo::ID);
+        assert_eq!(package_files(dir.path()), 0, "no orphan package file");
+    }
+    let (room, store, _) = open_room(dir.path(), &key).await;
+    assert_eq!(room.package().id, ruji_core::demo::ID);
+    assert!(room.package_source().is_none());
+    assert_eq!(room.audit_tail(1).unwrap()[0].seq, last_event);
+
+    // With the card working: one commit for the whole import.
+    let before = store.stats();
+    let id = room
+        .import_package(bytes.clone(), Actor::Proctor)
+        .await
+        .unwrap();
+    assert_eq!(id, room.package().id);
+    assert_eq!(
+        store.stats().commits - before.commits,
+        1,
+        "import: one commit"
+    );
+    assert_eq!(room.audit_tail(1).unwrap()[0].action, "package_imported");
+    assert_eq!(package_files(dir.path()), 1);
+    assert!(room.package().tests.iter().all(|t| t.sealed));
+    let source = room.package_source().unwrap();
+    let last_event = room.audit_tail(1).unwrap()[0].seq;
+    drop((room, store));
+
+    // A release that fails on the card changes nothing; one that works is one commit.
+    let code = package::release_code(&bytes, &key, "S1").unwrap();
+    {
+        let (room, _, fail) = open_room(dir.path(), &key).await;
+        fail.store(true, Ordering::SeqCst);
+        assert!(room
+            .release_with_code("S1", &code, Actor::Proctor)
+            .await
+            .is_err());
+        assert!(room.package().tests.iter().all(|t| t.sealed));
+    }
+    let (room, store, _) = open_room(dir.path(), &key).await;
+    assert_eq!(room.package_source().unwrap(), source);
+    assert_eq!(room.audit_tail(1).unwrap()[0].seq, last_event);
+    assert!(room.package().tests.iter().all(|t| t.sealed));
+    let before = store.stats();
+    room.release_with_code("S1", &code, Actor::Proctor)
+        .await
+        .unwrap();
+    assert_eq!(
+        store.stats().commits - before.commits,
+        1,
+        "release: one commit"
+    );
+    let released = room.package_source().unwrap();
+    assert_eq!(released.sessions, ["S1"]);
+    assert_eq!(room.audit_tail(1).unwrap()[0].action, "session_released");
+    let s1 = room.package().session("S1").unwrap().clone();
+    for t in &s1.tests {
+        assert!(!room.package().test(t).unwrap().sealed, "{t} released");
+    }
+}

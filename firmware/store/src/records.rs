@@ -1,0 +1,211 @@
+//! The board's own records as typed operations: the installed package with where it came from
+//! and what of it is released, trusted issuer keys, the proctor account, the cookie key. Each
+//! operation is one transaction with its audit entry, so a power cut or a failing card leaves
+//! either all of it or none of it.
+
+use ruji_core::package::Package;
+
+use crate::room::Refusal;
+use crate::tables::*;
+use crate::{Action, Actor, Result, Store};
+
+/// Length of the cookie-signing key.
+pub const COOKIE_KEY_BYTES: usize = 64;
+
+/// What [`Store::install_package`] installs.
+#[derive(Debug, Clone)]
+pub struct Install {
+    /// The package. Plain passwords are blanked before it is stored: only the hashes are kept.
+    pub package: Package,
+    /// Each participant's password hash, by username (hashing is the caller's job). Existing
+    /// participants not listed keep theirs.
+    pub password_hashes: Vec<(String, String)>,
+    /// The package file it came from; `None` for a package without a file (the demo).
+    pub source: Option<PackageSource>,
+    /// Who installs it.
+    pub actor: Actor<'static>,
+    /// What the audit entry says besides the package's id and title.
+    pub note: String,
+}
+
+/// What [`Store::release_session`] installs: the package with the session's tests opened.
+#[derive(Debug, Clone)]
+pub struct Release {
+    /// The package with every released test's items.
+    pub package: Package,
+    /// The source record with the session's keys added.
+    pub source: PackageSource,
+    /// The session released.
+    pub session: String,
+    /// How the code came (`code`, `central`), for the audit log.
+    pub via: &'static str,
+    /// Who released it.
+    pub actor: Actor<'static>,
+}
+
+impl Store {
+    /// The cookie-signing key; made (random) and recorded on first use.
+    pub async fn cookie_key(&self) -> Result<Vec<u8>> {
+        if let Some(k) = self
+            .reader()?
+            .meta(COOKIE_KEY)?
+            .filter(|k| k.len() >= COOKIE_KEY_BYTES)
+        {
+            return Ok(k);
+        }
+        let mut fresh = vec![0u8; COOKIE_KEY_BYTES];
+        rand::fill(&mut fresh[..]);
+        self.write(move |tx| {
+            // Checked again inside the writer: two first starts at once make one key.
+            if let Some(k) = tx.meta(COOKIE_KEY)?.filter(|k| k.len() >= COOKIE_KEY_BYTES) {
+                return Ok(k);
+            }
+            tx.set_meta(COOKIE_KEY, &fresh)?;
+            tx.audit(Actor::System, Action::CookieKeyCreated, String::new())?;
+            Ok(fresh)
+        })
+        .await
+    }
+
+    /// The proctor account, if one exists.
+    pub fn proctor_account(&self) -> Result<Option<ProctorAccount>> {
+        self.reader()?.meta(PROCTOR)
+    }
+
+    /// Creates the proctor account with `password_hash`; returns its generation (one more than
+    /// any account before, so an old account's cookies never work again). Refused with
+    /// [`Refusal::ProctorExists`] when an account exists: a second claim never replaces the
+    /// first.
+    pub async fn create_proctor(&self, password_hash: String) -> crate::room::RoomResult<u32> {
+        self.write(move |tx| {
+            if tx.meta(PROCTOR)?.is_some() {
+                return Ok(Err(Refusal::ProctorExists));
+            }
+            let generation = tx.meta(PROCTOR_GENERATION)?.unwrap_or(0) + 1;
+            tx.set_meta(PROCTOR_GENERATION, &generation)?;
+            tx.set_meta(
+                PROCTOR,
+                &ProctorAccount {
+                    password_hash,
+                    generation,
+                },
+            )?;
+            tx.audit(
+                Actor::Proctor,
+                Action::ProctorPasswordCreated,
+                String::new(),
+            )?;
+            Ok(Ok(generation))
+        })
+        .await
+    }
+
+    /// Removes the proctor account (recovery): the next setup makes a new one. Exam data stays.
+    pub async fn reset_proctor(&self, detail: String) -> Result<()> {
+        self.write(move |tx| {
+            tx.remove_meta(PROCTOR)?;
+            tx.audit(Actor::System, Action::ProctorPasswordReset, detail)?;
+            Ok(())
+        })
+        .await
+    }
+
+    /// Where the installed package came from, if it was imported from a file.
+    pub fn package_source(&self) -> Result<Option<PackageSource>> {
+        self.reader()?.meta(PACKAGE_SOURCE)
+    }
+
+    /// The issuer keys added on the proctor's page.
+    pub fn trusted_issuers(&self) -> Result<Vec<TrustedIssuer>> {
+        Ok(self.reader()?.meta(TRUSTED_ISSUERS)?.unwrap_or_default())
+    }
+
+    /// Trusts another issuer key; `false` when it was already trusted (nothing written).
+    pub async fn trust_issuer(&self, issuer: TrustedIssuer) -> Result<bool> {
+        self.write(move |tx| {
+            let mut list = tx.meta(TRUSTED_ISSUERS)?.unwrap_or_default();
+            if list.iter().any(|t| t.key == issuer.key) {
+                return Ok(false);
+            }
+            let detail = format!("{} {}", issuer.label, issuer.key);
+            list.push(issuer);
+            tx.set_meta(TRUSTED_ISSUERS, &list)?;
+            tx.audit(Actor::Proctor, Action::IssuerTrusted, detail)?;
+            Ok(true)
+        })
+        .await
+    }
+
+    /// How many attempts there are (of any package, started or not).
+    pub fn attempt_count(&self) -> Result<u64> {
+        self.reader()?.count(ATTEMPTS)
+    }
+
+    /// Installs a package, replacing the one in use, in one transaction: the package, every
+    /// participant's password hash (newcomers get a fresh state; existing attempts and answers
+    /// are kept, they are keyed by username and test), its source record and the audit entry.
+    pub async fn install_package(&self, install: Install) -> Result<()> {
+        let Install {
+            mut package,
+            password_hashes,
+            source,
+            actor,
+            note,
+        } = install;
+        for p in &mut package.participants {
+            p.password.clear();
+        }
+        let pkg = package.clone();
+        self.write(move |tx| {
+            tx.set_meta(PACKAGE, &pkg)?;
+            for (username, hash) in password_hashes {
+                let mut rec = tx
+                    .get(PARTICIPANTS, &username)?
+                    .unwrap_or_else(|| ParticipantRecord::new(&username));
+                rec.password_hash = hash;
+                tx.put(PARTICIPANTS, &username, &rec)?;
+            }
+            let action = match &source {
+                Some(s) => {
+                    tx.set_meta(PACKAGE_SOURCE, s)?;
+                    Action::PackageImported
+                }
+                None => Action::PackageInstalled,
+            };
+            let mut detail = format!("{} ({}), {} items", pkg.id, pkg.title, pkg.items.len());
+            if !note.is_empty() {
+                detail = format!("{detail}; {note}");
+            }
+            tx.audit(actor, action, detail)?;
+            Ok(())
+        })
+        .await?;
+        self.set_package(package);
+        Ok(())
+    }
+
+    /// Installs the package with a session's tests opened, and its source record with the
+    /// session's keys, in one transaction with the audit entry. Participants are unchanged.
+    pub async fn release_session(&self, release: Release) -> Result<()> {
+        let Release {
+            mut package,
+            source,
+            session,
+            via,
+            actor,
+        } = release;
+        for p in &mut package.participants {
+            p.password.clear();
+        }
+        let pkg = package.clone();
+        self.write(move |tx| {
+            tx.set_meta(PACKAGE, &pkg)?;
+            tx.set_meta(PACKAGE_SOURCE, &source)?;
+            tx.audit(actor, Action::SessionReleased, format!("{session} ({via})"))?;
+            Ok(())
+        })
+        .await?;
+        self.set_package(package);
+        Ok(())
+    }
+}

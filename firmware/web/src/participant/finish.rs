@@ -1,0 +1,99 @@
+//! The summary before finishing (answered, not answered, doubtful) and the confirmation
+//! ("Apakah Anda yakin...?", a tick box, then the final button).
+
+use askama::Template;
+use axum::extract::{Query, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum_extra::extract::Form;
+use ruji_core::attempt::Phase;
+use serde::Deserialize;
+
+use super::{
+    back_with_error, clear_cookie, context, error_text, hms, next_url, ErrQuery, LoggedIn,
+};
+use crate::error::{render, ErrorCode};
+use crate::i18n::{Msg, Tr};
+use crate::AppState;
+
+#[derive(Template)]
+#[template(path = "finish.html")]
+struct FinishPage<'a> {
+    tr: Tr,
+    error: Option<&'a str>,
+    username: &'a str,
+    name: &'a str,
+    test_name: &'a str,
+    answered: usize,
+    unanswered: usize,
+    doubtful: usize,
+    confirm: bool,
+    remaining: String,
+    remaining_ms: u64,
+}
+
+pub(super) async fn page(
+    State(state): State<AppState>,
+    who: LoggedIn,
+    Query(q): Query<ErrQuery>,
+) -> Response {
+    let lang = who.lang;
+    let ctx = match context(&state, &who) {
+        Ok(c) => c,
+        Err(e) => return back_with_error("/", &e),
+    };
+    let (Some(test), Some(attempt)) = (&ctx.test, &ctx.attempt) else {
+        return Redirect::to("/done").into_response();
+    };
+    if attempt.phase != Phase::InProgress || ctx.needs_token() {
+        return Redirect::to(next_url(&ctx)).into_response();
+    }
+    let answered = test
+        .items
+        .iter()
+        .filter(|i| ctx.answers.get(*i).is_some_and(|a| a.is_answered()))
+        .count();
+    let doubtful = test
+        .items
+        .iter()
+        .filter(|i| ctx.answers.get(*i).is_some_and(|a| a.doubtful))
+        .count();
+    render(&FinishPage {
+        tr: Tr { lang },
+        error: error_text(&q, lang),
+        username: &ctx.participant.username,
+        name: &ctx.participant.name,
+        test_name: &test.name,
+        answered,
+        unanswered: test.items.len() - answered,
+        doubtful,
+        confirm: test.rules.confirm_finish,
+        remaining: hms(attempt.clock.remaining(ctx.now)),
+        remaining_ms: attempt.clock.remaining(ctx.now),
+    })
+}
+
+#[derive(Deserialize)]
+pub(super) struct FinishForm {
+    #[serde(default)]
+    confirm: Option<String>,
+}
+
+pub(super) async fn form(
+    State(state): State<AppState>,
+    who: LoggedIn,
+    Form(f): Form<FinishForm>,
+) -> Response {
+    let finished = state
+        .room
+        .finish(&who.username, who.login_id, f.confirm.is_some())
+        .await;
+    match finished.map_err(|e| who.fail(e)) {
+        Ok(()) => (
+            clear_cookie(&state, who.jar.clone()),
+            Redirect::to("/done?r=finished"),
+        )
+            .into_response(),
+        Err(e) if e.code == ErrorCode::TimeUp => Redirect::to("/done?r=timeout").into_response(),
+        Err(e) => back_with_error("/finish", &e),
+    }
+}

@@ -1,0 +1,150 @@
+//! The login page, the thank-you page, logout, and the language and font switches.
+
+use std::net::SocketAddr;
+
+use askama::Template;
+use axum::extract::{ConnectInfo, Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum_extra::extract::cookie::{Cookie, SameSite, SignedCookieJar};
+use axum_extra::extract::Form;
+use serde::Deserialize;
+
+use super::{back_with_error, clear_cookie, error_text, next_url, ErrQuery, LoggedIn};
+use crate::auth;
+use crate::error::{html_error, render, ErrorCode};
+use crate::i18n::{Lang, Msg, Tr};
+use crate::AppState;
+
+#[derive(Template)]
+#[template(path = "login.html")]
+struct LoginPage<'a> {
+    tr: Tr,
+    error: Option<&'a str>,
+    title: &'a str,
+}
+
+pub(super) async fn home(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    jar: SignedCookieJar,
+    Query(q): Query<ErrQuery>,
+) -> Response {
+    let lang = Lang::from_headers(&headers);
+    if q.e.is_none() {
+        if let Some((u, id)) = auth::participant(&jar) {
+            if let Ok(ctx) = state.room.context(&u, id) {
+                return Redirect::to(next_url(&ctx)).into_response();
+            }
+        }
+    }
+    let title = state.room.package().title.clone();
+    render(&LoginPage {
+        tr: Tr { lang },
+        error: error_text(&q, lang),
+        title: &title,
+    })
+}
+
+#[derive(Deserialize)]
+pub(super) struct LoginForm {
+    #[serde(default)]
+    username: String,
+    #[serde(default)]
+    password: String,
+}
+
+pub(super) async fn login_form(
+    State(state): State<AppState>,
+    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    jar: SignedCookieJar,
+    Form(f): Form<LoginForm>,
+) -> Response {
+    let lang = Lang::from_headers(&headers);
+    match super::login(&state, jar, &f.username, &f.password, addr, lang).await {
+        Ok((jar, _)) => (jar, Redirect::to("/confirm")).into_response(),
+        Err(e) => back_with_error("/", &e),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "done.html")]
+struct DonePage {
+    tr: Tr,
+    text: &'static str,
+}
+
+pub(super) async fn done_page(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    jar: SignedCookieJar,
+    Query(q): Query<ErrQuery>,
+) -> Response {
+    let lang = Lang::from_headers(&headers);
+    let tr = Tr { lang };
+    let mut text = match q.r.as_deref() {
+        Some("timeout") => tr.t(Msg::DoneTimeout),
+        Some("proctor") => tr.t(Msg::DoneProctor),
+        _ => tr.t(Msg::DoneText),
+    };
+    let mut jar = jar;
+    if let Some((u, id)) = auth::participant(&jar) {
+        if let Ok(ctx) = state.room.context(&u, id) {
+            if ctx.attempt.as_ref().is_some_and(|a| a.is_open()) {
+                // Still working: this page is not for them yet.
+                return Redirect::to(next_url(&ctx)).into_response();
+            }
+            if ctx.test.is_none() && !matches!(q.r.as_deref(), Some("timeout" | "proctor")) {
+                text = tr.t(Msg::DoneAll);
+            }
+        }
+        // Whatever ended the test (time-out, proctor), the participant leaves through the
+        // login page.
+        let _ = state.room.logout(&u, id).await;
+        jar = clear_cookie(&state, jar);
+    }
+    (jar, render(&DonePage { tr, text })).into_response()
+}
+
+pub(super) async fn logout_form(State(state): State<AppState>, who: LoggedIn) -> Response {
+    let _ = state.room.logout(&who.username, who.login_id).await;
+    (clear_cookie(&state, who.jar.clone()), Redirect::to("/")).into_response()
+}
+
+fn safe_next(next: Option<&str>) -> &str {
+    match next {
+        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n,
+        _ => "/",
+    }
+}
+
+pub(super) async fn set_lang(
+    State(state): State<AppState>,
+    Path(code): Path<String>,
+    Query(q): Query<ErrQuery>,
+) -> Response {
+    let Some(lang) = Lang::parse(&code) else {
+        return html_error(StatusCode::NOT_FOUND, ErrorCode::NotFound, Lang::Id, "/");
+    };
+    let mut c = Cookie::new("ruji_lang", lang.code());
+    c.set_path("/");
+    c.set_same_site(SameSite::Lax);
+    c.set_secure(state.settings.secure_cookies);
+    let jar = axum_extra::extract::cookie::CookieJar::new().add(c);
+    (jar, Redirect::to(safe_next(q.next.as_deref()))).into_response()
+}
+
+pub(super) async fn set_font(
+    State(state): State<AppState>,
+    Path(size): Path<u8>,
+    Query(q): Query<ErrQuery>,
+) -> Response {
+    let size = size.clamp(1, 3).to_string();
+    let mut c = Cookie::new("ruji_fs", size);
+    c.set_path("/");
+    c.set_same_site(SameSite::Lax);
+    c.set_secure(state.settings.secure_cookies);
+    let jar = axum_extra::extract::cookie::CookieJar::new().add(c);
+    (jar, Redirect::to(safe_next(q.next.as_deref()))).into_response()
+}

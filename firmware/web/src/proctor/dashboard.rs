@@ -1,0 +1,418 @@
+//! The proctor's dashboard: the sessions, the token, a row per participant (polled as
+//! `status.json` by the page), the board's notices (ruji.toml, the LED's attention reasons),
+//! and the actions on sessions and participants.
+
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::http::HeaderMap;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use axum_extra::extract::cookie::SignedCookieJar;
+use axum_extra::extract::Form;
+use ruji_core::attempt::SeatState;
+use ruji_core::package::Session;
+use ruji_panel::Attention;
+use ruji_room::config::{Language, SettingsError};
+use ruji_room::proctor::SeatRow;
+use ruji_room::{ParticipantStatus, SessionState};
+use serde_json::{json, Value};
+
+use super::account::{LoginPage, SetupPage};
+use super::{after, CsrfForm, Note, Proctor};
+use crate::auth;
+use crate::error::{render, WebError};
+use crate::i18n::{Lang, Msg, Tr};
+use crate::participant::hms;
+use crate::AppState;
+
+struct SessionRow {
+    id: String,
+    name: String,
+    day: String,
+    start: String,
+    open: bool,
+}
+
+impl SessionRow {
+    fn of((s, st): &(Session, SessionState)) -> SessionRow {
+        SessionRow {
+            id: s.id.clone(),
+            name: s.name.clone(),
+            day: s.day.clone(),
+            start: s.start.clone(),
+            open: st.open,
+        }
+    }
+}
+
+struct Row {
+    s: ParticipantStatus,
+    state_text: &'static str,
+    remaining: String,
+    online: bool,
+    client: String,
+}
+
+impl Row {
+    fn of(r: SeatRow, tr: Tr) -> Row {
+        Row {
+            state_text: tr.t(seat_state_msg(r.status.state)),
+            remaining: r.status.remaining.map(hms).unwrap_or_default(),
+            online: r.online,
+            client: r.client,
+            s: r.status,
+        }
+    }
+}
+
+fn seat_state_msg(s: SeatState) -> Msg {
+    match s {
+        SeatState::NotLoggedIn => Msg::StNotLoggedIn,
+        SeatState::LoggedIn => Msg::StLoggedIn,
+        SeatState::Practice => Msg::StPractice,
+        SeatState::InProgress => Msg::StInProgress,
+        SeatState::Finished => Msg::StFinished,
+    }
+}
+
+#[derive(Template)]
+#[template(path = "proctor_dashboard.html")]
+struct Dashboard {
+    tr: Tr,
+    csrf: String,
+    error: Option<&'static str>,
+    ok: Option<&'static str>,
+    title: String,
+    sessions: Vec<SessionRow>,
+    open: Option<SessionRow>,
+    token: String,
+    rotates_in: String,
+    rows: Vec<Row>,
+    counts: (usize, usize, usize),
+    board: BoardNotes,
+}
+
+/// One attention reason as the dashboard lists it.
+struct AttentionRow {
+    /// Stable name (`not_backed_up`...), for the page's ids and tests.
+    name: &'static str,
+    /// Short label.
+    label: &'static str,
+    /// What to do.
+    todo: &'static str,
+    /// For `not_backed_up`: the sessions whose results to download (id, name).
+    sessions: Vec<(String, String)>,
+}
+
+/// The (label, what to do) of a reason.
+fn attention_texts(a: Attention) -> (Msg, Msg) {
+    match a {
+        Attention::AddressConflict => (Msg::AttAddressConflict, Msg::AttAddressConflictTodo),
+        Attention::DiskNearlyFull => (Msg::AttDiskNearlyFull, Msg::AttDiskNearlyFullTodo),
+        Attention::ClockNotSet => (Msg::AttClockNotSet, Msg::AttClockNotSetTodo),
+        Attention::ResultsNotUploaded => {
+            (Msg::AttResultsNotUploaded, Msg::AttResultsNotUploadedTodo)
+        }
+        Attention::NotBackedUp => (Msg::AttNotBackedUp, Msg::AttNotBackedUpTodo),
+    }
+}
+
+/// The board's notices on the dashboard: ruji.toml errors, the recovery's LAN reset, the
+/// settings in force and the attention reasons.
+struct BoardNotes {
+    cfg_path: String,
+    cfg_error: Option<SettingsError>,
+    cfg_last_good: bool,
+    lan_defaults: bool,
+    settings: Vec<(&'static str, String)>,
+    attention: Vec<AttentionRow>,
+    attention_names: String,
+}
+
+fn board_notes(state: &AppState, tr: Tr) -> BoardNotes {
+    let n = state.room.settings_notice();
+    let settings = n
+        .in_force
+        .as_ref()
+        .map(|f| {
+            let minutes = |m: u64| format!("{m} {}", tr.t(Msg::Minutes));
+            vec![
+                (tr.t(Msg::LanAddress), f.lan_address.clone()),
+                (tr.t(Msg::LanSeats), f.seats.clone()),
+                (
+                    tr.t(Msg::SetLanguage),
+                    match f.language {
+                        Language::Id => "Bahasa Indonesia".to_string(),
+                        Language::En => "English".to_string(),
+                        Language::Auto => tr.t(Msg::SetLangAuto).to_string(),
+                    },
+                ),
+                (
+                    tr.t(Msg::SetTokenRotation),
+                    f.token_rotate_minutes
+                        .map(minutes)
+                        .unwrap_or_else(|| tr.t(Msg::SetTokenNever).to_string()),
+                ),
+                (tr.t(Msg::SetTokenGrace), minutes(f.token_grace_minutes)),
+                (
+                    tr.t(Msg::SetCountDowntime),
+                    tr.t(if f.count_downtime { Msg::Yes } else { Msg::No })
+                        .to_string(),
+                ),
+            ]
+        })
+        .unwrap_or_default();
+    let attention: Vec<AttentionRow> = state
+        .room
+        .attention()
+        .into_iter()
+        .map(|a| {
+            let (label, todo) = attention_texts(a);
+            let sessions = if a == Attention::NotBackedUp {
+                state
+                    .room
+                    .results_not_exported()
+                    .unwrap_or_default()
+                    .into_iter()
+                    .map(|s| (s.id, s.name))
+                    .collect()
+            } else {
+                vec![]
+            };
+            AttentionRow {
+                name: a.name(),
+                label: tr.t(label),
+                todo: tr.t(todo),
+                sessions,
+            }
+        })
+        .collect();
+    BoardNotes {
+        cfg_path: n.path.clone().unwrap_or_default(),
+        cfg_last_good: n.from_last_good,
+        cfg_error: n.error,
+        lan_defaults: n.lan_defaults,
+        settings,
+        attention_names: attention
+            .iter()
+            .map(|a| a.name)
+            .collect::<Vec<_>>()
+            .join(","),
+        attention,
+    }
+}
+
+/// `GET /proctor`: the setup page before the account exists, the login page without a login,
+/// else the dashboard.
+pub(super) async fn home(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    jar: SignedCookieJar,
+    Query(note): Query<Note>,
+) -> Response {
+    let lang = Lang::from_headers(&headers);
+    let tr = Tr { lang };
+    let (error, ok) = note.texts(lang);
+    let Some(generation) = state.room.proctor_generation() else {
+        return render(&SetupPage {
+            tr,
+            error,
+            button: state.room.settings().button,
+        });
+    };
+    let Some(session) = auth::proctor(&jar, generation) else {
+        return render(&LoginPage { tr, error });
+    };
+    let (sessions, open) = match (state.room.sessions(), state.room.current_session()) {
+        (Ok(all), Ok(open)) => (all, open),
+        (Err(e), _) | (_, Err(e)) => return WebError::room(e, lang).into_response(),
+    };
+    let (token, rotates_in) = open
+        .as_ref()
+        .and_then(|(_, st)| state.room.token_now(st))
+        .map(|t| (t.token, t.rotates_in.map(hms).unwrap_or_default()))
+        .unwrap_or_default();
+    let rows: Vec<Row> = match &open {
+        Some((s, _)) => match state.room.seat_rows(&s.id).await {
+            Ok(rows) => rows.into_iter().map(|r| Row::of(r, tr)).collect(),
+            Err(e) => return WebError::room(e, lang).into_response(),
+        },
+        None => vec![],
+    };
+    let counts = (
+        rows.iter()
+            .filter(|r| r.s.state == SeatState::NotLoggedIn)
+            .count(),
+        rows.iter()
+            .filter(|r| {
+                matches!(
+                    r.s.state,
+                    SeatState::LoggedIn | SeatState::Practice | SeatState::InProgress
+                )
+            })
+            .count(),
+        rows.iter()
+            .filter(|r| r.s.state == SeatState::Finished)
+            .count(),
+    );
+    render(&Dashboard {
+        tr,
+        csrf: session.csrf,
+        error,
+        ok,
+        title: state.room.package().title.clone(),
+        open: open.as_ref().map(SessionRow::of),
+        sessions: sessions.iter().map(SessionRow::of).collect(),
+        token,
+        rotates_in,
+        rows,
+        counts,
+        board: board_notes(&state, tr),
+    })
+}
+
+/// `GET /proctor/status.json`: the dashboard's live data.
+pub(super) async fn status_json(
+    State(state): State<AppState>,
+    p: Proctor,
+) -> Result<Json<Value>, WebError> {
+    let tr = Tr { lang: p.lang };
+    let attention: Vec<&str> = state.room.attention().iter().map(|a| a.name()).collect();
+    let Some((s, st)) = state.room.current_session().map_err(|e| p.fail(e))? else {
+        return Ok(Json(json!({"session": null, "attention": attention})));
+    };
+    let rows: Vec<Value> = state
+        .room
+        .seat_rows(&s.id)
+        .await
+        .map_err(|e| p.fail(e))?
+        .into_iter()
+        .map(|r| {
+            let r = Row::of(r, tr);
+            json!({
+                "username": r.s.username, "name": r.s.name, "state": r.s.state,
+                "state_text": r.state_text, "answered": r.s.answered, "items": r.s.items,
+                "remaining_ms": r.s.remaining, "remaining": r.remaining, "online": r.online,
+                "client": r.client, "resets": r.s.resets, "test": r.s.test,
+            })
+        })
+        .collect();
+    let token = state
+        .room
+        .token_now(&st)
+        .map(|t| json!({"token": t.token, "rotates_in_ms": t.rotates_in}));
+    Ok(Json(json!({
+        "session": {"id": s.id, "name": s.name}, "token": token, "rows": rows,
+        "attention": attention,
+    })))
+}
+
+#[derive(Template)]
+#[template(path = "proctor_token.html")]
+struct TokenPage {
+    tr: Tr,
+    token: String,
+    session: String,
+}
+
+/// `GET /proctor/token`: the token full screen, to show on a projector.
+pub(super) async fn token_page(State(state): State<AppState>, p: Proctor) -> Response {
+    let (token, session) = state
+        .room
+        .current_session()
+        .ok()
+        .flatten()
+        .map(|(s, st)| {
+            (
+                state
+                    .room
+                    .token_now(&st)
+                    .map(|t| t.token)
+                    .unwrap_or_default(),
+                s.name,
+            )
+        })
+        .unwrap_or_default();
+    render(&TokenPage {
+        tr: Tr { lang: p.lang },
+        token,
+        session,
+    })
+}
+
+/// `POST /proctor/sessions/{id}/open`.
+pub(super) async fn open_session(
+    State(state): State<AppState>,
+    p: Proctor,
+    Path(id): Path<String>,
+    Form(f): Form<CsrfForm>,
+) -> Response {
+    if !p.csrf_ok(&f.csrf) {
+        return p.csrf_refused("/proctor");
+    }
+    after(state.room.open_session(&id).await, p.lang)
+}
+
+/// `POST /proctor/sessions/{id}/close`.
+pub(super) async fn close_session(
+    State(state): State<AppState>,
+    p: Proctor,
+    Path(id): Path<String>,
+    Form(f): Form<CsrfForm>,
+) -> Response {
+    if !p.csrf_ok(&f.csrf) {
+        return p.csrf_refused("/proctor");
+    }
+    after(state.room.close_session(&id).await, p.lang)
+}
+
+/// `POST /proctor/token/rotate`.
+pub(super) async fn rotate_token(
+    State(state): State<AppState>,
+    p: Proctor,
+    Form(f): Form<CsrfForm>,
+) -> Response {
+    if !p.csrf_ok(&f.csrf) {
+        return p.csrf_refused("/proctor");
+    }
+    after(state.room.rotate_token().await, p.lang)
+}
+
+/// `POST /proctor/participants/{u}/reset`.
+pub(super) async fn reset_login(
+    State(state): State<AppState>,
+    p: Proctor,
+    Path(u): Path<String>,
+    Form(f): Form<CsrfForm>,
+) -> Response {
+    if !p.csrf_ok(&f.csrf) {
+        return p.csrf_refused("/proctor");
+    }
+    after(state.room.reset_login(&u).await, p.lang)
+}
+
+/// `POST /proctor/participants/{u}/finish` (with the reason).
+pub(super) async fn force_finish(
+    State(state): State<AppState>,
+    p: Proctor,
+    Path(u): Path<String>,
+    Form(f): Form<CsrfForm>,
+) -> Response {
+    if !p.csrf_ok(&f.csrf) {
+        return p.csrf_refused("/proctor");
+    }
+    after(state.room.force_finish(&u, &f.reason).await, p.lang)
+}
+
+/// `POST /proctor/participants/{u}/activate`.
+pub(super) async fn activate(
+    State(state): State<AppState>,
+    p: Proctor,
+    Path(u): Path<String>,
+    Form(f): Form<CsrfForm>,
+) -> Response {
+    if !p.csrf_ok(&f.csrf) {
+        return p.csrf_refused("/proctor");
+    }
+    after(state.room.activate_reserve(&u).await, p.lang)
+}

@@ -1,0 +1,148 @@
+//! The proctor side under `/proctor`. Every POST carries the CSRF token bound to the proctor's
+//! signed cookie; the cookie is `SameSite=Strict` and `HttpOnly`.
+//!
+//! - this file: the routes, the [`Proctor`] extractor, the `?e=`/`?ok=` notes, CSRF checks;
+//! - [`account`]: first-run password setup (one-time code or the board's button), login, logout;
+//! - [`dashboard`]: the live dashboard (`status.json` polled by the page), the token page, and
+//!   the actions: open/close a session, rotate the token, reset a login, force finish (with a
+//!   reason), activate a reserve; the board's notices (ruji.toml, attention reasons);
+//! - [`records`]: a session's results (JSON download) and the event log;
+//! - [`network`]: the seats and the LAN doctor's findings;
+//! - [`package`]: the exam package page, the sync report, the items' pictures.
+
+pub mod account;
+pub mod dashboard;
+pub mod network;
+pub mod package;
+pub mod records;
+
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::Router;
+use axum_extra::extract::cookie::{Key, SignedCookieJar};
+use ruji_room::RoomError;
+use serde::Deserialize;
+
+use crate::auth::{self, ProctorSession};
+use crate::error::{html_error, query_message, ErrorCode, WebError};
+use crate::i18n::{Lang, Msg, Tr};
+use crate::AppState;
+
+/// Routes under `/proctor`.
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/", get(dashboard::home))
+        .route("/setup", post(account::setup))
+        .route("/claim/{id}", get(account::claim))
+        .route("/login", post(account::login))
+        .route("/logout", post(account::logout))
+        .route("/status.json", get(dashboard::status_json))
+        .route("/token", get(dashboard::token_page))
+        .route("/sessions/{id}/open", post(dashboard::open_session))
+        .route("/sessions/{id}/close", post(dashboard::close_session))
+        .route("/token/rotate", post(dashboard::rotate_token))
+        .route("/participants/{u}/reset", post(dashboard::reset_login))
+        .route("/participants/{u}/finish", post(dashboard::force_finish))
+        .route("/participants/{u}/activate", post(dashboard::activate))
+        .route("/results/{id}", get(records::results))
+        .route("/audit", get(records::audit))
+        .route("/network", get(network::page))
+        .route("/network.json", get(network::json))
+        .route("/network/rescan", post(network::rescan))
+        .nest("/package", package::routes())
+}
+
+/// A request from the logged-in proctor.
+pub struct Proctor {
+    pub(crate) session: ProctorSession,
+    pub(crate) lang: Lang,
+}
+
+impl Proctor {
+    /// Is the submitted CSRF token this login's.
+    pub fn csrf_ok(&self, submitted: &str) -> bool {
+        auth::csrf_ok(&self.session, submitted)
+    }
+
+    /// The page for a form with a wrong CSRF token (back to `back`).
+    pub fn csrf_refused(&self, back: &str) -> Response {
+        html_error(StatusCode::FORBIDDEN, ErrorCode::Csrf, self.lang, back)
+    }
+
+    /// A room error in the proctor's language.
+    pub fn fail(&self, e: RoomError) -> WebError {
+        WebError::room(e, self.lang)
+    }
+}
+
+/// Rejection for proctor routes without a valid proctor login.
+pub struct NotProctor {
+    json: bool,
+    lang: Lang,
+}
+
+impl IntoResponse for NotProctor {
+    fn into_response(self) -> Response {
+        if self.json {
+            WebError::new(StatusCode::UNAUTHORIZED, ErrorCode::Forbidden, self.lang).into_response()
+        } else {
+            Redirect::to("/proctor").into_response()
+        }
+    }
+}
+
+impl FromRequestParts<AppState> for Proctor {
+    type Rejection = NotProctor;
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, NotProctor> {
+        let lang = Lang::from_headers(&parts.headers);
+        let path = crate::participant::original_path(parts);
+        let json = path.ends_with(".json") || path.contains("/results/");
+        let jar = SignedCookieJar::<Key>::from_headers(&parts.headers, state.key.clone());
+        let generation = state
+            .room
+            .proctor_generation()
+            .ok_or(NotProctor { json, lang })?;
+        let session = auth::proctor(&jar, generation).ok_or(NotProctor { json, lang })?;
+        Ok(Proctor { session, lang })
+    }
+}
+
+/// `?e=CODE` / `?ok=1` on a proctor page.
+#[derive(Deserialize, Default)]
+pub(crate) struct Note {
+    #[serde(default)]
+    e: Option<String>,
+    #[serde(default)]
+    ok: Option<String>,
+}
+
+impl Note {
+    /// The error and success texts to show.
+    pub(crate) fn texts(&self, lang: Lang) -> (Option<&'static str>, Option<&'static str>) {
+        (
+            query_message(self.e.as_deref(), lang),
+            self.ok.as_ref().map(|_| Tr { lang }.t(Msg::DoneOk)),
+        )
+    }
+}
+
+/// A form that carries only the CSRF token (and a force finish's reason).
+#[derive(Deserialize)]
+pub(crate) struct CsrfForm {
+    #[serde(default)]
+    pub(crate) csrf: String,
+    #[serde(default)]
+    pub(crate) reason: String,
+}
+
+/// Back to the dashboard after an action: `?ok=1`, `?e=CODE`, or an error page.
+pub(crate) fn after<T>(r: ruji_room::Result<T>, lang: Lang) -> Response {
+    match r.map_err(|e| WebError::room(e, lang)) {
+        Ok(_) => Redirect::to("/proctor?ok=1").into_response(),
+        Err(e) if e.code == ErrorCode::Storage => e.into_response(),
+        Err(e) => Redirect::to(&format!("/proctor?e={}", e.code.as_str())).into_response(),
+    }
+}
