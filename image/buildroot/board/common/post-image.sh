@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Buildroot post-image script (BR2_ROOTFS_POST_IMAGE_SCRIPT): post-image.sh BINARIES_DIR BOARD.
 # Makes the same SD card as the fast path (image/assemble/build), from what Buildroot built:
-#   initramfs  image/assemble/init (the fast path's /init) with busybox, e2fsck and resize2fs
+#   initramfs  image/common/init (the fast path's /init) with busybox, e2fsck and resize2fs
 #              from TARGET_DIR and the libraries they need; no modules (board/common/
 #              linux.fragment builds the drivers it needs into the kernel)
 #   boot       Buildroot's rpi-firmware files and overlays, the kernel (named by the board's
@@ -84,14 +84,14 @@ copy_program() {
 }
 
 # --- initramfs ------------------------------------------------------------------------------
-step "initramfs (image/assemble/init)"
+step "initramfs (image/common/init)"
 IR="$WORK/initramfs"
 mkdir -p "$IR"/{bin,sbin,etc,dev,proc,sys,run,newroot,lib/modules}
 copy_program "$(target_file busybox)" bin/busybox "$IR"
 ln -s busybox "$IR/bin/sh"
 copy_program "$(target_file e2fsck)" sbin/e2fsck "$IR"
 copy_program "$(target_file resize2fs)" sbin/resize2fs "$IR"
-install -m 0755 "$REPO/image/assemble/init" "$IR/init"
+install -m 0755 "$REPO/image/common/init" "$IR/init"
 mknod -m 600 "$IR/dev/console" c 5 1
 mknod -m 666 "$IR/dev/null" c 1 3
 # No modules to load: the drivers the init needs are built into the kernel (linux.fragment).
