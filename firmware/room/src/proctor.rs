@@ -352,9 +352,18 @@ impl Room {
         })
     }
 
-    /// Closed sessions whose results were not exported since they closed.
+    /// Closed sessions whose results were not exported since they closed (a read of their
+    /// attempts: call it off the async workers, or use [`Room::sessions_to_back_up`]).
     pub fn results_not_exported(&self) -> Result<Vec<Session>> {
         Ok(self.store().results_not_exported()?)
+    }
+
+    /// [`Room::results_not_exported`], read on the blocking pool.
+    pub async fn sessions_to_back_up(&self) -> Result<Vec<Session>> {
+        let room = self.clone();
+        tokio::task::spawn_blocking(move || room.results_not_exported())
+            .await
+            .map_err(join_error)?
     }
 
     /// The last `n` entries of the event log, newest first.

@@ -9,7 +9,7 @@ use ruji_core::attempt::Phase;
 use serde::Deserialize;
 
 use super::{
-    back_with_error, clear_cookie, context, error_text, hms, next_url, ErrQuery, LoggedIn,
+    back_with_error, clear_cookie, error_text, hms, next_url, on_a_test, ErrQuery, LoggedIn,
 };
 use crate::error::{render, ErrorCode};
 use crate::i18n::{Msg, Tr};
@@ -37,12 +37,9 @@ pub(super) async fn page(
     Query(q): Query<ErrQuery>,
 ) -> Response {
     let lang = who.lang;
-    let ctx = match context(&state, &who) {
-        Ok(c) => c,
-        Err(e) => return back_with_error("/", &e),
-    };
-    let (Some(test), Some(attempt)) = (&ctx.test, &ctx.attempt) else {
-        return Redirect::to("/done").into_response();
+    let (ctx, test, attempt) = match on_a_test(&state, &who) {
+        Ok(on) => on,
+        Err(elsewhere) => return elsewhere.into_response(),
     };
     if attempt.phase != Phase::InProgress || ctx.needs_token() {
         return Redirect::to(next_url(&ctx)).into_response();

@@ -11,7 +11,9 @@ use ruji_core::package::{ItemView, ViewBody};
 use ruji_core::response::Response as Answer;
 use ruji_room::participants::{item_view, ordered_items};
 
-use super::{back_with_error, context, error_text, font_class, hms, next_url, ErrQuery, LoggedIn};
+use super::{
+    back_with_error, context, error_text, font_class, hms, next_url, on_a_test, ErrQuery, LoggedIn,
+};
 use crate::error::{render, ErrorCode};
 use crate::i18n::{Msg, Tr};
 use crate::AppState;
@@ -127,12 +129,9 @@ pub(super) async fn page(
     Query(q): Query<ErrQuery>,
 ) -> Response {
     let lang = who.lang;
-    let ctx = match context(&state, &who) {
-        Ok(c) => c,
-        Err(e) => return back_with_error("/", &e),
-    };
-    let (Some(test), Some(attempt)) = (&ctx.test, &ctx.attempt) else {
-        return Redirect::to("/done").into_response();
+    let (ctx, test, attempt) = match on_a_test(&state, &who) {
+        Ok(on) => on,
+        Err(elsewhere) => return elsewhere.into_response(),
     };
     if !attempt.is_open() || ctx.needs_token() {
         return Redirect::to(next_url(&ctx)).into_response();

@@ -26,7 +26,8 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::Router;
 use axum_extra::extract::cookie::{SameSite, SignedCookieJar};
-use ruji_core::attempt::{FinishReason, PhaseName};
+use ruji_core::attempt::{Attempt, FinishReason, PhaseName};
+use ruji_core::package::Test;
 use ruji_room::{Context, RoomError};
 use serde::Deserialize;
 
@@ -168,6 +169,20 @@ pub fn context(state: &AppState, who: &LoggedIn) -> Result<Context, WebError> {
         .map_err(|e| who.fail(e))
 }
 
+/// The participant's context on a page of their current test, with that test and attempt; or
+/// where to send them instead: the login page when the login is no longer valid, the
+/// thank-you page when every test is done.
+pub(crate) fn on_a_test(
+    state: &AppState,
+    who: &LoggedIn,
+) -> Result<(Context, Test, Attempt), Redirect> {
+    let ctx = context(state, who).map_err(|e| redirect_with_error("/", &e))?;
+    match ctx.current() {
+        Ok((test, attempt)) => Ok((ctx, test, attempt)),
+        Err(_) => Err(Redirect::to("/done")),
+    }
+}
+
 /// The jar without the participant cookie.
 pub fn clear_cookie(state: &AppState, jar: SignedCookieJar) -> SignedCookieJar {
     jar.remove(state.cookie(auth::PARTICIPANT_COOKIE, String::new(), SameSite::Lax))
@@ -204,8 +219,12 @@ pub(crate) fn next_url(ctx: &Context) -> &'static str {
 
 /// Back to `path` with the error's code in `?e=`.
 pub(crate) fn back_with_error(path: &str, e: &WebError) -> Response {
+    redirect_with_error(path, e).into_response()
+}
+
+fn redirect_with_error(path: &str, e: &WebError) -> Redirect {
     let sep = if path.contains('?') { '&' } else { '?' };
-    Redirect::to(&format!("{path}{sep}e={}", e.code.as_str())).into_response()
+    Redirect::to(&format!("{path}{sep}e={}", e.code.as_str()))
 }
 
 /// `?e=CODE` on a page.

@@ -129,7 +129,7 @@ struct BoardNotes {
     attention_names: String,
 }
 
-fn board_notes(state: &AppState, tr: Tr) -> BoardNotes {
+async fn board_notes(state: &AppState, tr: Tr) -> BoardNotes {
     let n = state.room.settings_notice();
     let settings = n
         .in_force
@@ -162,31 +162,28 @@ fn board_notes(state: &AppState, tr: Tr) -> BoardNotes {
             ]
         })
         .unwrap_or_default();
-    let attention: Vec<AttentionRow> = state
-        .room
-        .attention()
-        .into_iter()
-        .map(|a| {
-            let (label, todo) = attention_texts(a);
-            let sessions = if a == Attention::NotBackedUp {
-                state
-                    .room
-                    .results_not_exported()
-                    .unwrap_or_default()
-                    .into_iter()
-                    .map(|s| (s.id, s.name))
-                    .collect()
-            } else {
-                vec![]
-            };
-            AttentionRow {
-                name: a.name(),
-                label: tr.t(label),
-                todo: tr.t(todo),
-                sessions,
-            }
-        })
-        .collect();
+    let mut attention = Vec::new();
+    for a in state.room.attention() {
+        let (label, todo) = attention_texts(a);
+        let sessions = if a == Attention::NotBackedUp {
+            state
+                .room
+                .sessions_to_back_up()
+                .await
+                .unwrap_or_default()
+                .into_iter()
+                .map(|s| (s.id, s.name))
+                .collect()
+        } else {
+            vec![]
+        };
+        attention.push(AttentionRow {
+            name: a.name(),
+            label: tr.t(label),
+            todo: tr.t(todo),
+            sessions,
+        });
+    }
     BoardNotes {
         cfg_path: n.path.clone().unwrap_or_default(),
         cfg_last_good: n.from_last_good,
@@ -267,7 +264,7 @@ pub(super) async fn home(
         rotates_in,
         rows,
         counts,
-        board: board_notes(&state, tr),
+        board: board_notes(&state, tr).await,
     })
 }
 
@@ -340,6 +337,19 @@ pub(super) async fn token_page(State(state): State<AppState>, p: Proctor) -> Res
     })
 }
 
+/// An action of the dashboard: checks the form's CSRF token, then does `action` (a future does
+/// nothing until awaited) and goes back to the dashboard with what came of it.
+async fn act<T>(
+    p: &Proctor,
+    f: &CsrfForm,
+    action: impl std::future::Future<Output = ruji_room::Result<T>>,
+) -> Response {
+    if !p.csrf_ok(&f.csrf) {
+        return p.csrf_refused("/proctor");
+    }
+    after(action.await, p.lang)
+}
+
 /// `POST /proctor/sessions/{id}/open`.
 pub(super) async fn open_session(
     State(state): State<AppState>,
@@ -347,10 +357,7 @@ pub(super) async fn open_session(
     Path(id): Path<String>,
     Form(f): Form<CsrfForm>,
 ) -> Response {
-    if !p.csrf_ok(&f.csrf) {
-        return p.csrf_refused("/proctor");
-    }
-    after(state.room.open_session(&id).await, p.lang)
+    act(&p, &f, state.room.open_session(&id)).await
 }
 
 /// `POST /proctor/sessions/{id}/close`.
@@ -360,10 +367,7 @@ pub(super) async fn close_session(
     Path(id): Path<String>,
     Form(f): Form<CsrfForm>,
 ) -> Response {
-    if !p.csrf_ok(&f.csrf) {
-        return p.csrf_refused("/proctor");
-    }
-    after(state.room.close_session(&id).await, p.lang)
+    act(&p, &f, state.room.close_session(&id)).await
 }
 
 /// `POST /proctor/token/rotate`.
@@ -372,10 +376,7 @@ pub(super) async fn rotate_token(
     p: Proctor,
     Form(f): Form<CsrfForm>,
 ) -> Response {
-    if !p.csrf_ok(&f.csrf) {
-        return p.csrf_refused("/proctor");
-    }
-    after(state.room.rotate_token().await, p.lang)
+    act(&p, &f, state.room.rotate_token()).await
 }
 
 /// `POST /proctor/participants/{u}/reset`.
@@ -385,10 +386,7 @@ pub(super) async fn reset_login(
     Path(u): Path<String>,
     Form(f): Form<CsrfForm>,
 ) -> Response {
-    if !p.csrf_ok(&f.csrf) {
-        return p.csrf_refused("/proctor");
-    }
-    after(state.room.reset_login(&u).await, p.lang)
+    act(&p, &f, state.room.reset_login(&u)).await
 }
 
 /// `POST /proctor/participants/{u}/finish` (with the reason).
@@ -398,10 +396,7 @@ pub(super) async fn force_finish(
     Path(u): Path<String>,
     Form(f): Form<CsrfForm>,
 ) -> Response {
-    if !p.csrf_ok(&f.csrf) {
-        return p.csrf_refused("/proctor");
-    }
-    after(state.room.force_finish(&u, &f.reason).await, p.lang)
+    act(&p, &f, state.room.force_finish(&u, &f.reason)).await
 }
 
 /// `POST /proctor/participants/{u}/activate`.
@@ -411,8 +406,5 @@ pub(super) async fn activate(
     Path(u): Path<String>,
     Form(f): Form<CsrfForm>,
 ) -> Response {
-    if !p.csrf_ok(&f.csrf) {
-        return p.csrf_refused("/proctor");
-    }
-    after(state.room.activate_reserve(&u).await, p.lang)
+    act(&p, &f, state.room.activate_reserve(&u)).await
 }
