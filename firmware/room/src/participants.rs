@@ -14,7 +14,6 @@ use ruji_core::package::{ItemView, Package};
 use ruji_core::response::Response;
 use ruji_core::shuffle;
 use ruji_store::room::{Context, Refusal, Saved};
-use ruji_store::StoreError;
 
 use crate::error::flat;
 use crate::{Result, Room, RoomError};
@@ -199,10 +198,7 @@ impl Room {
 
     /// Logs out (a login that is no longer current changes nothing).
     pub async fn logout(&self, username: &str, login_id: u64) -> Result<()> {
-        self.store()
-            .logout(username, login_id)
-            .await
-            .map_err(|e: StoreError| RoomError::Storage(e))?;
+        self.store().logout(username, login_id).await?;
         self.0.presence.forget(username);
         Ok(())
     }
