@@ -107,7 +107,7 @@ async fn code_given_once_the_session_time_has_come() {
             .await
             .unwrap_err(),
     );
-    assert_eq!(r.error, proto::ERR_TOO_EARLY);
+    assert_eq!(r.error, proto::RefusalCode::TooEarly);
     assert_eq!(r.not_before.as_deref(), Some("2026-12-01 06:30 +07:00"));
 
     // One second before the lead: still refused; at the lead: given.
@@ -117,7 +117,7 @@ async fn code_given_once_the_session_time_has_come() {
             .await
             .unwrap_err(),
     );
-    assert_eq!(r.error, proto::ERR_TOO_EARLY);
+    assert_eq!(r.error, proto::RefusalCode::TooEarly);
     l.clock.store(S1_START - 3600, Ordering::SeqCst);
     let code = c
         .release_code("PAS-2026-IX-CONTOH", &n, "S1")
@@ -144,15 +144,15 @@ async fn code_given_once_the_session_time_has_come() {
             .await
             .unwrap_err(),
     );
-    assert_eq!(r.error, proto::ERR_UNKNOWN_SESSION);
+    assert_eq!(r.error, proto::RefusalCode::UnknownSession);
     let r = refusal(c.release_code("LAIN", &n, "S1").await.unwrap_err());
-    assert_eq!(r.error, proto::ERR_UNKNOWN_PACKAGE);
+    assert_eq!(r.error, proto::RefusalCode::UnknownPackage);
     let r = refusal(
         c.release_code("PAS-2026-IX-CONTOH", "another-nonce", "S1")
             .await
             .unwrap_err(),
     );
-    assert_eq!(r.error, proto::ERR_PACKAGE_CHANGED);
+    assert_eq!(r.error, proto::RefusalCode::PackageChanged);
     assert!(
         r.message.contains("import the current one"),
         "{}",
@@ -173,7 +173,7 @@ async fn only_registered_boards_with_a_fresh_signed_challenge() {
             .await
             .unwrap_err(),
     );
-    assert_eq!(r.error, proto::ERR_DEVICE_UNKNOWN);
+    assert_eq!(r.error, proto::RefusalCode::DeviceUnknown);
     assert!(r.message.contains(&stranger.id()), "{}", r.message);
 
     // By hand: a signed request goes through once; replaying it, or signing with another
@@ -218,7 +218,7 @@ async fn only_registered_boards_with_a_fresh_signed_challenge() {
     let (status, body) = send(req.clone()).await;
     assert_eq!(
         (status, body["error"].as_str()),
-        (401, Some(proto::ERR_CHALLENGE))
+        (401, Some(proto::RefusalCode::BadChallenge.as_str()))
     );
 
     let mut forged = req.clone();
@@ -227,7 +227,7 @@ async fn only_registered_boards_with_a_fresh_signed_challenge() {
     let (status, body) = send(forged).await;
     assert_eq!(
         (status, body["error"].as_str()),
-        (401, Some(proto::ERR_CHALLENGE))
+        (401, Some(proto::RefusalCode::BadChallenge.as_str()))
     );
 
     // A challenge the server did not make.
@@ -237,7 +237,7 @@ async fn only_registered_boards_with_a_fresh_signed_challenge() {
     let (status, body) = send(made_up).await;
     assert_eq!(
         (status, body["error"].as_str()),
-        (401, Some(proto::ERR_CHALLENGE))
+        (401, Some(proto::RefusalCode::BadChallenge.as_str()))
     );
 
     let mut changed = req.clone();
@@ -247,7 +247,7 @@ async fn only_registered_boards_with_a_fresh_signed_challenge() {
     let (status, body) = send(changed).await;
     assert_eq!(
         (status, body["error"].as_str()),
-        (401, Some(proto::ERR_CHALLENGE))
+        (401, Some(proto::RefusalCode::BadChallenge.as_str()))
     );
 
     let r = http
@@ -376,6 +376,11 @@ fn a_session_without_a_readable_schedule_is_never_given_out() {
         req.signature = board.sign(&proto::release_message(&req));
         let (status, r) = c.release(&req).unwrap_err();
         assert_eq!(status.as_u16(), 403);
-        assert_eq!(r.error, proto::ERR_UNSCHEDULED, "{session}: {}", r.message);
+        assert_eq!(
+            r.error,
+            proto::RefusalCode::Unscheduled,
+            "{session}: {}",
+            r.message
+        );
     }
 }

@@ -88,13 +88,12 @@ pub enum Phase {
     },
 }
 
-/// Declares a name enum: variants serialised (and shown) as their snake_case names, once.
+/// Declares a name enum: each variant serialised and shown as its one name.
 macro_rules! names {
     ($(#[$doc:meta])* $name:ident { $($(#[$vdoc:meta])* $v:ident = $s:literal,)* }) => {
         $(#[$doc])*
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-        #[serde(rename_all = "snake_case")]
-        pub enum $name { $($(#[$vdoc])* $v,)* }
+        pub enum $name { $($(#[$vdoc])* #[serde(rename = $s)] $v,)* }
 
         impl $name {
             /// The name, as serialised.
@@ -103,10 +102,9 @@ macro_rules! names {
             }
         }
 
-        impl PartialEq<&str> for $name {
-            fn eq(&self, other: &&str) -> bool {
-                self.as_str() == *other
-            }
+        impl $name {
+            /// Every name.
+            pub const ALL: &'static [$name] = &[$($name::$v,)*];
         }
 
         impl std::fmt::Display for $name {
@@ -481,6 +479,28 @@ impl ParticipantState {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn names_serialise_as_they_show() {
+        fn check<T: Serialize + std::fmt::Display>(all: &[T]) {
+            for n in all {
+                assert_eq!(serde_json::to_value(n).unwrap(), n.to_string());
+            }
+        }
+        check(PhaseName::ALL);
+        check(Outcome::ALL);
+        check(SeatState::ALL);
+        let a = Phase::Finished {
+            reason: FinishReason::Proctor("x".into()),
+            at: 1,
+        };
+        assert_eq!(
+            (a.name(), a.outcome()),
+            (PhaseName::Finished, Outcome::FinishedProctor)
+        );
+        assert_eq!(Phase::InProgress.outcome().as_str(), "in_progress");
+    }
+
     use super::*;
     use proptest::prelude::*;
 

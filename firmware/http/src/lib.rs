@@ -3,7 +3,7 @@
 //!
 //! The board must never run out of anything, whatever a browser, an old PC switched off
 //! mid-request or a misbehaving client does. [`serve`] is the one accept loop of the project's
-//! servers (`ruji central` now; the board's web server next), and holds these bounds:
+//! servers (`ruji central` and the board's web server), and holds these bounds:
 //! - at most [`Limits::max_connections`] connections are open at once (a semaphore, as in
 //!   mini-redis); one over the limit gets a short HTTP 503 in Bahasa Indonesia and English
 //!   ([`BUSY_TEXT`]) from one of [`Limits::max_refusing`] refusal slots, and with those full it is

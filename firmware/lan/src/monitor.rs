@@ -249,49 +249,40 @@ impl Monitor {
     }
 }
 
-/// Where the board's claim of its address stands, as the proctor page shows it (serialised
-/// as its snake_case name).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ClaimStatus {
+/// Declares [`ClaimStatus`], each variant with its one name.
+macro_rules! claim_status {
+    ($($(#[$doc:meta])* $v:ident = $s:literal,)*) => {
+        /// Where the board's claim of its address stands, as the proctor page shows it
+        /// (serialised as its name).
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+        pub enum ClaimStatus { $($(#[$doc])* #[serde(rename = $s)] $v,)* }
+
+        impl ClaimStatus {
+            /// Every status.
+            pub const ALL: &'static [ClaimStatus] = &[$(ClaimStatus::$v,)*];
+            /// The name, as serialised.
+            pub fn as_str(self) -> &'static str {
+                match self { $(ClaimStatus::$v => $s,)* }
+            }
+        }
+    };
+}
+
+claim_status! {
     /// Checking that the address is free.
-    Probing,
+    Probing = "probing",
     /// The address is the board's (announced or defended).
-    Bound,
+    Bound = "bound",
     /// Another host holds the address: it was not taken.
-    Refused,
+    Refused = "refused",
     /// Given up after repeated conflicts.
-    Lost,
+    Lost = "lost",
 }
 
 impl ClaimStatus {
-    /// Every status.
-    pub const ALL: [ClaimStatus; 4] = [
-        ClaimStatus::Probing,
-        ClaimStatus::Bound,
-        ClaimStatus::Refused,
-        ClaimStatus::Lost,
-    ];
-
-    /// The name, as serialised.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ClaimStatus::Probing => "probing",
-            ClaimStatus::Bound => "bound",
-            ClaimStatus::Refused => "refused",
-            ClaimStatus::Lost => "lost",
-        }
-    }
-
     /// Another host has the board's address.
     pub fn is_conflict(self) -> bool {
         matches!(self, ClaimStatus::Refused | ClaimStatus::Lost)
-    }
-}
-
-impl PartialEq<&str> for ClaimStatus {
-    fn eq(&self, other: &&str) -> bool {
-        self.as_str() == *other
     }
 }
 
@@ -491,7 +482,7 @@ mod tests {
         assert_eq!(requests, 30, "15 seats scanned at t=0 and t=10 s");
         m.on_frame(ms(12_001), &reply(B, ip(4), A, ip(200)));
         let st = m.status("eth0", ms(12_001));
-        assert_eq!(st.claim, "bound");
+        assert_eq!(st.claim, ClaimStatus::Bound);
         assert!(st.report.seats[3].online);
         assert_eq!(st.report.seats.iter().filter(|s| s.online).count(), 1);
         // Not heard for offline_after: offline.
@@ -507,7 +498,7 @@ mod tests {
         m.on_frame(ms(1500), &reply(B, ip(200), A, ip(0)));
         assert_eq!(m.claim_state(), ClaimState::Refused { mac: B });
         let st = m.status("eth0", ms(1500));
-        assert_eq!(st.claim, "refused");
+        assert_eq!(st.claim, ClaimStatus::Refused);
         assert_eq!(st.report.conflict.as_ref().unwrap().mac, B);
         // No Configure while refused; after RETRY_INTERVAL it probes again and, free now, binds.
         let acts = drive(&mut m, 1510, 61_000);

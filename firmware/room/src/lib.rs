@@ -159,8 +159,8 @@ impl Room {
         })))
     }
 
-    /// The store (for what the room does not wrap: the exam clock, the installed package).
-    pub fn store(&self) -> &Store {
+    /// The store.
+    pub(crate) fn store(&self) -> &Store {
         &self.0.store
     }
 
@@ -182,6 +182,14 @@ impl Room {
     /// The exam clock now.
     pub fn now(&self) -> ruji_core::Millis {
         self.0.store.now()
+    }
+
+    /// Resolves when the store's file has refused a write: nothing more can be saved until
+    /// Ruji starts again with the store reopened (`ruji serve` then stops with an error and the
+    /// board's init starts it again; acknowledged answers are on disk).
+    pub async fn store_broken(&self) {
+        self.0.store.broken().await;
+        tracing::error!("the store's file refused a write; it must be reopened");
     }
 
     /// Shutting down: from now on saves are refused with a clear message (the page keeps them
@@ -237,6 +245,16 @@ impl Room {
             .as_ref()
             .map(|p| p.view().borrow().clone())
     }
+}
+
+/// Runs `f` on the blocking pool (reads of many records, file system walks): never on the async
+/// workers. A task that did not finish (it panicked) is a storage failure.
+pub(crate) async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> Result<T> + Send + 'static,
+) -> Result<T> {
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(|e| RoomError::Storage(StoreError::Db(format!("a blocking task failed: {e}"))))?
 }
 
 /// A one-time proctor setup code, `NNNN-NNNN`.

@@ -207,9 +207,13 @@ impl Room {
     /// Package files offered from mounted USB sticks (read on the blocking pool).
     pub async fn usb_packages(&self) -> Vec<String> {
         let dirs = self.settings().usb_dirs.clone();
-        tokio::task::spawn_blocking(move || usb_packages(&dirs))
-            .await
-            .unwrap_or_default()
+        match tokio::task::spawn_blocking(move || usb_packages(&dirs)).await {
+            Ok(found) => found,
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot list the USB sticks");
+                vec![]
+            }
+        }
     }
 
     /// Imports a package file from a USB stick: only a file the page listed, never another
@@ -285,9 +289,11 @@ impl Room {
                     }
                 };
                 let package = sealed.package(&contents)?;
+                // Pictures first (content-addressed: shared, harmless if left), the package file
+                // last, so a card that fills up leaves no package file without its record.
+                write_assets(&dir, &assets)?;
                 let new_file = !path.exists();
                 ruji_sys::write_durable(&path, &bytes, 0o644).map_err(storage)?;
-                write_assets(&dir, &assets)?;
                 Ok((sealed, previous, package, new_file))
             })
             .await?

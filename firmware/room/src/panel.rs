@@ -46,7 +46,13 @@ pub async fn supervise(
                     (r.session_open(), health::attention(&r.health_inputs()))
                 })
                 .await;
-                let Ok((open, active)) = state else { continue };
+                let (open, active) = match state {
+                    Ok(state) => state,
+                    Err(e) => {
+                        tracing::error!(error = %e, "cannot read the LED's reasons");
+                        continue;
+                    }
+                };
                 panel.set(Condition::SessionOpen, open);
                 for a in Attention::ALL {
                     panel.set(Condition::Attention(a), active.contains(&a));

@@ -116,7 +116,11 @@ impl Passwords {
     }
 
     /// Runs `f` on the blocking pool once a place is free; the place is held until `f` ends.
-    async fn run<T: Send + 'static>(&self, f: impl FnOnce(&Scratch) -> T + Send + 'static) -> T {
+    /// `None` when the blocking task failed (it cannot with valid parameters).
+    async fn run<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&Scratch) -> T + Send + 'static,
+    ) -> Option<T> {
         let permit = self
             .permits
             .clone()
@@ -124,12 +128,18 @@ impl Passwords {
             .await
             .expect("semaphore never closed");
         let scratch = self.scratch.clone();
-        tokio::task::spawn_blocking(move || {
+        match tokio::task::spawn_blocking(move || {
             let _held = permit;
             f(&scratch)
         })
         .await
-        .expect("argon2 does not panic")
+        {
+            Ok(v) => Some(v),
+            Err(e) => {
+                tracing::error!(error = %e, "password hashing failed");
+                None
+            }
+        }
     }
 
     /// Verifies a password. `hash` `None` (unknown user) verifies against a dummy, so the
@@ -144,12 +154,14 @@ impl Passwords {
             }
         })
         .await
+        .unwrap_or(false)
     }
 
     /// Hashes a password.
     pub async fn hash(&self, password: String) -> String {
         self.run(move |scratch| hash_password(scratch, &password))
             .await
+            .expect("argon2 with valid parameters does not fail")
     }
 }
 

@@ -314,10 +314,8 @@ impl Room {
     /// it reads every participant of the session).
     pub async fn seat_rows(&self, session: &str) -> Result<Vec<SeatRow>> {
         let (room, id) = (self.clone(), session.to_string());
-        let rows = tokio::task::spawn_blocking(move || room.store().status(&id))
-            .await
-            .map_err(join_error)?;
-        Ok(flat(rows)?
+        let rows = crate::blocking(move || flat(room.store().status(&id))).await?;
+        Ok(rows
             .into_iter()
             .map(|status| {
                 let online = self.0.presence.online(&status.username);
@@ -334,10 +332,7 @@ impl Room {
     /// again after more answers (read on the blocking pool).
     pub async fn export_results(&self, session: &str) -> Result<ResultsExport> {
         let (room, id) = (self.clone(), session.to_string());
-        let attempts = tokio::task::spawn_blocking(move || room.store().results(&id))
-            .await
-            .map_err(join_error)?;
-        let attempts = flat(attempts)?;
+        let attempts = crate::blocking(move || flat(room.store().results(&id))).await?;
         match flat(self.store().mark_results_exported(session).await) {
             Ok(()) => tracing::info!(session, "results exported"),
             Err(e) => tracing::warn!(session, error = %e, "results export not recorded"),
@@ -361,9 +356,7 @@ impl Room {
     /// [`Room::results_not_exported`], read on the blocking pool.
     pub async fn sessions_to_back_up(&self) -> Result<Vec<Session>> {
         let room = self.clone();
-        tokio::task::spawn_blocking(move || room.results_not_exported())
-            .await
-            .map_err(join_error)?
+        crate::blocking(move || room.results_not_exported()).await
     }
 
     /// The last `n` entries of the event log, newest first.
@@ -378,9 +371,4 @@ impl Room {
             .audit_event(Actor::System, action, detail)
             .await?)
     }
-}
-
-/// A blocking read that did not finish (its task panicked or was cancelled).
-fn join_error(e: tokio::task::JoinError) -> RoomError {
-    RoomError::Storage(ruji_store::StoreError::Db(format!("read task failed: {e}")))
 }

@@ -50,8 +50,6 @@ pub struct Started {
     pub room: Room,
     /// The settings in force.
     pub school: SchoolConfig,
-    /// The LAN service's handle, when it runs (stop it with `shutdown`).
-    pub lan: Option<Arc<ruji_lan::MonitorHandle>>,
     /// What a recovery writes to (for the panel supervisor).
     pub files: RecoveryFiles,
 }
@@ -144,7 +142,7 @@ pub async fn start(
     let settings = Settings {
         setup_code: Some(new_setup_code()),
         button: opts.button,
-        lan: lan.clone(),
+        lan,
         token_policy: school.token,
         panel: Some(panel.clone()),
         notice: loaded.notice(opts.config.as_deref(), opts.count_downtime),
@@ -171,7 +169,6 @@ pub async fn start(
     Ok(Started {
         room,
         school,
-        lan,
         files,
     })
 }

@@ -129,3 +129,27 @@ async fn import_and_release_each_one_commit_and_nothing_left_when_the_card_fails
         assert!(!room.package().test(t).unwrap().sealed, "{t} released");
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_package_file_the_card_cannot_take_changes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let key = IssuerKey::generate();
+    let (room, store, _) = open_room(dir.path(), &key).await;
+    room.install_demo_if_empty(3).await.unwrap();
+    // Where the package file would go, the card has a file: the write fails as on a full card.
+    std::fs::write(dir.path().join("packages"), b"not a folder").unwrap();
+    let before = (store.stats(), room.audit_tail(1).unwrap()[0].seq);
+    let e = room
+        .import_package(contoh(&key), Actor::Proctor)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&e, RoomError::Package(p) if p.kind == PackageErrorKind::Storage),
+        "{e:?}"
+    );
+    assert_eq!(room.package().id, ruji_core::demo::ID);
+    assert!(room.package_source().is_none());
+    assert_eq!(store.stats().commits, before.0.commits, "nothing committed");
+    assert_eq!(room.audit_tail(1).unwrap()[0].seq, before.1);
+    assert!(!store.is_broken(), "a refused file is not a broken store");
+}

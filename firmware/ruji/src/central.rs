@@ -89,14 +89,7 @@ pub async fn run(a: CentralArgs) -> Result<(), String> {
         .await
         .map_err(|e| format!("cannot listen on {listen}: {e}"))?;
     let addr = listener.local_addr().map_err(|e| e.to_string())?;
-    let shutdown = async {
-        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-            .expect("SIGTERM handler");
-        tokio::select! {
-            _ = tokio::signal::ctrl_c() => {}
-            _ = term.recv() => {}
-        }
-    };
+    let shutdown = crate::signal();
     let tls = match (&a.tls_cert, &a.tls_key) {
         (Some(c), Some(k)) => {
             let tls = ruji_central::tls_config(&read(c)?, &read(k)?)?;

@@ -226,21 +226,26 @@ async fn unplug(args: UnplugArgs) -> Result<(), String> {
     spawned.handle.raise(Condition::SafeToUnplug);
     spawned.handle.clear(Condition::Booting);
     tracing::info!("safe to unplug / aman untuk dicabut");
-    signal().await?;
+    signal().await;
     spawned.handle.stop();
     let _ = spawned.task.await;
     Ok(())
 }
 
-/// SIGTERM or Ctrl-C.
-async fn signal() -> Result<(), String> {
-    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-        .map_err(|e| format!("SIGTERM handler: {e}"))?;
-    tokio::select! {
-        _ = tokio::signal::ctrl_c() => {}
-        _ = term.recv() => {}
+/// Resolves on SIGTERM or Ctrl-C (only Ctrl-C, logged, when SIGTERM cannot be caught).
+pub(crate) async fn signal() {
+    match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+        Ok(mut term) => {
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = term.recv() => {}
+            }
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "cannot catch SIGTERM; Ctrl-C still stops");
+            let _ = tokio::signal::ctrl_c().await;
+        }
     }
-    Ok(())
 }
 
 /// `ruji serve`. `Ok(true)`: stopped by the button's safe shutdown with `--safe-shutdown-exit`.
@@ -334,20 +339,45 @@ async fn serve_with_panel(
         },
     );
     let (tx, rx) = tokio::sync::oneshot::channel();
+    let broken = room.clone();
     let stop = async move {
-        let by_button = tokio::select! {
-            r = signal() => { if let Err(e) = r { tracing::error!(error = %e, "signals"); } false }
-            r = by_button => r.is_ok(),
+        let why = tokio::select! {
+            () = signal() => Stop::Signal,
+            r = by_button => if r.is_ok() { Stop::Button } else { Stop::Signal },
+            () = broken.store_broken() => Stop::StoreBroken,
         };
-        let _ = tx.send(by_button);
+        let _ = tx.send(why);
     };
-    ruji_web::run(listener, web, stop)
-        .await
-        .map_err(|e| e.to_string())?;
+    let served = ruji_web::run(listener, web, stop).await;
+    // Whatever ended the serving: the clock is recorded and the LAN service stopped.
     periodic.abort();
     room.close().await;
-    tracing::info!("stopped; every acknowledged answer is on disk");
-    Ok(rx.await.unwrap_or(false))
+    served.map_err(|e| e.to_string())?;
+    match rx.await.unwrap_or(Stop::Signal) {
+        Stop::Signal => {
+            tracing::info!("stopped; every acknowledged answer is on disk");
+            Ok(false)
+        }
+        Stop::Button => {
+            tracing::info!("stopped; every acknowledged answer is on disk");
+            Ok(true)
+        }
+        Stop::StoreBroken => Err(
+            "the data card refused a write: Ruji stops so that it starts again with its store \
+             reopened (every acknowledged answer is on disk)"
+                .into(),
+        ),
+    }
+}
+
+/// Why `ruji serve` stopped serving.
+enum Stop {
+    /// SIGTERM or Ctrl-C.
+    Signal,
+    /// The button's 3 s hold (safe shutdown).
+    Button,
+    /// The store's file refused a write: it needs reopening.
+    StoreBroken,
 }
 
 fn print_banner(room: &Room, addr: SocketAddr) {

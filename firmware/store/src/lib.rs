@@ -13,10 +13,11 @@
 //!   result and an [`AuditEntry`] in the same transaction.
 //! - [`tables`] holds the tables and their postcard-encoded records, typed ([`tables::Table`],
 //!   [`tables::MetaKey`]); the schema version is in `meta` and checked on open. Golden fixtures
-//!   (tests/golden) pin every record's encoding.
+//!   (`golden/v<N>`) pin every record's encoding.
 //! - [`records`] holds the board's own records as typed operations, each one transaction with
 //!   its audit entry: the installed package and its source, releases, trusted issuers, the
 //!   proctor account, the cookie key.
+//! - [`testing`] (feature `testing`): a backend that makes the file refuse writes on demand.
 //!
 //! Nothing outside this crate reads or writes a table directly: callers use the operations.
 #![forbid(unsafe_code)]
@@ -24,6 +25,7 @@
 pub mod records;
 pub mod room;
 pub mod tables;
+#[cfg(any(test, feature = "testing"))]
 pub mod testing;
 
 use std::panic::AssertUnwindSafe;
@@ -40,7 +42,7 @@ use redb::{
 use ruji_core::package::Package;
 use ruji_core::Millis;
 use serde::{de::DeserializeOwned, Serialize};
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::{mpsc, oneshot, watch};
 
 use tables::*;
 pub use tables::{Action, Actor, AuditEntry};
@@ -162,6 +164,9 @@ struct Inner {
     last_known_wall: Option<u64>,
     /// What the writer has done (shared with the writer thread).
     stats: Arc<Counters>,
+    /// Becomes `true`, for good, when the file refused a write (a commit or the start of a
+    /// transaction failed): redb then refuses every later write until the file is reopened.
+    broken: watch::Receiver<bool>,
 }
 
 /// Counters the writer thread keeps, for [`Store::stats`].
@@ -366,10 +371,11 @@ impl Store {
         };
         let (jobs, rx) = mpsc::channel::<Job>(4096);
         let stats = Arc::new(Counters::default());
+        let (broke, broken) = watch::channel(false);
         let (wdb, wclock, wstats) = (db.clone(), clock.clone(), stats.clone());
         let handle = std::thread::Builder::new()
             .name("ruji-store-writer".into())
-            .spawn(move || writer(wdb, rx, wclock, audit_seq, wstats))
+            .spawn(move || writer(wdb, rx, wclock, audit_seq, wstats, broke))
             .map_err(|e| StoreError::Db(e.to_string()))?;
         Ok(Store {
             inner: Arc::new(Inner {
@@ -380,6 +386,7 @@ impl Store {
                 package: RwLock::new(Arc::new(package.unwrap_or_default())),
                 last_known_wall,
                 stats,
+                broken,
             }),
         })
     }
@@ -462,6 +469,19 @@ impl Store {
             writes: c.writes.load(Ordering::Relaxed),
             failed_batches: c.failed_batches.load(Ordering::Relaxed),
         }
+    }
+
+    /// Has the file refused a write? Then every later write fails until the store is opened
+    /// again (redb's rule after an I/O error; acknowledged answers are untouched): the owner
+    /// should stop and start again (on the board, init restarts Ruji).
+    pub fn is_broken(&self) -> bool {
+        *self.inner.broken.borrow()
+    }
+
+    /// Resolves when the file has refused a write (see [`Store::is_broken`]).
+    pub async fn broken(&self) {
+        let mut rx = self.inner.broken.clone();
+        let _ = rx.wait_for(|b| *b).await;
     }
 
     /// Write operations waiting for the writer (not yet in a batch).
@@ -560,6 +580,7 @@ fn writer(
     clock: Clock,
     mut audit_seq: u64,
     stats: Arc<Counters>,
+    broken: watch::Sender<bool>,
 ) {
     while let Some(first) = rx.blocking_recv() {
         let mut batch = vec![first];
@@ -580,10 +601,11 @@ fn writer(
                 t
             }
             Err(e) => {
-                tracing::error!(error = %e, "cannot begin write transaction");
-                for job in batch {
-                    drop(job);
-                }
+                tracing::error!(error = %e, "cannot begin write transaction; the store needs reopening");
+                broken.send_replace(true);
+                stats.failed_batches.fetch_add(1, Ordering::Relaxed);
+                // Every caller in the batch gets an error (dropping a job drops its reply).
+                drop(batch);
                 continue;
             }
         };
@@ -631,7 +653,8 @@ fn writer(
             }
             Err(e) => {
                 if !matches!(e, StoreError::BatchFailed) {
-                    tracing::error!(error = %e, "commit failed");
+                    tracing::error!(error = %e, "commit failed; the store needs reopening");
+                    broken.send_replace(true);
                 }
                 stats.failed_batches.fetch_add(1, Ordering::Relaxed);
                 audit_seq = seq_before;

@@ -12,7 +12,7 @@
 //! | sessions | session id | [`SessionState`] |
 //! | audit | sequence number (u64) | [`AuditEntry`] |
 //!
-//! A change to any record's encoding is a schema change: the golden fixtures (tests/golden)
+//! A change to any record's encoding is a schema change: the golden fixtures (`golden/v<N>`)
 //! fail until [`crate::SCHEMA_VERSION`] is bumped and a migration from the old version written.
 
 use std::collections::BTreeMap;

@@ -282,7 +282,7 @@ async fn reset_and_force_finish() {
         .iter()
         .find(|r| r.username == "DEMO002" && r.test == "DEMO")
         .unwrap();
-    assert_eq!(r.state, "finished_proctor");
+    assert_eq!(r.state, ruji_core::attempt::Outcome::FinishedProctor);
     assert_eq!(r.reason.as_deref(), Some("komputer mati"));
     store.close_session("H1S1").await.unwrap().unwrap();
 }
@@ -455,6 +455,7 @@ async fn an_import_and_a_release_each_land_in_one_commit_or_not_at_all() {
         let (store, fail) = failing_store(&path);
         let seq = store.audit_tail(1).unwrap()[0].seq;
         let source = store.package_source().unwrap();
+        assert!(!store.is_broken());
         fail.store(true, std::sync::atomic::Ordering::SeqCst);
         let mut other = ruji_core::demo::package();
         other.id = "PAS-2".into();

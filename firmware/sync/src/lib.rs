@@ -25,69 +25,54 @@ pub const CHALLENGE_SECONDS: u64 = 60;
 /// page gets its answer within the web server's 30 s request limit.
 pub const CLIENT_TOTAL_SECONDS: u64 = 25;
 
-/// Why the central server refused a request: the `error` of a [`Refusal`], serialised as its
-/// snake_case name (`too_early`...), the one vocabulary of the board and the server.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum RefusalCode {
-    /// The session is not released yet: `not_before` says when.
-    TooEarly,
-    /// The board's device key is not registered with the central server.
-    DeviceUnknown,
-    /// The central server does not hand out this package.
-    UnknownPackage,
-    /// The package has no such session.
-    UnknownSession,
-    /// The board holds another packing of the package (its nonce differs): import the current
-    /// one.
-    PackageChanged,
-    /// The session has no readable day and start, so the server never gives its code.
-    Unscheduled,
-    /// The challenge is unknown, used or expired, or the signature does not match.
-    BadChallenge,
-    /// The request is not understood.
-    BadRequest,
-    /// Too many challenges outstanding: try again in a minute.
-    Busy,
-    /// The server failed on its side (its log says why).
-    Internal,
-    /// A code this board does not know (a newer server): the message says what happened.
-    #[serde(other)]
-    Other,
+/// Declares [`RefusalCode`], each code with its one name, and `Other` for codes a newer server
+/// may send.
+macro_rules! refusal_codes {
+    ($($(#[$doc:meta])* $v:ident = $s:literal,)*) => {
+        /// Why the central server refused a request: the `error` of a [`Refusal`], serialised as
+        /// its name (`too_early`...), the one vocabulary of the board and the server.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+        pub enum RefusalCode {
+            $($(#[$doc])* #[serde(rename = $s)] $v,)*
+            /// A code this board does not know (a newer server): the message says what
+            /// happened.
+            #[serde(rename = "other", other)]
+            Other,
+        }
+
+        impl RefusalCode {
+            /// Every code.
+            pub const ALL: &'static [RefusalCode] = &[$(RefusalCode::$v,)* RefusalCode::Other];
+            /// The name, as serialised.
+            pub const fn as_str(self) -> &'static str {
+                match self { $(RefusalCode::$v => $s,)* RefusalCode::Other => "other" }
+            }
+        }
+    };
 }
 
-impl RefusalCode {
-    /// Every code.
-    pub const ALL: [RefusalCode; 11] = [
-        RefusalCode::TooEarly,
-        RefusalCode::DeviceUnknown,
-        RefusalCode::UnknownPackage,
-        RefusalCode::UnknownSession,
-        RefusalCode::PackageChanged,
-        RefusalCode::Unscheduled,
-        RefusalCode::BadChallenge,
-        RefusalCode::BadRequest,
-        RefusalCode::Busy,
-        RefusalCode::Internal,
-        RefusalCode::Other,
-    ];
-
-    /// The name, as serialised.
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            RefusalCode::TooEarly => "too_early",
-            RefusalCode::DeviceUnknown => "device_unknown",
-            RefusalCode::UnknownPackage => "unknown_package",
-            RefusalCode::UnknownSession => "unknown_session",
-            RefusalCode::PackageChanged => "package_changed",
-            RefusalCode::Unscheduled => "unscheduled",
-            RefusalCode::BadChallenge => "bad_challenge",
-            RefusalCode::BadRequest => "bad_request",
-            RefusalCode::Busy => "busy",
-            RefusalCode::Internal => "internal",
-            RefusalCode::Other => "other",
-        }
-    }
+refusal_codes! {
+    /// The session is not released yet: `not_before` says when.
+    TooEarly = "too_early",
+    /// The board's device key is not registered with the central server.
+    DeviceUnknown = "device_unknown",
+    /// The central server does not hand out this package.
+    UnknownPackage = "unknown_package",
+    /// The package has no such session.
+    UnknownSession = "unknown_session",
+    /// The board holds another packing of the package (its nonce differs): import the current
+    /// one.
+    PackageChanged = "package_changed",
+    /// The session has no readable day and start, so the server never gives its code.
+    Unscheduled = "unscheduled",
+    /// The challenge is unknown, used or expired, or the signature does not match.
+    BadChallenge = "bad_challenge",
+    /// The request is not understood.
+    BadRequest = "bad_request",
+    /// Too many challenges outstanding: try again in a minute.
+    Busy = "busy",
+    /// The server failed on its side (its log says why).
+    Internal = "internal",
 }
 
 impl std::fmt::Display for RefusalCode {
@@ -95,31 +80,6 @@ impl std::fmt::Display for RefusalCode {
         f.write_str(self.as_str())
     }
 }
-
-impl PartialEq<&str> for RefusalCode {
-    fn eq(&self, other: &&str) -> bool {
-        self.as_str() == *other
-    }
-}
-
-/// [`RefusalCode::TooEarly`]'s name.
-pub const ERR_TOO_EARLY: &str = RefusalCode::TooEarly.as_str();
-/// [`RefusalCode::DeviceUnknown`]'s name.
-pub const ERR_DEVICE_UNKNOWN: &str = RefusalCode::DeviceUnknown.as_str();
-/// [`RefusalCode::UnknownPackage`]'s name.
-pub const ERR_UNKNOWN_PACKAGE: &str = RefusalCode::UnknownPackage.as_str();
-/// [`RefusalCode::UnknownSession`]'s name.
-pub const ERR_UNKNOWN_SESSION: &str = RefusalCode::UnknownSession.as_str();
-/// [`RefusalCode::PackageChanged`]'s name.
-pub const ERR_PACKAGE_CHANGED: &str = RefusalCode::PackageChanged.as_str();
-/// [`RefusalCode::Unscheduled`]'s name.
-pub const ERR_UNSCHEDULED: &str = RefusalCode::Unscheduled.as_str();
-/// [`RefusalCode::BadChallenge`]'s name.
-pub const ERR_CHALLENGE: &str = RefusalCode::BadChallenge.as_str();
-/// [`RefusalCode::BadRequest`]'s name.
-pub const ERR_BAD_REQUEST: &str = RefusalCode::BadRequest.as_str();
-/// [`RefusalCode::Busy`]'s name.
-pub const ERR_BUSY: &str = RefusalCode::Busy.as_str();
 
 /// Answer to `POST /api/v1/challenge`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -27,13 +27,31 @@ use crate::AppState;
 /// How long the page's "hold" button keeps the simulated button down.
 pub const HOLD: Duration = Duration::from_millis(3500);
 
-/// Routes under `/dev` (merged only with a simulated panel).
+/// Routes under `/dev` (merged only with a simulated panel), answered only to the machine
+/// Ruji runs on: a hold shuts Ruji down, which no PC of the room may do.
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/dev/panel", get(page))
         .route("/dev/panel.json", get(view))
         .route("/dev/panel/press", post(press))
         .route("/dev/panel/hold", post(hold))
+        .layer(axum::middleware::from_fn(loopback_only))
+}
+
+/// Refuses every client but the machine itself (a request without a known peer included).
+async fn loopback_only(req: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    let local = req
+        .extensions()
+        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+        .is_some_and(|c| c.0.ip().is_loopback());
+    if !local {
+        return (
+            StatusCode::FORBIDDEN,
+            "Halaman pengembang hanya dari komputer ini. / The developer page is for this machine only.\n",
+        )
+            .into_response();
+    }
+    next.run(req).await
 }
 
 #[derive(Template)]
@@ -155,7 +173,23 @@ mod tests {
     }
 
     async fn call(app: &axum::Router, method: &str, uri: &str, dev: bool) -> (StatusCode, Value) {
-        let mut req = Request::builder().method(method).uri(uri);
+        call_from(app, method, uri, dev, [127, 0, 0, 1]).await
+    }
+
+    async fn call_from(
+        app: &axum::Router,
+        method: &str,
+        uri: &str,
+        dev: bool,
+        peer: [u8; 4],
+    ) -> (StatusCode, Value) {
+        let mut req =
+            Request::builder()
+                .method(method)
+                .uri(uri)
+                .extension(axum::extract::ConnectInfo(std::net::SocketAddr::from((
+                    peer, 40000,
+                ))));
         if dev {
             req = req.header("x-ruji-dev", "1");
         }
@@ -194,6 +228,21 @@ mod tests {
         assert_eq!(v["last_gesture"], "confirm");
         let (s, _) = call(&app, "GET", "/dev/panel", false).await;
         assert_eq!(s, StatusCode::OK);
+    }
+
+    #[tokio::test]
+    async fn only_the_machine_itself_reaches_the_dev_page() {
+        let (app, panel, _dir) = app(true).await;
+        for (m, u) in [
+            ("GET", "/dev/panel"),
+            ("GET", "/dev/panel.json"),
+            ("POST", "/dev/panel/press"),
+            ("POST", "/dev/panel/hold"),
+        ] {
+            let (s, _) = call_from(&app, m, u, true, [192, 168, 0, 7]).await;
+            assert_eq!(s, StatusCode::FORBIDDEN, "{m} {u} from a seat");
+        }
+        assert_eq!(panel.view().borrow().gestures, 0, "nothing was pressed");
     }
 
     #[tokio::test]

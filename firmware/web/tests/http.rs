@@ -5,6 +5,7 @@
 use std::time::Duration;
 
 use reqwest::{Client, StatusCode};
+use ruji_core::attempt::Outcome;
 use ruji_room::{Room, Settings};
 use ruji_store::{OpenOptions, Store};
 use ruji_web::AppState;
@@ -198,7 +199,7 @@ async fn whole_flow_for_several_participants_at_once() {
     let results = s.store.results("H1S1").unwrap().unwrap();
     let scored: Vec<_> = results
         .iter()
-        .filter(|r| r.test == "DEMO" && r.state == "finished_participant")
+        .filter(|r| r.test == "DEMO" && r.state == Outcome::FinishedParticipant)
         .collect();
     assert_eq!(scored.len(), 6);
     for r in scored {
@@ -417,7 +418,7 @@ async fn time_out_finishes_and_refuses_later_answers() {
         .iter()
         .find(|r| r.username == "DEMO004" && r.test == "DEMO")
         .unwrap();
-    assert_eq!(r.state, "finished_timeout");
+    assert_eq!(r.state, Outcome::FinishedTimeout);
     assert_eq!(r.score, 1000, "the answer given in time counts");
     assert!(r
         .answers
@@ -1056,7 +1057,7 @@ async fn html_flow_without_javascript() {
         .iter()
         .find(|r| r.username == u && r.test == "DEMO")
         .unwrap();
-    assert_eq!(r.state, "finished_participant");
+    assert_eq!(r.state, Outcome::FinishedParticipant);
     assert_eq!(r.score, 1000 + 2000, "D01 right, D05 two of three pairs");
 }
 

@@ -9,7 +9,7 @@ use ruji_core::attempt::Phase;
 use serde::Deserialize;
 
 use super::{
-    back_with_error, clear_cookie, error_text, hms, next_url, on_a_test, ErrQuery, LoggedIn,
+    back_with_error, clear_cookie, error_text, hms, next_url, on_a_test, Ended, ErrQuery, LoggedIn,
 };
 use crate::error::{render, ErrorCode};
 use crate::i18n::{Msg, Tr};
@@ -87,10 +87,12 @@ pub(super) async fn form(
     match finished.map_err(|e| who.fail(e)) {
         Ok(()) => (
             clear_cookie(&state, who.jar.clone()),
-            Redirect::to("/done?r=finished"),
+            Redirect::to(Ended::Finished.done_url()),
         )
             .into_response(),
-        Err(e) if e.code == ErrorCode::TimeUp => Redirect::to("/done?r=timeout").into_response(),
+        Err(e) if e.code == ErrorCode::TimeUp => {
+            Redirect::to(Ended::Timeout.done_url()).into_response()
+        }
         Err(e) => back_with_error("/finish", &e),
     }
 }

@@ -12,7 +12,8 @@ use ruji_core::response::Response as Answer;
 use ruji_room::participants::{item_view, ordered_items};
 
 use super::{
-    back_with_error, context, error_text, font_class, hms, next_url, on_a_test, ErrQuery, LoggedIn,
+    back_with_error, context, error_text, font_class, hms, next_url, on_a_test, Ended, ErrQuery,
+    LoggedIn,
 };
 use crate::error::{render, ErrorCode};
 use crate::i18n::{Msg, Tr};
@@ -363,8 +364,8 @@ pub(super) async fn form(
         .await;
     if let Err(e) = saved.map_err(|e| who.fail(e)) {
         return match e.code {
-            ErrorCode::TimeUp => Redirect::to("/done?r=timeout").into_response(),
-            ErrorCode::ForceFinished => Redirect::to("/done?r=proctor").into_response(),
+            ErrorCode::TimeUp => Redirect::to(Ended::Timeout.done_url()).into_response(),
+            ErrorCode::ForceFinished => Redirect::to(Ended::Proctor.done_url()).into_response(),
             ErrorCode::Finished | ErrorCode::AllDone => Redirect::to("/done").into_response(),
             ErrorCode::LoggedOut | ErrorCode::NotLoggedIn => back_with_error("/", &e),
             ErrorCode::TokenRequired => back_with_error("/confirm", &e),

@@ -188,23 +188,45 @@ pub fn clear_cookie(state: &AppState, jar: SignedCookieJar) -> SignedCookieJar {
     jar.remove(state.cookie(auth::PARTICIPANT_COOKIE, String::new(), SameSite::Lax))
 }
 
-/// How the test this login belongs to ended, if it ended during the login: `r=` of the
-/// thank-you page and `ended` of the API.
-pub fn ended_reason(ctx: &Context) -> Option<&'static str> {
+/// How the test of a login ended during that login: `r=` of the thank-you page and `ended` of
+/// the API, serialised as its name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub enum Ended {
+    /// The time ran out.
+    #[serde(rename = "timeout")]
+    Timeout,
+    /// The proctor force-finished it.
+    #[serde(rename = "proctor")]
+    Proctor,
+    /// The participant finished it.
+    #[serde(rename = "finished")]
+    Finished,
+}
+
+impl Ended {
+    /// The thank-you page that says so.
+    pub fn done_url(self) -> &'static str {
+        match self {
+            Ended::Timeout => "/done?r=timeout",
+            Ended::Proctor => "/done?r=proctor",
+            Ended::Finished => "/done?r=finished",
+        }
+    }
+}
+
+/// How the test this login belongs to ended, if it ended during the login.
+pub fn ended_reason(ctx: &Context) -> Option<Ended> {
     ctx.ended_during_login().map(|r| match r {
-        FinishReason::TimeOut => "timeout",
-        FinishReason::Proctor(_) => "proctor",
-        FinishReason::Participant => "finished",
+        FinishReason::TimeOut => Ended::Timeout,
+        FinishReason::Proctor(_) => Ended::Proctor,
+        FinishReason::Participant => Ended::Finished,
     })
 }
 
 /// Where a participant should be now.
 pub(crate) fn next_url(ctx: &Context) -> &'static str {
-    match ended_reason(ctx) {
-        Some("timeout") => return "/done?r=timeout",
-        Some("proctor") => return "/done?r=proctor",
-        Some(_) => return "/done?r=finished",
-        None => {}
+    if let Some(ended) = ended_reason(ctx) {
+        return ended.done_url();
     }
     if ctx.needs_token() {
         return "/confirm";

@@ -14,9 +14,9 @@ use ruji_room::proctor::{Claim, Setup};
 use ruji_room::RoomError;
 use serde::Deserialize;
 
-use super::{CsrfForm, Proctor};
+use super::{refused, CsrfForm, Proctor};
 use crate::auth;
-use crate::error::{render, ErrorCode, WebError};
+use crate::error::render;
 use crate::i18n::{Lang, Msg, Tr};
 use crate::AppState;
 
@@ -57,15 +57,6 @@ fn logged_in(state: &AppState, jar: SignedCookieJar, generation: u32) -> Respons
         .into_response()
 }
 
-/// Back to `/proctor` with the error's code, or the error itself when it is the store's.
-fn back(e: RoomError) -> Response {
-    let e = WebError::room(e, Lang::Id);
-    if e.code == ErrorCode::Storage {
-        return e.into_response();
-    }
-    Redirect::to(&format!("/proctor?e={}", e.code.as_str())).into_response()
-}
-
 /// `POST /proctor/setup`.
 pub(super) async fn setup(
     State(state): State<AppState>,
@@ -83,7 +74,7 @@ pub(super) async fn setup(
         Ok(Setup::AwaitingButton { id }) => {
             Redirect::to(&format!("/proctor/claim/{id}")).into_response()
         }
-        Err(e) => back(e),
+        Err(e) => refused(e, Lang::Id),
     }
 }
 
@@ -131,7 +122,7 @@ pub(super) async fn login(
     match state.room.proctor_login(&client, &f.password).await {
         Ok(generation) => logged_in(&state, jar, generation),
         Err(RoomError::NoProctor) => Redirect::to("/proctor").into_response(),
-        Err(e) => back(e),
+        Err(e) => refused(e, Lang::Id),
     }
 }
 

@@ -229,10 +229,15 @@ pub(super) async fn home(
         .and_then(|(_, st)| state.room.token_now(st))
         .map(|t| (t.token, t.rotates_in.map(hms).unwrap_or_default()))
         .unwrap_or_default();
+    let mut error = error;
     let rows: Vec<Row> = match &open {
         Some((s, _)) => match state.room.seat_rows(&s.id).await {
             Ok(rows) => rows.into_iter().map(|r| Row::of(r, tr)).collect(),
-            Err(e) => return WebError::room(e, lang).into_response(),
+            // The page still shows the sessions and the token; the error says why no rows.
+            Err(e) => {
+                error = Some(WebError::room(e, lang).message());
+                vec![]
+            }
         },
         None => vec![],
     };
@@ -407,4 +412,20 @@ pub(super) async fn activate(
     Form(f): Form<CsrfForm>,
 ) -> Response {
     act(&p, &f, state.room.activate_reserve(&u)).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_attention_reason_says_what_it_is_and_what_to_do_in_both_languages() {
+        for a in Attention::ALL {
+            let (label, todo) = attention_texts(a);
+            for lang in [Lang::Id, Lang::En] {
+                let tr = Tr { lang };
+                assert!(!tr.t(label).is_empty() && tr.t(todo).len() > 20, "{a:?}");
+            }
+        }
+    }
 }

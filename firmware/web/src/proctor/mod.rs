@@ -138,11 +138,19 @@ pub(crate) struct CsrfForm {
     pub(crate) reason: String,
 }
 
-/// Back to the dashboard after an action: `?ok=1`, `?e=CODE`, or an error page.
+/// Back to the dashboard after an action: `?ok=1`, or what [`refused`] says.
 pub(crate) fn after<T>(r: ruji_room::Result<T>, lang: Lang) -> Response {
-    match r.map_err(|e| WebError::room(e, lang)) {
+    match r {
         Ok(_) => Redirect::to("/proctor?ok=1").into_response(),
-        Err(e) if e.code == ErrorCode::Storage => e.into_response(),
-        Err(e) => Redirect::to(&format!("/proctor?e={}", e.code.as_str())).into_response(),
+        Err(e) => refused(e, lang),
     }
+}
+
+/// Back to `/proctor` with the error's code in `?e=`; the error itself when the store failed.
+pub(crate) fn refused(e: RoomError, lang: Lang) -> Response {
+    let e = WebError::room(e, lang);
+    if e.code == ErrorCode::Storage {
+        return e.into_response();
+    }
+    Redirect::to(&format!("/proctor?e={}", e.code.as_str())).into_response()
 }
