@@ -14,7 +14,7 @@
 //!
 //! Fractions are rounded down to a whole milli-point.
 
-use crate::package::{Item, ItemBody};
+use crate::package::{Item, ItemBody, Package, Test, TestKind};
 use crate::response::Response;
 
 /// Milli-points.
@@ -79,6 +79,43 @@ pub fn score(item: &Item, response: Option<&Response>) -> Option<Milli> {
         }
         _ => 0,
     })
+}
+
+/// The scores of one participant's answers to one test.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct TestScore {
+    /// Sum of the objective items' scores.
+    pub total: Milli,
+    /// Full marks of the objective items (essays excluded).
+    pub max: Milli,
+    /// Per item of the test that the package has, in authoring order: its id and score
+    /// (`None` for essays, and for every item of a practice or survey test).
+    pub items: Vec<(String, Option<Milli>)>,
+}
+
+/// Scores a participant's answers to `test`; `response(item)` gives their response to an item.
+/// Only scored tests score: practice and survey tests give `None` for every item and 0 in all.
+pub fn score_test<'a>(
+    pkg: &Package,
+    test: &Test,
+    response: impl Fn(&str) -> Option<&'a Response>,
+) -> TestScore {
+    let scored = test.kind == TestKind::Scored;
+    let mut out = TestScore::default();
+    for id in &test.items {
+        let Some(item) = pkg.item(id) else { continue };
+        let s = if scored {
+            score(item, response(id))
+        } else {
+            None
+        };
+        if let Some(s) = s {
+            out.total += s;
+            out.max += u64::from(item.points) * 1000;
+        }
+        out.items.push((id.clone(), s));
+    }
+    out
 }
 
 #[cfg(test)]

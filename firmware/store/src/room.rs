@@ -950,30 +950,22 @@ impl Store {
                 let mut a = load_attempt(&r, u, test)?;
                 a.tick(now);
                 let answers = answers_of(&r, u, &test.id)?;
-                let scored = test.kind == ruji_core::package::TestKind::Scored;
-                let mut total = 0;
-                let mut max = 0;
-                let mut items = Vec::new();
-                for iid in &test.items {
-                    let Some(item) = pkg.item(iid) else { continue };
-                    let ans = answers.get(iid);
-                    let resp = ans.and_then(|a| a.response.clone());
-                    let s = if scored {
-                        score::score(item, resp.as_ref())
-                    } else {
-                        None
-                    };
-                    if let Some(s) = s {
-                        total += s;
-                        max += u64::from(item.points) * 1000;
-                    }
-                    items.push(ItemResult {
-                        item: iid.clone(),
-                        response: resp,
-                        doubtful: ans.is_some_and(|a| a.doubtful),
-                        score: s,
-                    });
-                }
+                let scores = score::score_test(&pkg, test, |i| {
+                    answers.get(i).and_then(|a| a.response.as_ref())
+                });
+                let items = scores
+                    .items
+                    .into_iter()
+                    .map(|(iid, s)| {
+                        let ans = answers.get(&iid);
+                        ItemResult {
+                            response: ans.and_then(|a| a.response.clone()),
+                            doubtful: ans.is_some_and(|a| a.doubtful),
+                            score: s,
+                            item: iid,
+                        }
+                    })
+                    .collect();
                 let reason = match &a.phase {
                     Phase::Finished {
                         reason: ruji_core::attempt::FinishReason::Proctor(r),
@@ -986,8 +978,8 @@ impl Store {
                     test: test.id.clone(),
                     state: a.phase.outcome(),
                     reason,
-                    score: total,
-                    max_score: max,
+                    score: scores.total,
+                    max_score: scores.max,
                     answers: items,
                 });
             }
