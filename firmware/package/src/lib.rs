@@ -9,12 +9,15 @@
 //! - [`safezip`]: reading untrusted zip files with limits (entry names, sizes, ratios).
 //! - [`source`]: where an input's files are read from (a folder, a zip, memory).
 //! - [`device`]: the board's own key pair, which identifies it and signs what it hands over.
+//! - [`bundle`]: the result bundle (`.rujihasil`): a session's results, signed by the board, and
+//!   the central server's receipt for it.
 //!
 //! No network and no database: the importers (ruji-import) produce what [`pack`] takes, the
 //! board's application layer (ruji-room) stores what [`verify`] gives.
 #![forbid(unsafe_code)]
 
 pub mod assets;
+pub mod bundle;
 pub mod device;
 pub mod format;
 pub mod release;

@@ -308,6 +308,7 @@ impl Room {
             issuer: sealed.manifest.issuer.clone(),
             issuer_key: sealed.manifest.issuer_key.clone(),
             bytes: size,
+            nonce: sealed.manifest.nonce.clone(),
         };
         let note = format!(
             "by {}: {} tests sealed, {} participants",

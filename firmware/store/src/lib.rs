@@ -22,6 +22,8 @@
 //! Nothing outside this crate reads or writes a table directly: callers use the operations.
 #![forbid(unsafe_code)]
 
+pub mod export;
+mod migrate;
 pub mod records;
 pub mod room;
 pub mod tables;
@@ -47,8 +49,8 @@ use tokio::sync::{mpsc, oneshot, watch};
 use tables::*;
 pub use tables::{Action, Actor, AuditEntry};
 
-/// Current schema version written in `meta`.
-pub const SCHEMA_VERSION: u32 = 1;
+/// Current schema version written in `meta` (history in [`migrate`]).
+pub const SCHEMA_VERSION: u32 = 2;
 
 /// redb page cache.
 const CACHE_BYTES: usize = 16 << 20;
@@ -325,6 +327,20 @@ impl Reader {
         let v = table.get(k.key())?;
         v.map(|v| decode("meta", v.value())).transpose()
     }
+    /// Calls `f` with every audit entry, oldest first (a read of the whole log: off the async
+    /// workers).
+    pub(crate) fn audit_each(&self, mut f: impl FnMut(AuditEntry)) -> Result<()> {
+        let table = match self.txn.open_table(AUDIT) {
+            Ok(t) => t,
+            Err(redb::TableError::TableDoesNotExist(_)) => return Ok(()),
+            Err(e) => return Err(e.into()),
+        };
+        for row in table.iter()? {
+            let (_, v) = row?;
+            f(decode("audit", v.value())?);
+        }
+        Ok(())
+    }
     /// The last `n` audit entries, newest first.
     pub(crate) fn audit_tail(&self, n: usize) -> Result<Vec<AuditEntry>> {
         let table = match self.txn.open_table(AUDIT) {
@@ -410,8 +426,13 @@ impl Store {
                     meta.insert(SCHEMA.key(), encode(&SCHEMA_VERSION).as_slice())?;
                 }
                 Some(v) if v > SCHEMA_VERSION => return Err(StoreError::NewerSchema(v)),
-                // Older versions would be migrated here, table by table, in this transaction
-                // (their records are pinned by the golden fixtures of that version).
+                // Older versions are migrated here, in this transaction (their records are
+                // pinned by the golden fixtures of that version).
+                Some(v) if v < SCHEMA_VERSION => {
+                    migrate::run(&mut meta, v)?;
+                    meta.insert(SCHEMA.key(), encode(&SCHEMA_VERSION).as_slice())?;
+                    tracing::info!(from = v, to = SCHEMA_VERSION, "data file migrated");
+                }
                 Some(_) => {}
             }
             let clock: Option<ClockRecord> = get(&meta, CLOCK.key())?

@@ -124,12 +124,12 @@ pub(crate) fn open_session<R: Get>(
     Ok(None)
 }
 
-fn participant_record<R: Get>(r: &R, username: &str) -> Result<ParticipantRecord> {
+pub(crate) fn participant_record<R: Get>(r: &R, username: &str) -> Result<ParticipantRecord> {
     Ok(r.get_rec(PARTICIPANTS, username)?
         .unwrap_or_else(|| ParticipantRecord::new(username)))
 }
 
-fn load_attempt<R: Get>(r: &R, username: &str, test: &Test) -> Result<Attempt> {
+pub(crate) fn load_attempt<R: Get>(r: &R, username: &str, test: &Test) -> Result<Attempt> {
     Ok(r.get_rec(ATTEMPTS, &attempt_key(username, &test.id))?
         .unwrap_or_else(|| Attempt::new(username, &test.id, test.duration_minutes)))
 }
@@ -366,7 +366,11 @@ pub struct ItemResult {
 }
 
 /// A participant's answers to one test, by item id.
-fn answers_of<R: Get>(r: &R, username: &str, test: &str) -> Result<BTreeMap<String, Answer>> {
+pub(crate) fn answers_of<R: Get>(
+    r: &R,
+    username: &str,
+    test: &str,
+) -> Result<BTreeMap<String, Answer>> {
     Ok(r.scan_rec(ANSWERS, &answers_prefix(username, test))?
         .into_iter()
         .filter_map(|(k, v)| k.rsplit(SEP).next().map(|i| (i.to_string(), v)))

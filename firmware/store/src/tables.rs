@@ -226,6 +226,9 @@ pub struct PackageSource {
     pub issuer_key: String,
     /// Size of the package file in bytes.
     pub bytes: u64,
+    /// The packing (manifest `nonce`), named in result bundles (schema 2; empty for a package
+    /// imported before, until it is imported again).
+    pub nonce: String,
 }
 
 /// A trusted issuer key added on the proctor's page.

@@ -526,3 +526,39 @@ async fn a_second_proctor_account_never_replaces_the_first() {
     assert!(!store.trust_issuer(t.clone()).await.unwrap());
     assert_eq!(store.trusted_issuers().unwrap(), vec![t]);
 }
+
+#[tokio::test]
+async fn a_schema_1_file_is_migrated_on_open() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("ruji.redb");
+    let v1 = crate::migrate::PackageSourceV1 {
+        file: "a.rujipkg".into(),
+        id: "PAS-1".into(),
+        released: Default::default(),
+        sessions: vec!["S1".into()],
+        imported_at: 5,
+        released_at: Default::default(),
+        issuer: "SMP".into(),
+        issuer_key: "ruji-pk:x".into(),
+        bytes: 9,
+    };
+    {
+        let db = redb::Database::create(&path).unwrap();
+        let txn = db.begin_write().unwrap();
+        {
+            let mut meta = txn.open_table(META).unwrap();
+            meta.insert(SCHEMA.key(), encode(&1u32).as_slice()).unwrap();
+            meta.insert(PACKAGE_SOURCE.key(), encode(&v1).as_slice())
+                .unwrap();
+        }
+        txn.commit().unwrap();
+    }
+    let store = demo_store(dir.path());
+    let got = store.package_source().unwrap().unwrap();
+    assert_eq!(got, PackageSource::from(v1));
+    assert_eq!(got.nonce, "");
+    assert_eq!(
+        store.reader().unwrap().meta(SCHEMA).unwrap(),
+        Some(SCHEMA_VERSION)
+    );
+}
