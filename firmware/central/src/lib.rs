@@ -22,6 +22,8 @@
 
 #![forbid(unsafe_code)]
 
+pub mod results;
+
 use std::collections::HashMap;
 use std::path::Path;
 use std::sync::{Arc, Mutex};
@@ -128,6 +130,8 @@ pub struct Central {
     /// (seconds since `started`): a replay is refused.
     used: Mutex<HashMap<String, u64>>,
     now: Box<dyn Fn() -> i64 + Send + Sync>,
+    /// Where result bundles are kept (`None`: this server does not collect results).
+    results: Option<results::Results>,
 }
 
 type Mac = hmac::Hmac<sha2::Sha256>;
@@ -168,6 +172,7 @@ impl Central {
             started: Instant::now(),
             used: Mutex::new(HashMap::new()),
             now: Box::new(system_now),
+            results: None,
         })
     }
 
@@ -184,6 +189,14 @@ impl Central {
         }
         files.sort();
         Central::new(opts, files)
+    }
+
+    /// Collects result bundles in `dir` (created when missing).
+    pub fn with_results(mut self, dir: &Path) -> Result<Central, String> {
+        let r = results::Results::open(dir)?;
+        tracing::info!(dir = %dir.display(), bundles = r.count(), "result bundles kept here");
+        self.results = Some(r);
+        Ok(self)
     }
 
     /// Replaces the clock (seconds since 1970), for tests.
@@ -430,6 +443,7 @@ pub fn router(c: Arc<Central>) -> Router {
         .route(&format!("{}/challenge", proto::API), post(challenge))
         .route(&format!("{}/release", proto::API), post(release))
         .layer(axum::extract::DefaultBodyLimit::max(16 * 1024))
+        .merge(results::routes())
         .with_state(c)
 }
 

@@ -258,6 +258,19 @@ impl Item {
         }
     }
 
+    /// The ids a response to this item names, in authoring order (options, statements,
+    /// premises); empty for short answers and essays. Never the key.
+    pub fn response_ids(&self) -> Vec<String> {
+        let ids = |c: &[Choice]| c.iter().map(|c| c.id.clone()).collect();
+        match &self.body {
+            ItemBody::MultipleChoice { options, .. }
+            | ItemBody::MultipleResponse { options, .. } => ids(options),
+            ItemBody::TrueFalse { statements, .. } => ids(statements),
+            ItemBody::Matching { premises, .. } => ids(premises),
+            ItemBody::ShortAnswer { .. } | ItemBody::Essay { .. } => vec![],
+        }
+    }
+
     /// What a client may see: the item without its key, options in the order given by `seed`
     /// (`None` keeps authoring order).
     pub fn view(&self, seed: Option<u64>) -> ItemView {

@@ -52,6 +52,15 @@ pub enum RoomError {
     /// A package import or release failed.
     #[error(transparent)]
     Package(#[from] PackageError),
+    /// The board has no device key: its results cannot be signed.
+    #[error("the board has no device key")]
+    NoIdentity,
+    /// This server runs without a data directory: no result files.
+    #[error("no data directory")]
+    NoResultsDir,
+    /// A receipt that is not for this board's bundle, or not the issuer's.
+    #[error("the receipt was refused: {0}")]
+    Receipt(String),
 }
 
 impl From<Refusal> for RoomError {

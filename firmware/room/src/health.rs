@@ -54,6 +54,9 @@ pub struct Inputs {
     pub disk: Option<Disk>,
     /// Closed sessions with results not exported since ([`ruji_store::Store::results_not_exported`]).
     pub sessions_not_exported: usize,
+    /// Closed sessions whose newest result bundle the central server has not acknowledged
+    /// ([`crate::Room::results_not_uploaded`]; none without a central server).
+    pub sessions_not_uploaded: usize,
     /// The LAN service found another host on the board's address.
     pub address_conflict: bool,
 }
@@ -74,8 +77,7 @@ pub fn attention(i: &Inputs) -> Vec<Attention> {
             Attention::DiskNearlyFull => disk_nearly_full,
             Attention::ClockNotSet => clock_not_set,
             Attention::NotBackedUp => i.sessions_not_exported > 0,
-            // Comes with the upload to the central server (issue 6).
-            Attention::ResultsNotUploaded => false,
+            Attention::ResultsNotUploaded => i.sessions_not_uploaded > 0,
         })
         .collect()
 }
@@ -101,6 +103,13 @@ impl crate::Room {
                     tracing::warn!(error = %e, "cannot check which results were exported");
                     0
                 });
+        let sessions_not_uploaded =
+            self.results_not_uploaded()
+                .map(|s| s.len())
+                .unwrap_or_else(|e| {
+                    tracing::warn!(error = %e, "cannot check which results were uploaded");
+                    0
+                });
         let address_conflict = self
             .lan_status()
             .is_some_and(|s| s.claim.is_conflict() || s.report.conflict.is_some());
@@ -110,6 +119,7 @@ impl crate::Room {
             last_known_wall: self.store().last_known_wall(),
             disk,
             sessions_not_exported,
+            sessions_not_uploaded,
             address_conflict,
         }
     }
@@ -137,6 +147,7 @@ mod tests {
                 total: 30 * GB,
             }),
             sessions_not_exported: 0,
+            sessions_not_uploaded: 0,
             address_conflict: false,
         }
     }
@@ -203,6 +214,7 @@ mod tests {
     fn results_not_backed_up_and_conflict_in_the_listed_order() {
         let i = Inputs {
             sessions_not_exported: 2,
+            sessions_not_uploaded: 1,
             address_conflict: true,
             wall_now: 5,
             disk: Some(Disk {
@@ -217,6 +229,7 @@ mod tests {
                 Attention::AddressConflict,
                 Attention::DiskNearlyFull,
                 Attention::ClockNotSet,
+                Attention::ResultsNotUploaded,
                 Attention::NotBackedUp
             ]
         );

@@ -10,6 +10,8 @@
 //!   its code or from the central server, trusted issuers, the sync report, the items' pictures.
 //! - [`confirm`]: actions started on the web page that wait for a press of the board's button.
 //! - [`periodic`]: the work done every second (time-outs, token rotation, clock checkpoints).
+//! - [`results`]: each session's signed result bundle, its upload to the central server and
+//!   the receipt.
 //! - [`health`]: why the board wants the proctor's attention (the LED's reasons), from real state.
 //! - [`panel`]: keeps the LED in step with the room and acts on the button's gestures; recovery.
 //! - [`config`]: the school's settings file, ruji.toml (strict, with a last good copy).
@@ -33,6 +35,7 @@ pub mod participants;
 pub mod passwords;
 pub mod periodic;
 pub mod proctor;
+pub mod results;
 pub mod start;
 
 use std::path::PathBuf;
@@ -80,6 +83,8 @@ pub struct Settings {
     pub usb_dirs: Vec<PathBuf>,
     /// The board's identity (short id, public key) from its device key, when there is one.
     pub device: Option<(String, String)>,
+    /// The board's device key, which signs its result bundles.
+    pub device_key: Option<Arc<ruji_package::device::DeviceKey>>,
     /// The central server (ruji.toml `[central]`): `None` when not set, `Err` with the reason
     /// when set but not usable (no device key, a bad CA).
     pub central: Option<std::result::Result<Arc<ruji_sync::Client>, String>>,
@@ -99,6 +104,7 @@ impl Default for Settings {
             trusted_issuers: vec![],
             usb_dirs: vec!["/media".into(), "/mnt/usb".into()],
             device: None,
+            device_key: None,
             central: None,
         }
     }
@@ -135,6 +141,10 @@ pub(crate) struct Inner {
     package_changes: tokio::sync::Mutex<()>,
     /// Set when shutting down: saves are refused with a clear message.
     shutting_down: AtomicBool,
+    /// Wakes the uploader when a new bundle is made.
+    uploads: tokio::sync::Notify,
+    /// The proctor asked to upload now: the next round ignores the pauses.
+    upload_now: AtomicBool,
 }
 
 impl Room {
@@ -155,6 +165,8 @@ impl Room {
             notice: Mutex::new(notice),
             package_changes: tokio::sync::Mutex::new(()),
             shutting_down: AtomicBool::new(false),
+            uploads: tokio::sync::Notify::new(),
+            upload_now: AtomicBool::new(false),
             settings,
         })))
     }

@@ -270,9 +270,23 @@ impl Room {
         flat(self.store().open_session(id, token).await)
     }
 
-    /// Closes the open session (refused while attempts are open).
+    /// Closes the open session (refused while attempts are open), then makes its result
+    /// bundle in the background (the uploader sends it).
     pub async fn close_session(&self, id: &str) -> Result<()> {
-        flat(self.store().close_session(id).await)
+        flat(self.store().close_session(id).await)?;
+        let (room, id) = (self.clone(), id.to_string());
+        tokio::spawn(async move {
+            match room.store().sessions_with_results() {
+                Ok(with) if with.contains(&id) => {
+                    if let Err(e) = room.make_bundle(&id).await {
+                        tracing::warn!(session = %id, error = %e, "cannot make the result bundle");
+                    }
+                }
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e, "cannot list the sessions with results"),
+            }
+        });
+        Ok(())
     }
 
     /// Replaces the open session's token.

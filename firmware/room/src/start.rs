@@ -148,6 +148,7 @@ pub async fn start(
         notice: loaded.notice(opts.config.as_deref(), opts.count_downtime),
         data_dir: Some(opts.data.clone()),
         device: device_key.as_ref().ok().map(|k| (k.id(), k.public())),
+        device_key: device_key.as_ref().ok().cloned(),
         central,
         trusted_issuers: school
             .trusted_issuers

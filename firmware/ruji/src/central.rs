@@ -46,6 +46,11 @@ pub struct CentralArgs {
     /// afternoon before, when the proctor prepares the next day).
     #[arg(long, default_value_t = 1080)]
     pub lead_minutes: u32,
+    /// Collect result bundles from the boards here (each stored once, under
+    /// PACKAGE/SESSION/, with the receipt the board got); also the page /results to upload one
+    /// by hand.
+    #[arg(long)]
+    pub results: Option<PathBuf>,
 }
 
 fn read(p: &PathBuf) -> Result<Vec<u8>, String> {
@@ -69,7 +74,10 @@ pub async fn run(a: CentralArgs) -> Result<(), String> {
         lead_minutes: a.lead_minutes,
     };
     let registered = opts.devices.as_ref().map(Vec::len);
-    let central = Central::load_dir(opts, &a.packages)?;
+    let mut central = Central::load_dir(opts, &a.packages)?;
+    if let Some(dir) = &a.results {
+        central = central.with_results(dir)?;
+    }
     for (id, title, sessions) in central.packages() {
         tracing::info!(%id, %title, sessions, "package served");
     }

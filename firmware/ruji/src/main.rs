@@ -2,12 +2,13 @@
 //! dispatch, and `ruji serve` putting the room (ruji-room), the panel (ruji-panel) and the web
 //! server (ruji-web) together. Everything with a rule lives in a library crate.
 //!
-//! - `packages`, `central`: the package subcommands and `ruji central` (ruji-package,
-//!   ruji-import, ruji-central).
+//! - `packages`, `results`, `central`: the package and result-bundle subcommands and
+//!   `ruji central` (ruji-package, ruji-import, ruji-central).
 #![forbid(unsafe_code)]
 
 mod central;
 mod packages;
+mod results;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -47,6 +48,8 @@ enum Command {
     Import(packages::ImportArgs),
     /// Check a package's signature and contents without opening it. Exit 0 valid, 1 refused.
     Verify(packages::VerifyArgs),
+    /// Result bundles (.rujihasil): `ruji results verify FILE...` checks their signatures.
+    Results(results::ResultsArgs),
     /// Run the reference central server: hand a session's release code to a registered board
     /// once the session's time has come (docs/central-protocol.md).
     Central(central::CentralArgs),
@@ -190,6 +193,7 @@ fn main() -> std::process::ExitCode {
         Command::ReleaseCode(a) => return packages::release_code(a),
         Command::Import(a) => return packages::import(a),
         Command::Verify(a) => return packages::verify(a),
+        Command::Results(a) => return results::run(a),
         other => other,
     };
     let rt = tokio::runtime::Builder::new_multi_thread()
@@ -329,6 +333,7 @@ async fn serve_with_panel(
         started.files,
     ));
     let periodic = tokio::spawn(room.clone().periodic());
+    let uploader = tokio::spawn(room.clone().uploader());
     let web = ruji_web::AppState::new(
         room.clone(),
         ruji_web::Settings {
@@ -351,6 +356,7 @@ async fn serve_with_panel(
     let served = ruji_web::run(listener, web, stop).await;
     // Whatever ended the serving: the clock is recorded and the LAN service stopped.
     periodic.abort();
+    uploader.abort();
     room.close().await;
     served.map_err(|e| e.to_string())?;
     match rx.await.unwrap_or(Stop::Signal) {

@@ -49,6 +49,7 @@ fn encode_sample(name: &str, sample: &serde_json::Value) -> Vec<u8> {
         ("attempts", _) => encoded::<ruji_core::attempt::Attempt>(name, sample),
         ("answers", _) => encoded::<ruji_core::response::Answer>(name, sample),
         ("sessions", _) => encoded::<SessionState>(name, sample),
+        ("results", _) => encoded::<ResultRecord>(name, sample),
         ("audit", _) => encoded::<AuditEntry>(name, sample),
         ("meta", "meta/schema_version") => encoded::<u32>(name, sample),
         ("meta", "meta/clock") => encoded::<ClockRecord>(name, sample),

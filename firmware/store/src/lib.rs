@@ -25,6 +25,7 @@
 pub mod export;
 mod migrate;
 pub mod records;
+pub mod results;
 pub mod room;
 pub mod tables;
 #[cfg(any(test, feature = "testing"))]

@@ -1016,32 +1016,46 @@ impl Store {
     /// Only sessions where at least one participant started a test count: a session opened and
     /// closed without anyone starting has nothing to back up.
     pub fn results_not_exported(&self) -> Result<Vec<Session>> {
-        let pkg = self.package();
         let r = self.reader()?;
         let marks: BTreeMap<String, Millis> = r.meta(RESULTS_EXPORTED)?.unwrap_or_default();
-        let mut out = Vec::new();
-        for s in &pkg.sessions {
-            let st: SessionState = r.get(SESSIONS, &s.id)?.unwrap_or_default();
-            let Some(closed) = st.closed_at.filter(|_| !st.open) else {
-                continue;
-            };
-            if marks.get(&s.id).is_some_and(|at| *at >= closed) {
-                continue;
-            }
-            let mut started = false;
-            'find: for u in &s.participants {
-                for t in &s.tests {
-                    let a: Option<Attempt> = r.get(ATTEMPTS, &attempt_key(u, t))?;
-                    if a.is_some_and(|a| a.phase != Phase::NotStarted) {
-                        started = true;
-                        break 'find;
-                    }
+        Ok(closed_with_results(&r, &self.package())?
+            .into_iter()
+            .filter(|(s, closed)| marks.get(&s.id).is_none_or(|at| at < closed))
+            .map(|(s, _)| s)
+            .collect())
+    }
+
+    /// Closed sessions where at least one participant started a test (the sessions that have
+    /// results to hand over), by id, in package order.
+    pub fn sessions_with_results(&self) -> Result<Vec<String>> {
+        Ok(closed_with_results(&self.reader()?, &self.package())?
+            .into_iter()
+            .map(|(s, _)| s.id)
+            .collect())
+    }
+}
+
+/// Closed sessions (with when they closed) where at least one participant started a test.
+fn closed_with_results(r: &Reader, pkg: &Package) -> Result<Vec<(Session, Millis)>> {
+    let mut out = Vec::new();
+    for s in &pkg.sessions {
+        let st: SessionState = r.get(SESSIONS, &s.id)?.unwrap_or_default();
+        let Some(closed) = st.closed_at.filter(|_| !st.open) else {
+            continue;
+        };
+        let mut started = false;
+        'find: for u in &s.participants {
+            for t in &s.tests {
+                let a: Option<Attempt> = r.get(ATTEMPTS, &attempt_key(u, t))?;
+                if a.is_some_and(|a| a.phase != Phase::NotStarted) {
+                    started = true;
+                    break 'find;
                 }
             }
-            if started {
-                out.push(s.clone());
-            }
         }
-        Ok(out)
+        if started {
+            out.push((s.clone(), closed));
+        }
     }
+    Ok(out)
 }

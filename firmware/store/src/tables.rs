@@ -10,6 +10,7 @@
 //! | attempts | username SEP test | [`ruji_core::attempt::Attempt`] |
 //! | answers | username SEP test SEP item | [`ruji_core::response::Answer`] |
 //! | sessions | session id | [`SessionState`] |
+//! | results | session id | [`ResultRecord`] |
 //! | audit | sequence number (u64) | [`AuditEntry`] |
 //!
 //! A change to any record's encoding is a schema change: the golden fixtures (`golden/v<N>`)
@@ -95,9 +96,12 @@ pub const ATTEMPTS: Table<Attempt> = Table::new("attempts");
 pub const ANSWERS: Table<Answer> = Table::new("answers");
 /// Session state (open, token), by session id.
 pub const SESSIONS: Table<SessionState> = Table::new("sessions");
+/// Each session's result bundle and its upload, by session id.
+pub const RESULTS: Table<ResultRecord> = Table::new("results");
 
 /// The names of the text-keyed tables besides `meta` (created on open).
-pub(crate) const TABLE_NAMES: [&str; 4] = ["participants", "attempts", "answers", "sessions"];
+pub(crate) const TABLE_NAMES: [&str; 5] =
+    ["participants", "attempts", "answers", "sessions", "results"];
 
 /// Schema version (u32).
 pub const SCHEMA: MetaKey<u32> = MetaKey::new("schema_version");
@@ -240,6 +244,46 @@ pub struct TrustedIssuer {
     pub key: String,
 }
 
+/// A session's result bundle as the board made it, and its upload.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ResultRecord {
+    /// The newest bundle of the session.
+    pub current: BundleRef,
+    /// Tries to upload the newest bundle so far.
+    pub tries: u32,
+    /// Why the last try failed (English, for the log and the page's detail); empty when none.
+    pub last_error: String,
+    /// When the last try was (Unix seconds).
+    pub last_try_at: u64,
+    /// The newest bundle the central server acknowledged, with its receipt (may be an older
+    /// one than `current` while the newest is on its way).
+    pub acknowledged: Option<Acknowledged>,
+}
+
+/// A bundle file the board made.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BundleRef {
+    /// File name under `<data>/results/`.
+    pub file: String,
+    /// SHA-256 of the file (hex).
+    pub sha256: String,
+    /// The session's last event the bundle holds.
+    pub as_of_seq: u64,
+    /// When it was made (Unix seconds).
+    pub made_at: u64,
+}
+
+/// A bundle with the central server's receipt.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Acknowledged {
+    /// The bundle.
+    pub bundle: BundleRef,
+    /// The receipt as the server sent it (JSON text, kept byte for byte).
+    pub receipt: String,
+    /// When the board got it (Unix seconds).
+    pub at: u64,
+}
+
 /// One line of the append-only audit log.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AuditEntry {
@@ -349,4 +393,8 @@ actions! {
     ActivateReserve = "activate_reserve",
     /// The proctor downloaded a session's results.
     ResultsExported = "results_exported",
+    /// The board made a session's result bundle.
+    ResultsBundled = "results_bundled",
+    /// The central server acknowledged a session's result bundle (its receipt).
+    ResultsAcknowledged = "results_acknowledged",
 }

@@ -73,12 +73,33 @@ refusal_codes! {
     Busy = "busy",
     /// The server failed on its side (its log says why).
     Internal = "internal",
+    /// A result bundle that is damaged, changed after signing, or of a format the server does
+    /// not read.
+    BadBundle = "bad_bundle",
+    /// A piece of an upload that does not continue what the server has: `received` says where
+    /// to go on from.
+    WrongOffset = "wrong_offset",
 }
 
 impl std::fmt::Display for RefusalCode {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
+}
+
+/// Most bytes of a result bundle sent in one request (an interrupted upload goes on from the
+/// last piece the server has).
+pub const RESULTS_CHUNK_BYTES: usize = 256 * 1024;
+
+/// Answer to `GET /api/v1/results/{sha256}` and to each `PUT` of a piece: how much of the
+/// bundle the server has, and its receipt once it has all of it and stored it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UploadStatus {
+    /// Bytes of the bundle the server holds.
+    pub received: u64,
+    /// The receipt, once the whole bundle was checked and stored.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub receipt: Option<ruji_package::bundle::Receipt>,
 }
 
 /// Answer to `POST /api/v1/challenge`.
@@ -129,6 +150,17 @@ pub struct Refusal {
     /// `YYYY-MM-DD HH:MM +07:00`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub not_before: Option<String>,
+}
+
+impl Refusal {
+    /// A refusal with `error` and `message`.
+    pub fn new(error: RefusalCode, message: impl Into<String>) -> Refusal {
+        Refusal {
+            error,
+            message: message.into(),
+            not_before: None,
+        }
+    }
 }
 
 /// The bytes a board signs for a release request: each field length-prefixed (u64 big-endian)
@@ -291,24 +323,7 @@ mod client {
                 .send()
                 .await
                 .map_err(|e| describe(&e))?;
-            let status = resp.status();
-            let bytes = resp.bytes().await.map_err(|e| describe(&e))?;
-            if status.is_success() {
-                serde_json::from_slice(&bytes)
-                    .map_err(|e| CentralError::Protocol(format!("{path}: {e}")))
-            } else {
-                match serde_json::from_slice::<Refusal>(&bytes) {
-                    Ok(r) => Err(CentralError::Refused(r)),
-                    // A proxy in front whose server is down or overloaded: try again later.
-                    Err(_) if status.is_server_error() => Err(CentralError::Unreachable(format!(
-                        "{path}: HTTP {status} from the server or a proxy in front of it"
-                    ))),
-                    Err(_) => Err(CentralError::Protocol(format!(
-                        "{path}: HTTP {status}: {}",
-                        String::from_utf8_lossy(&bytes[..bytes.len().min(200)])
-                    ))),
-                }
-            }
+            Self::answer(resp, path).await
         }
 
         /// Asks for the release code of `session` in the package `package` packed with `nonce`.
@@ -327,6 +342,86 @@ mod client {
                         "no complete answer within {CLIENT_TOTAL_SECONDS} s"
                     )))
                 })
+        }
+
+        /// Uploads a result bundle (the whole file) and returns the server's receipt. Goes on
+        /// from what the server already has (an interrupted upload is not sent again), and a
+        /// bundle the server already stored is not sent at all. The receipt is not checked
+        /// here: the caller checks it against the package's issuer.
+        pub async fn upload_results(
+            &self,
+            bundle: &[u8],
+        ) -> Result<ruji_package::bundle::Receipt, CentralError> {
+            let sha = ruji_package::bundle::sha256_hex(bundle);
+            let path = format!("{}{API}/results/{sha}", self.base);
+            let mut status = self.status(&path).await?;
+            for _ in 0..(bundle.len() / RESULTS_CHUNK_BYTES + 8) {
+                if let Some(r) = status.receipt {
+                    if r.bundle_sha256 != sha {
+                        return Err(CentralError::Protocol(
+                            "the receipt names another bundle".into(),
+                        ));
+                    }
+                    return Ok(r);
+                }
+                let from = usize::try_from(status.received)
+                    .ok()
+                    .filter(|f| *f <= bundle.len())
+                    .ok_or_else(|| {
+                        CentralError::Protocol(format!(
+                            "the server claims {} bytes of {}",
+                            status.received,
+                            bundle.len()
+                        ))
+                    })?;
+                let to = (from + RESULTS_CHUNK_BYTES).min(bundle.len());
+                let resp = self
+                    .http
+                    .put(format!("{path}?offset={from}&total={}", bundle.len()))
+                    .header(reqwest::header::CONTENT_TYPE, "application/octet-stream")
+                    .body(bundle[from..to].to_vec())
+                    .send()
+                    .await
+                    .map_err(|e| describe(&e))?;
+                status = match Self::answer::<UploadStatus>(resp, "/results").await {
+                    Err(CentralError::Refused(r)) if r.error == RefusalCode::WrongOffset => {
+                        self.status(&path).await?
+                    }
+                    other => other?,
+                };
+            }
+            Err(CentralError::Protocol(
+                "the upload did not finish: the server keeps asking for more".into(),
+            ))
+        }
+
+        async fn status(&self, url: &str) -> Result<UploadStatus, CentralError> {
+            let resp = self.http.get(url).send().await.map_err(|e| describe(&e))?;
+            Self::answer(resp, "/results").await
+        }
+
+        async fn answer<T: serde::de::DeserializeOwned>(
+            resp: reqwest::Response,
+            path: &str,
+        ) -> Result<T, CentralError> {
+            let status = resp.status();
+            let bytes = resp.bytes().await.map_err(|e| describe(&e))?;
+            if status.is_success() {
+                serde_json::from_slice(&bytes)
+                    .map_err(|e| CentralError::Protocol(format!("{path}: {e}")))
+            } else {
+                match serde_json::from_slice::<Refusal>(&bytes) {
+                    Ok(r) => Err(CentralError::Refused(r)),
+                    // A proxy in front whose server is down or overloaded: try again later.
+                    Err(_) if status.is_server_error() => Err(CentralError::Unreachable(format!(
+                        "{path}: HTTP {status} from the server or a proxy in front of it"
+                    ))),
+                    Err(_) => Err(CentralError::Protocol(format!(
+                        "{path}: HTTP {status}: {}",
+                        String::from_utf8_lossy(&bytes[..bytes.len().min(200)])
+                    ))),
+                }
+            }
         }
 
         async fn exchange(

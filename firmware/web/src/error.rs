@@ -129,6 +129,10 @@ codes! {
     UnknownSession = "unknown_session" => ErrUnknownSession,
     /// Not a reserve.
     NotReserve = "not_reserve" => ErrNotReserve,
+    /// The board has no device key to sign results with.
+    NoIdentity = "no_identity" => ErrNoIdentity,
+    /// A receipt that is not for this board's bundle.
+    ReceiptRefused = "receipt_refused" => ErrReceiptRefused,
 }
 
 /// An error with its HTTP status, code and language.
@@ -200,6 +204,12 @@ impl WebError {
             RoomError::PasswordRepeat => new(S::UNPROCESSABLE_ENTITY, C::PasswordRepeat),
             RoomError::ConfirmExpired => new(S::CONFLICT, C::ConfirmExpired),
             RoomError::ReasonRequired => new(S::UNPROCESSABLE_ENTITY, C::ReasonRequired),
+            RoomError::NoIdentity => new(S::SERVICE_UNAVAILABLE, C::NoIdentity),
+            RoomError::NoResultsDir => new(S::SERVICE_UNAVAILABLE, C::Storage),
+            RoomError::Receipt(why) => {
+                tracing::warn!(%why, "receipt refused");
+                new(S::UNPROCESSABLE_ENTITY, C::ReceiptRefused)
+            }
             RoomError::Package(p) => {
                 // Package failures have their own page (crate::package); elsewhere they are
                 // a storage problem.

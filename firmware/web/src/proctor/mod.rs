@@ -7,10 +7,12 @@
 //!   the actions: open/close a session, rotate the token, reset a login, force finish (with a
 //!   reason), activate a reserve; the board's notices (ruji.toml, attention reasons);
 //! - [`records`]: a session's results (JSON download) and the event log;
+//! - [`bundles`]: the signed results files, their upload and receipts;
 //! - [`network`]: the seats and the LAN doctor's findings;
 //! - [`package`]: the exam package page, the sync report, the items' pictures.
 
 pub mod account;
+pub mod bundles;
 pub mod dashboard;
 pub mod network;
 pub mod package;
@@ -52,6 +54,11 @@ pub fn routes() -> Router<AppState> {
         .route("/network", get(network::page))
         .route("/network.json", get(network::json))
         .route("/network/rescan", post(network::rescan))
+        .route("/bundles", get(bundles::page))
+        .route("/bundles/upload-now", post(bundles::upload_now))
+        .route("/bundles/receipt", post(bundles::receipt))
+        .route("/bundles/{id}", get(bundles::detail))
+        .route("/bundles/{id}/file", get(bundles::file))
         .nest("/package", package::routes())
 }
 
@@ -110,13 +117,27 @@ impl FromRequestParts<AppState> for Proctor {
     }
 }
 
+/// `2026-11-23 10:15 UTC` for seconds since 1970 (pages show local time with JS); empty for 0.
+pub(crate) fn utc(ts: u64) -> String {
+    if ts == 0 {
+        return String::new();
+    }
+    let (y, m, d) = ruji_core::package::civil_from_days((ts / 86_400) as i64);
+    let s = ts % 86_400;
+    format!(
+        "{y:04}-{m:02}-{d:02} {:02}:{:02} UTC",
+        s / 3600,
+        s % 3600 / 60
+    )
+}
+
 /// `?e=CODE` / `?ok=1` on a proctor page.
 #[derive(Deserialize, Default)]
 pub(crate) struct Note {
     #[serde(default)]
-    e: Option<String>,
+    pub(crate) e: Option<String>,
     #[serde(default)]
-    ok: Option<String>,
+    pub(crate) ok: Option<String>,
 }
 
 impl Note {

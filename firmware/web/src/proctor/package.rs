@@ -15,7 +15,7 @@ use ruji_room::Actor;
 use ruji_room::{PackageError, PackageErrorKind as K, RoomError};
 use serde::Deserialize;
 
-use super::Proctor;
+use super::{utc, Proctor};
 use crate::error::render;
 use crate::i18n::{Msg, Tr};
 use crate::AppState;
@@ -65,20 +65,6 @@ fn failure_msg(kind: K) -> Msg {
         K::CentralUnscheduled => Msg::PkgErrCentralUnscheduled,
         K::CentralOther => Msg::PkgErrCentralOther,
     }
-}
-
-/// `2026-11-23 10:15 UTC` for seconds since 1970 (the page shows local time with JS).
-fn utc(ts: u64) -> String {
-    if ts == 0 {
-        return String::new();
-    }
-    let (y, m, d) = ruji_core::package::civil_from_days((ts / 86_400) as i64);
-    let s = ts % 86_400;
-    format!(
-        "{y:04}-{m:02}-{d:02} {:02}:{:02} UTC",
-        s / 3600,
-        s % 3600 / 60
-    )
 }
 
 struct ReportRow {

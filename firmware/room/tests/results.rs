@@ -1,0 +1,419 @@
+//! Results leaving the board, end to end over real TLS on 127.0.0.1: a session closes, the
+//! board makes its signed bundle, the uploader sends it to `ruji central`, and the receipt
+//! clears the "results not uploaded" attention. With the ways it goes wrong: the server
+//! unreachable and the board restarted with the upload pending, a wrong certificate, an upload
+//! cut in the middle and resumed, the same bundle twice, a changed bundle.
+
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+use ruji_core::package::{Item, ItemBody};
+use ruji_core::response::Response;
+use ruji_import::native;
+use ruji_package::bundle;
+use ruji_package::device::DeviceKey;
+use ruji_package::{self as package, IssuerKey};
+use ruji_room::{Actor, Room, Settings};
+use ruji_store::{OpenOptions, Store};
+use ruji_sync::{CentralError, Client, RefusalCode};
+
+/// The example package, its participants' passwords and the file.
+fn contoh(key: &IssuerKey) -> (Vec<u8>, Vec<(String, String)>) {
+    let l = native::load(Path::new("../import/tests/fixtures/native/contoh"));
+    assert!(l.issues.is_empty(), "{:?}", l.issues);
+    let passwords = l
+        .package
+        .participants
+        .iter()
+        .map(|p| (p.username.clone(), p.password.clone()))
+        .collect();
+    (
+        package::pack(&l.package, &l.assets, key, 1_764_000_000).unwrap(),
+        passwords,
+    )
+}
+
+/// `ruji central` over TLS on 127.0.0.1 collecting results in `dir`; returns (url, CA PEM).
+async fn central(key: &IssuerKey, pkg: Vec<u8>, board: &DeviceKey, dir: &Path) -> (String, String) {
+    let c = ruji_central::Central::new(
+        ruji_central::Options {
+            key: IssuerKey::from_secret_text(&key.to_secret_text()).unwrap(),
+            devices: Some(vec![ruji_central::Device {
+                key: board.public(),
+                label: "ruang 1".into(),
+            }]),
+            utc_offset_minutes: 420,
+            lead_minutes: 18 * 60,
+        },
+        vec![("contoh.rujipkg".into(), pkg)],
+    )
+    .unwrap()
+    .with_results(dir)
+    .unwrap();
+    let cert = rcgen::generate_simple_self_signed(vec!["127.0.0.1".into()]).unwrap();
+    let tls = ruji_central::tls_config(
+        cert.cert.pem().as_bytes(),
+        cert.signing_key.serialize_pem().as_bytes(),
+    )
+    .unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("https://{}", listener.local_addr().unwrap());
+    tokio::spawn(ruji_central::serve_tls(
+        listener,
+        tls,
+        ruji_central::router(Arc::new(c)),
+        std::future::pending(),
+    ));
+    (url, cert.cert.pem())
+}
+
+async fn room(
+    data: &Path,
+    key: &IssuerKey,
+    board: &Arc<DeviceKey>,
+    central: Option<Arc<Client>>,
+) -> Room {
+    let store = Store::open(&data.join("ruji.redb"), OpenOptions::default()).unwrap();
+    Room::open(
+        store,
+        Settings {
+            data_dir: Some(data.to_path_buf()),
+            trusted_issuers: vec![key.public()],
+            device: Some((board.id(), board.public())),
+            device_key: Some(board.clone()),
+            central: central.map(Ok),
+            ..Settings::default()
+        },
+    )
+    .await
+    .unwrap()
+}
+
+/// A response that fits `item` (not necessarily right).
+fn some_response(item: &Item) -> Response {
+    match &item.body {
+        ItemBody::MultipleChoice { options, .. } => Response::Choice(options[0].id.clone()),
+        ItemBody::MultipleResponse { options, .. } => {
+            Response::Choices(vec![options[0].id.clone()])
+        }
+        ItemBody::TrueFalse { statements, .. } => {
+            Response::TrueFalse(vec![Some(true); statements.len()])
+        }
+        ItemBody::Matching {
+            premises, targets, ..
+        } => Response::Matching(vec![(premises[0].id.clone(), targets[0].id.clone())]),
+        ItemBody::ShortAnswer { .. } | ItemBody::Essay { .. } => {
+            Response::Text("jawaban saya".into())
+        }
+    }
+}
+
+/// Session S1 held: both participants answer every item of BIN twice (the second answer is the
+/// one kept); one finishes, the proctor force-finishes the other; the session closes. Returns
+/// what each participant last saved, by (username, item).
+async fn hold_session(
+    room: &Room,
+    key: &IssuerKey,
+    pkg: &[u8],
+    passwords: &[(String, String)],
+) -> Vec<(String, String, Response)> {
+    room.import_package(pkg.to_vec(), Actor::Proctor)
+        .await
+        .unwrap();
+    let code = package::release_code(pkg, key, "S1").unwrap();
+    room.release_with_code("S1", &code, Actor::Proctor)
+        .await
+        .unwrap();
+    room.open_session("S1").await.unwrap();
+    let token = room
+        .current_session()
+        .unwrap()
+        .unwrap()
+        .1
+        .token
+        .unwrap()
+        .current
+        .as_str()
+        .to_string();
+    let p = room.package();
+    let mut saved = vec![];
+    for (i, u) in ["IX-A-01", "IX-A-02"].iter().enumerate() {
+        let pw = &passwords.iter().find(|(n, _)| n == u).unwrap().1;
+        let who = p.participant(u).unwrap().clone();
+        let id = room.participant_login(u, pw, "127.0.0.1").await.unwrap();
+        room.start(u, id, &who.name, who.birth_date.as_deref().unwrap(), &token)
+            .await
+            .unwrap();
+        room.end_practice(u, id).await.unwrap();
+        for item_id in &p.test("BIN").unwrap().items {
+            let item = p.item(item_id).unwrap();
+            let first = Response::Text("salah ketik".into());
+            let r = some_response(item);
+            if matches!(r, Response::Text(_)) {
+                room.save(u, id, item_id, Some(first), false, 1)
+                    .await
+                    .unwrap();
+            }
+            room.save(u, id, item_id, Some(r.clone()), false, 2)
+                .await
+                .unwrap();
+            saved.push((u.to_string(), item_id.clone(), r));
+        }
+        if i == 0 {
+            room.finish(u, id, true).await.unwrap();
+        } else {
+            room.force_finish(u, "komputer mati").await.unwrap();
+        }
+    }
+    room.close_session("S1").await.unwrap();
+    saved
+}
+
+/// Stops a room's task and waits until it let go of the room (the store closes with the last
+/// handle, as when the board restarts).
+async fn stop(task: tokio::task::JoinHandle<()>) {
+    task.abort();
+    let _ = task.await;
+}
+
+async fn until<T>(what: &str, mut f: impl FnMut() -> Option<T>) -> T {
+    let start = tokio::time::Instant::now();
+    loop {
+        if let Some(v) = f() {
+            return v;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(60),
+            "waited 60 s for {what}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_closed_session_reaches_the_central_server_with_every_answer_and_comes_back_with_a_receipt(
+) {
+    let key = IssuerKey::generate();
+    let (pkg, passwords) = contoh(&key);
+    let data = tempfile::tempdir().unwrap();
+    let board = Arc::new(DeviceKey::load_or_create(data.path()).unwrap());
+    let collected = tempfile::tempdir().unwrap();
+    let (url, ca) = central(&key, pkg.clone(), &board, collected.path()).await;
+
+    // First the server cannot be reached: the bundle is made, the try fails and is recorded.
+    let dead = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        format!("https://{}", l.local_addr().unwrap())
+    };
+    let saved = {
+        let r = room(
+            data.path(),
+            &key,
+            &board,
+            Some(Arc::new(
+                Client::new(&dead, Some(&ca), board.clone()).unwrap(),
+            )),
+        )
+        .await;
+        let up = tokio::spawn(r.clone().uploader());
+        let saved = hold_session(&r, &key, &pkg, &passwords).await;
+        let rec = until("a failed try", || {
+            r.session_results()
+                .unwrap()
+                .into_iter()
+                .find(|s| s.session == "S1")
+                .and_then(|s| s.record)
+                .filter(|rec| rec.tries > 0)
+        })
+        .await;
+        assert!(
+            rec.last_error.contains("cannot reach"),
+            "{}",
+            rec.last_error
+        );
+        assert_eq!(
+            r.results_not_uploaded().unwrap(),
+            ["S1"],
+            "the attention is up"
+        );
+        stop(up).await;
+        saved
+    };
+
+    // A wrong certificate (Mozilla's roots only): refused, and said so.
+    {
+        let r = room(
+            data.path(),
+            &key,
+            &board,
+            Some(Arc::new(Client::new(&url, None, board.clone()).unwrap())),
+        )
+        .await;
+        let up = tokio::spawn(r.clone().uploader());
+        r.upload_now();
+        until("a certificate refusal", || {
+            r.session_results()
+                .unwrap()
+                .into_iter()
+                .find(|s| s.session == "S1")
+                .and_then(|s| s.record)
+                .filter(|rec| rec.last_error.contains("certificate"))
+        })
+        .await;
+        assert_eq!(r.results_not_uploaded().unwrap(), ["S1"]);
+        stop(up).await;
+    }
+
+    // The board "restarted" with the upload pending, now with the right server: the receipt
+    // comes back and the attention clears.
+    let r = room(
+        data.path(),
+        &key,
+        &board,
+        Some(Arc::new(
+            Client::new(&url, Some(&ca), board.clone()).unwrap(),
+        )),
+    )
+    .await;
+    tokio::spawn(r.clone().uploader());
+    r.upload_now();
+    until("the receipt", || {
+        r.results_not_uploaded().unwrap().is_empty().then_some(())
+    })
+    .await;
+    let acks = r.participant_acks("S1").await.unwrap();
+    assert!(
+        acks.len() == 2 && acks.iter().all(|a| a.acknowledged),
+        "{acks:?}"
+    );
+
+    // What the central server holds: the same file, every answer with its latest value, the
+    // force finish with its reason, and no key.
+    let (_, file) = r.bundle_file("S1").await.unwrap();
+    let v = bundle::verify(&file, Some(&[board.public()])).unwrap();
+    let stored = collected
+        .path()
+        .join("PAS-2026-IX-CONTOH/S1")
+        .join(format!("{}.rujihasil", v.sha256));
+    assert_eq!(std::fs::read(&stored).unwrap(), file);
+    for (u, item, response) in &saved {
+        let p = v
+            .bundle
+            .participants
+            .iter()
+            .find(|p| &p.username == u)
+            .unwrap();
+        let a = p.attempts[0]
+            .answers
+            .iter()
+            .find(|a| &a.item == item)
+            .unwrap();
+        assert_eq!(a.response.as_ref(), Some(response), "{u} {item}");
+        assert_eq!(a.rev, 2);
+    }
+    let forced = &v.bundle.participants[1].attempts[0];
+    assert_eq!(forced.state.as_str(), "finished_proctor");
+    assert_eq!(forced.reason.as_deref(), Some("komputer mati"));
+    let json = String::from_utf8(
+        ruji_package::safezip::read(&file, &Default::default())
+            .unwrap()
+            .files["bundle.json"]
+            .clone(),
+    )
+    .unwrap();
+    // No answer key anywhere in the items or the results (the board's own public key is the
+    // only `key`, in `board`).
+    fn no_key(v: &serde_json::Value, at: &str) {
+        match v {
+            serde_json::Value::Object(m) => {
+                for (k, x) in m {
+                    assert!(
+                        !["key", "accepted", "case_sensitive"].contains(&k.as_str()),
+                        "{at}.{k}"
+                    );
+                    no_key(x, &format!("{at}.{k}"));
+                }
+            }
+            serde_json::Value::Array(a) => a.iter().for_each(|x| no_key(x, at)),
+            _ => {}
+        }
+    }
+    let doc: serde_json::Value = serde_json::from_str(&json).unwrap();
+    no_key(&doc["tests"], "tests");
+    no_key(&doc["participants"], "participants");
+    assert_eq!(v.bundle.package.nonce.len(), 32, "the packing is named");
+
+    // The same bundle again: the same receipt, nothing stored twice.
+    let client = Client::new(&url, Some(&ca), board.clone()).unwrap();
+    let first = serde_json::from_str::<bundle::Receipt>(
+        &r.session_results().unwrap()[0]
+            .record
+            .clone()
+            .unwrap()
+            .acknowledged
+            .unwrap()
+            .receipt,
+    )
+    .unwrap();
+    let again = client.upload_results(&file).await.unwrap();
+    assert_eq!(again, first);
+    assert!(again.check(&key.public(), &v.sha256).is_ok());
+    assert_eq!(
+        std::fs::read_dir(stored.parent().unwrap()).unwrap().count(),
+        2,
+        "one bundle and its receipt"
+    );
+
+    // A changed bundle is refused; the server keeps nothing of it.
+    let mut files = ruji_package::safezip::read(&file, &Default::default())
+        .unwrap()
+        .files;
+    files.insert(
+        "bundle.json".into(),
+        json.replacen("\"rev\": 2", "\"rev\": 9", 1).into_bytes(),
+    );
+    let forged = ruji_package::safezip::write(files.iter().map(|(n, b)| (n.as_str(), &b[..])));
+    match client.upload_results(&forged).await {
+        Err(CentralError::Refused(r)) => assert_eq!(r.error, RefusalCode::BadBundle),
+        other => panic!("{other:?}"),
+    }
+
+    // An upload cut in the middle: half of a new bundle sent, then the client goes on from
+    // there (the session reopened and closed again makes a new bundle).
+    r.open_session("S1").await.unwrap();
+    r.close_session("S1").await.unwrap();
+    let newer = {
+        let mut b = v.bundle.clone();
+        b.as_of_seq += 1000;
+        bundle::seal(&b, &board)
+    };
+    let sha = bundle::sha256_hex(&newer);
+    let http = reqwest::Client::builder()
+        .add_root_certificate(reqwest::Certificate::from_pem(ca.as_bytes()).unwrap())
+        .build()
+        .unwrap();
+    let half = newer.len() / 2;
+    let resp = http
+        .put(format!(
+            "{url}/api/v1/results/{sha}?offset=0&total={}",
+            newer.len()
+        ))
+        .body(newer[..half].to_vec())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    let status: ruji_sync::UploadStatus = http
+        .get(format!("{url}/api/v1/results/{sha}"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!((status.received, status.receipt), (half as u64, None));
+    let receipt = client.upload_results(&newer).await.unwrap();
+    assert_eq!(receipt.bundle_sha256, sha);
+    assert!(receipt.check(&key.public(), &sha).is_ok());
+}

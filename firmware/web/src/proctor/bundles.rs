@@ -1,0 +1,193 @@
+//! The "Hasil & unggah" page: each session's signed results file (download), whether the
+//! central server has acknowledged it (per session and per participant), "upload now", and a
+//! receipt uploaded by hand. The work is the room's ([`ruji_room::results`]).
+
+use askama::Template;
+use axum::extract::{Multipart, Path, Query, State};
+use axum::http::header;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum_extra::extract::Form;
+use ruji_room::results::ParticipantAck;
+
+use super::{utc, CsrfForm, Note, Proctor};
+use crate::error::{render, WebError};
+use crate::i18n::{Msg, Tr};
+use crate::AppState;
+
+struct Row {
+    id: String,
+    name: String,
+    open: bool,
+    made: bool,
+    made_at: u64,
+    made_text: String,
+    sha: String,
+    acknowledged: bool,
+    ack_at: u64,
+    ack_text: String,
+    tries: u32,
+    last_error: String,
+    can_make: bool,
+}
+
+#[derive(Template)]
+#[template(path = "proctor_bundles.html")]
+struct BundlesPage {
+    tr: Tr,
+    csrf: String,
+    error: Option<&'static str>,
+    ok: Option<&'static str>,
+    central: Option<String>,
+    rows: Vec<Row>,
+}
+
+/// `GET /proctor/bundles`.
+pub(super) async fn page(
+    State(state): State<AppState>,
+    p: Proctor,
+    Query(note): Query<Note>,
+) -> Result<Response, WebError> {
+    let tr = Tr { lang: p.lang };
+    let (error, ok) = note.texts(p.lang);
+    let ok = match note.ok.as_deref() {
+        Some("receipt") => Some(tr.t(Msg::RsReceiptOk)),
+        Some("upload") => Some(tr.t(Msg::RsUploadStarted)),
+        _ => ok,
+    };
+    let results = state.room.session_results().map_err(|e| p.fail(e))?;
+    let sessions = state.room.sessions().map_err(|e| p.fail(e))?;
+    let rows = sessions
+        .iter()
+        .zip(results)
+        .map(|((s, st), r)| {
+            let acknowledged = r.acknowledged();
+            let rec = r.record.unwrap_or_default();
+            let ack = rec.acknowledged.clone().unwrap_or_default();
+            Row {
+                id: s.id.clone(),
+                name: s.name.clone(),
+                open: st.open,
+                made: !rec.current.sha256.is_empty(),
+                made_at: rec.current.made_at,
+                made_text: utc(rec.current.made_at),
+                sha: rec.current.sha256.chars().take(12).collect(),
+                acknowledged,
+                ack_at: ack.at,
+                ack_text: utc(ack.at),
+                tries: rec.tries,
+                last_error: rec.last_error,
+                can_make: st.opened_at.is_some(),
+            }
+        })
+        .collect();
+    let central = match &state.room.settings().central {
+        Some(Ok(c)) => Some(c.url().to_string()),
+        _ => None,
+    };
+    Ok(render(&BundlesPage {
+        tr,
+        csrf: p.session.csrf.clone(),
+        error,
+        ok,
+        central,
+        rows,
+    }))
+}
+
+#[derive(Template)]
+#[template(path = "proctor_bundle.html")]
+struct BundlePage {
+    tr: Tr,
+    session: String,
+    participants: Vec<ParticipantAck>,
+}
+
+/// `GET /proctor/bundles/{id}`: per participant, whether the central server has their results.
+pub(super) async fn detail(
+    State(state): State<AppState>,
+    p: Proctor,
+    Path(id): Path<String>,
+) -> Result<Response, WebError> {
+    let session = state
+        .room
+        .package()
+        .session(&id)
+        .map(|s| s.name.clone())
+        .ok_or_else(|| p.fail(ruji_room::Refusal::UnknownSession.into()))?;
+    let participants = state
+        .room
+        .participant_acks(&id)
+        .await
+        .map_err(|e| p.fail(e))?;
+    Ok(render(&BundlePage {
+        tr: Tr { lang: p.lang },
+        session,
+        participants,
+    }))
+}
+
+/// `GET /proctor/bundles/{id}/file`: the session's results file (made first if the session
+/// changed since the last one).
+pub(super) async fn file(
+    State(state): State<AppState>,
+    p: Proctor,
+    Path(id): Path<String>,
+) -> Result<Response, WebError> {
+    let (name, bytes) = state.room.bundle_file(&id).await.map_err(|e| p.fail(e))?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "application/zip".to_string()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{name}\""),
+            ),
+        ],
+        bytes,
+    )
+        .into_response())
+}
+
+/// `POST /proctor/bundles/upload-now`.
+pub(super) async fn upload_now(
+    State(state): State<AppState>,
+    p: Proctor,
+    Form(f): Form<CsrfForm>,
+) -> Response {
+    if !p.csrf_ok(&f.csrf) {
+        return p.csrf_refused("/proctor/bundles");
+    }
+    state.room.upload_now();
+    Redirect::to("/proctor/bundles?ok=upload").into_response()
+}
+
+/// `POST /proctor/bundles/receipt` (multipart: `csrf`, `receipt`): a receipt from the central
+/// server's page.
+pub(super) async fn receipt(
+    State(state): State<AppState>,
+    p: Proctor,
+    mut mp: Multipart,
+) -> Response {
+    let (mut csrf, mut text) = (String::new(), None);
+    while let Ok(Some(field)) = mp.next_field().await {
+        let name = field.name().unwrap_or("").to_string();
+        let Ok(b) = field.bytes().await else { break };
+        match name.as_str() {
+            "csrf" => csrf = String::from_utf8_lossy(&b).into_owned(),
+            "receipt" => text = Some(String::from_utf8_lossy(&b).into_owned()),
+            _ => {}
+        }
+    }
+    if !p.csrf_ok(&csrf) {
+        return p.csrf_refused("/proctor/bundles");
+    }
+    let Some(text) = text else {
+        return Redirect::to("/proctor/bundles?e=receipt_refused").into_response();
+    };
+    match state.room.accept_receipt(&text).await {
+        Ok(()) => Redirect::to("/proctor/bundles?ok=receipt").into_response(),
+        Err(e) => {
+            let e = p.fail(e);
+            Redirect::to(&format!("/proctor/bundles?e={}", e.code.as_str())).into_response()
+        }
+    }
+}
