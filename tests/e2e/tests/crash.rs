@@ -314,6 +314,108 @@ async fn verify_answers(api: &Api, p: &mut Part, round: u64, stats: &mut Checked
     fails
 }
 
+/// After the last round: the proctor force-finishes everyone and closes the session, and the
+/// session's result bundle must hold, for every item, the last acknowledged answer or a later
+/// one that was sent: what the store holds, signed.
+async fn check_bundle(base: &str, log: &Path, parts: &[Part]) -> Vec<String> {
+    let mut failures = vec![];
+    let text = std::fs::read_to_string(log).unwrap_or_default();
+    let Some(code) = text
+        .lines()
+        .rev()
+        .find_map(|l| l.split("setup code: ").nth(1))
+        .map(|c| c.trim().to_string())
+    else {
+        return vec!["bundle check: no proctor setup code in the server log".into()];
+    };
+    let c = ruji_e2e::http_client(Duration::from_secs(30));
+    let pw = "rahasia-proktor";
+    let dash = c
+        .post(format!("{base}/proctor/setup"))
+        .form(&[("code", code.as_str()), ("password", pw), ("password2", pw)])
+        .send()
+        .await
+        .and_then(|r| r.error_for_status());
+    let html = match dash {
+        Ok(r) => r.text().await.unwrap_or_default(),
+        Err(e) => return vec![format!("bundle check: proctor setup: {e}")],
+    };
+    let Some(csrf) = html
+        .split("data-csrf=\"")
+        .nth(1)
+        .and_then(|r| r.split('"').next())
+        .map(str::to_string)
+    else {
+        return vec!["bundle check: no dashboard after the setup".into()];
+    };
+    for p in parts {
+        let _ = c
+            .post(format!(
+                "{base}/proctor/participants/{}/finish",
+                username(p.index)
+            ))
+            .form(&[("csrf", csrf.as_str()), ("reason", "uji ketahanan")])
+            .send()
+            .await;
+    }
+    let closed = c
+        .post(format!("{base}/proctor/sessions/{SESSION}/close"))
+        .form(&[("csrf", csrf.as_str())])
+        .send()
+        .await
+        // The client follows the redirect: where it landed says how it went.
+        .map(|r| r.url().query().map(str::to_string));
+    if !matches!(&closed, Ok(Some(q)) if q == "ok=1") {
+        return vec![format!(
+            "bundle check: the session did not close: {closed:?}"
+        )];
+    }
+    let file = match c
+        .get(format!("{base}/proctor/bundles/{SESSION}/file"))
+        .send()
+        .await
+        .and_then(|r| r.error_for_status())
+    {
+        Ok(r) => r.bytes().await.unwrap_or_default(),
+        Err(e) => return vec![format!("bundle check: no bundle: {e}")],
+    };
+    let v = match ruji_package::bundle::verify(&file, None) {
+        Ok(v) => v,
+        Err(e) => return vec![format!("bundle check: the bundle does not verify: {e}")],
+    };
+    let mut checked = 0;
+    for p in parts {
+        let who = username(p.index);
+        let Some(in_bundle) = v.bundle.participants.iter().find(|x| x.username == who) else {
+            failures.push(format!("bundle check: {who} is not in the bundle"));
+            continue;
+        };
+        for (item, acked) in &p.acked {
+            let a = in_bundle
+                .attempts
+                .iter()
+                .flat_map(|t| &t.answers)
+                .find(|a| &a.item == item);
+            let sent = p.sent.get(item);
+            let ok = a.is_some_and(|a| {
+                a.rev >= *acked
+                    && sent
+                        .and_then(|s| s.get(&a.rev))
+                        .is_some_and(|r| serde_json::to_value(&a.response).ok().as_ref() == Some(r))
+            });
+            if !ok {
+                failures.push(format!(
+                    "bundle check: {who} {item}: the bundle holds {:?}, acknowledged rev {acked}",
+                    a.map(|a| (a.rev, &a.response))
+                ));
+            }
+            checked += 1;
+        }
+    }
+    eprintln!("bundle check: {checked} acknowledged answers found in the signed bundle with their latest value");
+    failures
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn acknowledged_answers_survive_sigkill() {
     let Some(bin) = std::env::var_os("RUJI_BIN").map(PathBuf::from) else {
@@ -467,6 +569,9 @@ async fn acknowledged_answers_survive_sigkill() {
                 checked.max_drop_ms,
                 checked.max_allowed_ms
             );
+        }
+        if failures.is_empty() && round == rounds {
+            failures.extend(check_bundle(&base, &server.log, &parts).await);
         }
         if !failures.is_empty() || round == rounds {
             let tail = server.log_tail();
