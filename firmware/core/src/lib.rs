@@ -12,11 +12,13 @@
 //! - [`shuffle`]: deterministic per-participant order of items and options.
 //! - [`throttle`]: login throttling by key (username or address).
 //! - [`demo`]: the embedded demo exam served by `ruji serve` on a fresh install.
+//! - [`gate`]: the next exam day waits for the earlier days' result receipts.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
 pub mod attempt;
 pub mod demo;
+pub mod gate;
 pub mod package;
 pub mod response;
 pub mod score;

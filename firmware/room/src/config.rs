@@ -65,6 +65,16 @@ pub struct SchoolConfig {
     pub trusted_issuers: Vec<String>,
     /// `[central]`: the issuer's central server, when the school uses one.
     pub central: Option<Central>,
+    /// `[results] gate_next_day`: a session waits for the central server's receipts of the
+    /// earlier days' results (`None`: on exactly when a central server is set).
+    pub gate_next_day: Option<bool>,
+}
+
+impl SchoolConfig {
+    /// The next day's sessions wait for the earlier days' receipts.
+    pub fn gates_next_day(&self) -> bool {
+        self.gate_next_day.unwrap_or(self.central.is_some())
+    }
 }
 
 /// `[central]`: where an online board fetches a session's release code.
@@ -110,6 +120,13 @@ struct RawFile {
     exam: RawExam,
     packages: RawPackages,
     central: RawCentral,
+    results: RawResults,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default, deny_unknown_fields)]
+struct RawResults {
+    gate_next_day: Option<bool>,
 }
 
 #[derive(Deserialize, Default)]
@@ -378,6 +395,7 @@ pub fn parse(text: &str, path: &Path) -> Result<SchoolConfig, ConfigError> {
         }
         _ => {}
     }
+    cfg.gate_next_day = raw.results.gate_next_day;
     Ok(cfg)
 }
 
@@ -579,6 +597,8 @@ pub struct InForce {
     pub token_grace_minutes: u64,
     /// Time while the server was down counts against running tests.
     pub count_downtime: bool,
+    /// The next day's sessions wait for the earlier days' receipts.
+    pub gate_next_day: bool,
 }
 
 /// What the proctor page says about ruji.toml.
@@ -617,6 +637,7 @@ impl Loaded {
                 token_rotate_minutes: c.token.rotate_every.map(|m| m / MINUTE),
                 token_grace_minutes: c.token.grace / MINUTE,
                 count_downtime: count_downtime || c.count_downtime,
+                gate_next_day: c.gates_next_day(),
             }),
         }
     }
@@ -693,6 +714,19 @@ url = "https://pusat.example.id/"
         assert!(bad.message.contains("url"), "{bad}");
         // An empty url is "not used", as the shipped file writes it.
         assert_eq!(p("[central]\nurl = \"\"\n").unwrap().central, None);
+        // The next day waits for receipts by default exactly when a central server is set.
+        assert!(c.gates_next_day());
+        assert!(!p("").unwrap().gates_next_day());
+        let off =
+            p("[central]\nurl = \"https://pusat.example.id\"\n[results]\ngate_next_day = false\n");
+        assert!(!off.unwrap().gates_next_day());
+        let on = p("[results]\ngate_next_day = true\n").unwrap();
+        assert!(
+            on.gates_next_day(),
+            "a school without WAN can gate on receipts by hand"
+        );
+        let bad = p("[results]\ngate_next_day = \"ya\"\n").unwrap_err();
+        assert_eq!(bad.line, Some(2));
         assert_eq!(c.trusted_issuers.len(), 1);
         let bad = p("[packages]\ntrusted_issuers = [\"ruji-pk:abc\"]\n").unwrap_err();
         assert_eq!(bad.line, Some(2));

@@ -61,6 +61,10 @@ pub enum RoomError {
     /// A receipt that is not for this board's bundle, or not the issuer's.
     #[error("the receipt was refused: {0}")]
     Receipt(String),
+    /// The session waits for the central server's receipts of these earlier days' sessions
+    /// (`[results] gate_next_day`).
+    #[error("waiting for the receipts of sessions {}", .0.join(", "))]
+    AwaitingReceipts(Vec<String>),
 }
 
 impl From<Refusal> for RoomError {

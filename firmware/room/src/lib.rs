@@ -88,6 +88,9 @@ pub struct Settings {
     /// The central server (ruji.toml `[central]`): `None` when not set, `Err` with the reason
     /// when set but not usable (no device key, a bad CA).
     pub central: Option<std::result::Result<Arc<ruji_sync::Client>, String>>,
+    /// A session waits for the central server's receipts of the earlier days' results
+    /// (ruji.toml `[results] gate_next_day`).
+    pub gate_next_day: bool,
 }
 
 impl Default for Settings {
@@ -106,6 +109,7 @@ impl Default for Settings {
             device: None,
             device_key: None,
             central: None,
+            gate_next_day: false,
         }
     }
 }

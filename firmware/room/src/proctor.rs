@@ -260,13 +260,18 @@ impl Room {
         })
     }
 
-    /// Opens a session and releases its first token (one session at a time).
+    /// Opens a session and releases its first token (one session at a time). With
+    /// `[results] gate_next_day`, refused while an earlier day's results await their receipt.
     pub async fn open_session(&self, id: &str) -> Result<()> {
-        flat(self.store().open_session(id, new_token()).await)
+        self.open_session_with(id, new_token()).await
     }
 
     /// Opens a session with a given token (tests and benchmarks: `ruji serve --open-session`).
     pub async fn open_session_with(&self, id: &str, token: ruji_core::token::Token) -> Result<()> {
+        let awaiting = self.awaiting_receipts(id)?;
+        if !awaiting.is_empty() {
+            return Err(RoomError::AwaitingReceipts(awaiting));
+        }
         flat(self.store().open_session(id, token).await)
     }
 

@@ -260,10 +260,15 @@ impl Room {
         if self.settings().central.is_none() {
             return Ok(vec![]);
         }
-        let to_back_up = self.store().sessions_with_results()?;
+        self.unacknowledged()
+    }
+
+    /// Sessions with results whose newest bundle has no receipt (or no bundle yet).
+    fn unacknowledged(&self) -> Result<Vec<String>> {
+        let with_results = self.store().sessions_with_results()?;
         let records: std::collections::BTreeMap<String, ResultRecord> =
             self.store().result_records()?.into_iter().collect();
-        Ok(to_back_up
+        Ok(with_results
             .into_iter()
             .filter(|s| {
                 !records.get(s).is_some_and(|r| {
@@ -272,6 +277,28 @@ impl Room {
                         .is_some_and(|a| a.bundle.sha256 == r.current.sha256)
                 })
             })
+            .collect())
+    }
+
+    /// The earlier days' sessions whose receipts session `id` waits for before it may open
+    /// (`[results] gate_next_day`; empty when the setting is off).
+    pub fn awaiting_receipts(&self, id: &str) -> Result<Vec<String>> {
+        if !self.settings().gate_next_day {
+            return Ok(vec![]);
+        }
+        let pkg = self.package();
+        let Some(day) = pkg.sessions.iter().find(|s| s.id == id).map(|s| &s.day) else {
+            return Ok(vec![]);
+        };
+        let unacknowledged = self.unacknowledged()?;
+        let earlier = pkg.sessions.iter().map(|s| ruji_core::gate::Earlier {
+            id: &s.id,
+            day: &s.day,
+            awaiting: unacknowledged.contains(&s.id),
+        });
+        Ok(ruji_core::gate::awaiting_receipts(day, earlier)
+            .into_iter()
+            .map(str::to_string)
             .collect())
     }
 

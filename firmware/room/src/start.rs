@@ -150,6 +150,7 @@ pub async fn start(
         device: device_key.as_ref().ok().map(|k| (k.id(), k.public())),
         device_key: device_key.as_ref().ok().cloned(),
         central,
+        gate_next_day: school.gates_next_day(),
         trusted_issuers: school
             .trusted_issuers
             .iter()

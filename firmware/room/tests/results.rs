@@ -20,8 +20,17 @@ use ruji_sync::{CentralError, Client, RefusalCode};
 
 /// The example package, its participants' passwords and the file.
 fn contoh(key: &IssuerKey) -> (Vec<u8>, Vec<(String, String)>) {
-    let l = native::load(Path::new("../import/tests/fixtures/native/contoh"));
+    contoh_with(key, |_| {})
+}
+
+/// [`contoh`] changed by `edit` before it is packed.
+fn contoh_with(
+    key: &IssuerKey,
+    edit: impl FnOnce(&mut ruji_core::package::Package),
+) -> (Vec<u8>, Vec<(String, String)>) {
+    let mut l = native::load(Path::new("../import/tests/fixtures/native/contoh"));
     assert!(l.issues.is_empty(), "{:?}", l.issues);
+    edit(&mut l.package);
     let passwords = l
         .package
         .participants
@@ -416,4 +425,60 @@ async fn a_closed_session_reaches_the_central_server_with_every_answer_and_comes
     let receipt = client.upload_results(&newer).await.unwrap();
     assert_eq!(receipt.bundle_sha256, sha);
     assert!(receipt.check(&key.public(), &sha).is_ok());
+}
+
+/// `[results] gate_next_day`: the next day's session stays closed until the earlier day's
+/// results have their receipt, here by hand as a school without internet gets it (the bundle
+/// taken to the central server, the receipt brought back).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_next_day_waits_for_the_receipt_of_the_day_before() {
+    let key = IssuerKey::generate();
+    let (pkg, passwords) = contoh_with(&key, |p| p.sessions[1].day = "2026-12-02".into());
+    let data = tempfile::tempdir().unwrap();
+    let board = Arc::new(DeviceKey::load_or_create(data.path()).unwrap());
+    let store = Store::open(&data.path().join("ruji.redb"), OpenOptions::default()).unwrap();
+    let r = Room::open(
+        store,
+        Settings {
+            data_dir: Some(data.path().to_path_buf()),
+            trusted_issuers: vec![key.public()],
+            device: Some((board.id(), board.public())),
+            device_key: Some(board.clone()),
+            gate_next_day: true,
+            ..Settings::default()
+        },
+    )
+    .await
+    .unwrap();
+    hold_session(&r, &key, &pkg, &passwords).await;
+    let code = package::release_code(&pkg, &key, "S2").unwrap();
+    r.release_with_code("S2", &code, Actor::Proctor)
+        .await
+        .unwrap();
+    // Refused at once, before the bundle is even made: S1 has results without a receipt.
+    match r.open_session("S2").await {
+        Err(ruji_room::RoomError::AwaitingReceipts(s)) => assert_eq!(s, ["S1"]),
+        other => panic!("S2 opened without S1's receipt: {other:?}"),
+    }
+    assert!(!r.session_open());
+    // A receipt signed by anyone but the package's issuer does not count.
+    until("the bundle", || {
+        r.session_results().unwrap()[0].record.clone()
+    })
+    .await;
+    let (_, file) = r.bundle_file("S1").await.unwrap();
+    let verified = bundle::verify(&file, Some(&[board.public()])).unwrap();
+    let receipt = bundle::Receipt::sign(&verified, 1_764_600_000, &key);
+    let other_issuer = bundle::Receipt::sign(&verified, 1_764_600_000, &IssuerKey::generate());
+    assert!(r
+        .accept_receipt(&serde_json::to_string(&other_issuer).unwrap())
+        .await
+        .is_err());
+    assert_eq!(r.awaiting_receipts("S2").unwrap(), ["S1"]);
+    r.accept_receipt(&serde_json::to_string(&receipt).unwrap())
+        .await
+        .unwrap();
+    assert!(r.awaiting_receipts("S2").unwrap().is_empty());
+    r.open_session("S2").await.unwrap();
+    assert!(r.session_open());
 }

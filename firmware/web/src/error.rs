@@ -133,6 +133,8 @@ codes! {
     NoIdentity = "no_identity" => ErrNoIdentity,
     /// A receipt that is not for this board's bundle.
     ReceiptRefused = "receipt_refused" => ErrReceiptRefused,
+    /// The session waits for earlier days' receipts.
+    AwaitingReceipts = "awaiting_receipts" => ErrAwaitingReceipts,
 }
 
 /// An error with its HTTP status, code and language.
@@ -210,6 +212,8 @@ impl WebError {
                 tracing::warn!(%why, "receipt refused");
                 new(S::UNPROCESSABLE_ENTITY, C::ReceiptRefused)
             }
+            RoomError::AwaitingReceipts(sessions) => new(S::CONFLICT, C::AwaitingReceipts)
+                .with(serde_json::json!({ "sessions": sessions })),
             RoomError::Package(p) => {
                 // Package failures have their own page (crate::package); elsewhere they are
                 // a storage problem.

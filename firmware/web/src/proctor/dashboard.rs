@@ -31,6 +31,8 @@ struct SessionRow {
     day: String,
     start: String,
     open: bool,
+    /// Names of the earlier days' sessions whose receipts this one waits for.
+    awaiting: Vec<String>,
 }
 
 impl SessionRow {
@@ -41,7 +43,28 @@ impl SessionRow {
             day: s.day.clone(),
             start: s.start.clone(),
             open: st.open,
+            awaiting: vec![],
         }
+    }
+
+    /// The row with the sessions it waits for (`[results] gate_next_day`).
+    fn with_gate(mut self, room: &ruji_room::Room) -> SessionRow {
+        if !self.open {
+            let pkg = room.package();
+            let name = |id: &String| {
+                pkg.sessions
+                    .iter()
+                    .find(|s| &s.id == id)
+                    .map_or_else(|| id.clone(), |s| s.name.clone())
+            };
+            self.awaiting = room
+                .awaiting_receipts(&self.id)
+                .unwrap_or_default()
+                .iter()
+                .map(name)
+                .collect();
+        }
+        self
     }
 }
 
@@ -159,6 +182,11 @@ async fn board_notes(state: &AppState, tr: Tr) -> BoardNotes {
                     tr.t(if f.count_downtime { Msg::Yes } else { Msg::No })
                         .to_string(),
                 ),
+                (
+                    tr.t(Msg::SetGateNextDay),
+                    tr.t(if f.gate_next_day { Msg::Yes } else { Msg::No })
+                        .to_string(),
+                ),
             ]
         })
         .unwrap_or_default();
@@ -264,7 +292,10 @@ pub(super) async fn home(
         ok,
         title: state.room.package().title.clone(),
         open: open.as_ref().map(SessionRow::of),
-        sessions: sessions.iter().map(SessionRow::of).collect(),
+        sessions: sessions
+            .iter()
+            .map(|s| SessionRow::of(s).with_gate(&state.room))
+            .collect(),
         token,
         rotates_in,
         rows,
