@@ -65,6 +65,9 @@ pub enum RoomError {
     /// (`[results] gate_next_day`).
     #[error("waiting for the receipts of sessions {}", .0.join(", "))]
     AwaitingReceipts(Vec<String>),
+    /// Saving the results to a USB stick failed.
+    #[error("USB export: {0}")]
+    Usb(#[from] crate::usb::UsbError),
 }
 
 impl From<Refusal> for RoomError {

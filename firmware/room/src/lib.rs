@@ -12,6 +12,7 @@
 //! - [`periodic`]: the work done every second (time-outs, token rotation, clock checkpoints).
 //! - [`results`]: each session's signed result bundle, its upload to the central server and
 //!   the receipt.
+//! - [`usb`]: the results files saved to a USB stick (through the image's mount helper).
 //! - [`health`]: why the board wants the proctor's attention (the LED's reasons), from real state.
 //! - [`panel`]: keeps the LED in step with the room and acts on the button's gestures; recovery.
 //! - [`config`]: the school's settings file, ruji.toml (strict, with a last good copy).
@@ -37,6 +38,7 @@ pub mod periodic;
 pub mod proctor;
 pub mod results;
 pub mod start;
+pub mod usb;
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -79,8 +81,13 @@ pub struct Settings {
     /// Issuer public keys (`ruji-pk:...`) whose packages the board accepts, from ruji.toml; the
     /// proctor page can add more.
     pub trusted_issuers: Vec<String>,
-    /// Folders where USB sticks are mounted; `*.rujipkg` files there are offered for import.
+    /// Folders where USB sticks are mounted; `*.rujipkg` files there are offered for import,
+    /// and each folder in them is a stick the results can be saved to.
     pub usb_dirs: Vec<PathBuf>,
+    /// The folder through which the image's root helper (`ruji-usb`) mounts a stick
+    /// read-write for an export and unmounts it after ([`usb`]); `None`: the sticks' folders
+    /// are written as they are.
+    pub usb_control: Option<PathBuf>,
     /// The board's identity (short id, public key) from its device key, when there is one.
     pub device: Option<(String, String)>,
     /// The board's device key, which signs its result bundles.
@@ -106,6 +113,7 @@ impl Default for Settings {
             data_dir: None,
             trusted_issuers: vec![],
             usb_dirs: vec!["/media".into(), "/mnt/usb".into()],
+            usb_control: None,
             device: None,
             device_key: None,
             central: None,
@@ -143,6 +151,11 @@ pub(crate) struct Inner {
     /// Held by a package change (import, release) from start to end: each reads the record of
     /// what is installed and released, and writes it back; two at once would lose one.
     package_changes: tokio::sync::Mutex<()>,
+    /// One export to a USB stick at a time.
+    usb_export: tokio::sync::Mutex<()>,
+    /// One result bundle made at a time (a close and a download at once would write the same
+    /// file twice).
+    bundling: tokio::sync::Mutex<()>,
     /// Set when shutting down: saves are refused with a clear message.
     shutting_down: AtomicBool,
     /// Wakes the uploader when a new bundle is made.
@@ -168,6 +181,8 @@ impl Room {
             pending: Mutex::new(None),
             notice: Mutex::new(notice),
             package_changes: tokio::sync::Mutex::new(()),
+            usb_export: tokio::sync::Mutex::new(()),
+            bundling: tokio::sync::Mutex::new(()),
             shutting_down: AtomicBool::new(false),
             uploads: tokio::sync::Notify::new(),
             upload_now: AtomicBool::new(false),

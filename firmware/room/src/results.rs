@@ -30,6 +30,93 @@ pub const RETRY_MIN: Duration = Duration::from_secs(30);
 /// Longest pause between tries of one bundle.
 pub const RETRY_MAX: Duration = Duration::from_secs(600);
 
+/// Why an upload failed, as the proctor page words it (stored by name in
+/// [`ResultRecord::last_problem`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UploadProblem {
+    /// No connection: no internet, server down, timeout.
+    Unreachable,
+    /// The server's certificate was refused (the board's clock, or the wrong server).
+    Certificate,
+    /// The board's device key is not registered with the central server.
+    DeviceUnknown,
+    /// The server does not know the package (or holds another packing of it).
+    PackageUnknown,
+    /// The server refused the bundle as damaged or changed.
+    BadBundle,
+    /// The server is busy or failed on its side: the board tries again.
+    ServerBusy,
+    /// The server's receipt did not check (not the issuer's, or for another file).
+    Receipt,
+    /// The bundle file on the board could not be read.
+    File,
+    /// Anything else the server answered.
+    Other,
+}
+
+impl UploadProblem {
+    /// Every problem.
+    pub const ALL: &'static [UploadProblem] = &[
+        UploadProblem::Unreachable,
+        UploadProblem::Certificate,
+        UploadProblem::DeviceUnknown,
+        UploadProblem::PackageUnknown,
+        UploadProblem::BadBundle,
+        UploadProblem::ServerBusy,
+        UploadProblem::Receipt,
+        UploadProblem::File,
+        UploadProblem::Other,
+    ];
+
+    /// The stable name kept in the record.
+    pub const fn name(self) -> &'static str {
+        match self {
+            UploadProblem::Unreachable => "unreachable",
+            UploadProblem::Certificate => "certificate",
+            UploadProblem::DeviceUnknown => "device_unknown",
+            UploadProblem::PackageUnknown => "package_unknown",
+            UploadProblem::BadBundle => "bad_bundle",
+            UploadProblem::ServerBusy => "server_busy",
+            UploadProblem::Receipt => "receipt",
+            UploadProblem::File => "file",
+            UploadProblem::Other => "other",
+        }
+    }
+
+    /// The problem named `name` (`None` for an empty name: no problem).
+    pub fn from_name(name: &str) -> Option<UploadProblem> {
+        if name.is_empty() {
+            return None;
+        }
+        Some(
+            UploadProblem::ALL
+                .iter()
+                .copied()
+                .find(|p| p.name() == name)
+                .unwrap_or(UploadProblem::Other),
+        )
+    }
+
+    /// The problem behind a failed call to the central server.
+    pub fn of(e: &ruji_sync::CentralError) -> UploadProblem {
+        use ruji_sync::{CentralError as E, RefusalCode as R};
+        match e {
+            E::Unreachable(_) => UploadProblem::Unreachable,
+            E::Certificate(_) => UploadProblem::Certificate,
+            E::Protocol(_) => UploadProblem::Other,
+            E::Refused(r) => match r.error {
+                R::DeviceUnknown | R::BadChallenge => UploadProblem::DeviceUnknown,
+                R::UnknownPackage | R::PackageChanged | R::UnknownSession => {
+                    UploadProblem::PackageUnknown
+                }
+                R::BadBundle => UploadProblem::BadBundle,
+                R::Busy | R::Internal | R::WrongOffset => UploadProblem::ServerBusy,
+                R::TooEarly | R::Unscheduled | R::BadRequest | R::Other => UploadProblem::Other,
+            },
+        }
+    }
+}
+
 /// A session's results as the proctor page shows them.
 #[derive(Debug, Clone)]
 pub struct SessionResults {
@@ -180,6 +267,7 @@ impl Room {
     /// Makes the result bundle of session `id` (nothing is written when it would be the same
     /// file as the current one); returns the current bundle.
     pub async fn make_bundle(&self, id: &str) -> Result<BundleRef> {
+        let _one_at_a_time = self.0.bundling.lock().await;
         let key = self
             .settings()
             .device_key
@@ -237,6 +325,15 @@ impl Room {
             .map(|v| bundle::file_name(&v.bundle))
             .unwrap_or_else(|_| r.file.clone());
         Ok((name, bytes))
+    }
+
+    /// [`Room::bundle_file`] for the proctor's download: the session counts as backed up.
+    pub async fn download_bundle(&self, id: &str) -> Result<(String, Vec<u8>)> {
+        let file = self.bundle_file(id).await?;
+        if let Err(e) = flat(self.store().mark_results_exported(id).await) {
+            tracing::warn!(session = id, error = %e, "results download not recorded");
+        }
+        Ok(file)
     }
 
     /// Every session of the package with its result record, in package order.
@@ -429,13 +526,14 @@ impl Room {
             }
             match self.upload_one(client, &session, &rec).await {
                 Ok(()) => {}
-                Err(e) => {
-                    tracing::info!(session = %session, error = %e, "results not uploaded yet; tried again later");
+                Err((problem, e)) => {
+                    tracing::info!(session = %session, problem = problem.name(), error = %e, "results not uploaded yet; tried again later");
                     let _ = self
                         .store()
                         .record_upload_failure(
                             &session,
                             &rec.current.sha256,
+                            problem.name(),
                             e,
                             ruji_sys::unix_secs(),
                         )
@@ -453,19 +551,21 @@ impl Room {
         client: &ruji_sync::Client,
         session: &str,
         rec: &ResultRecord,
-    ) -> std::result::Result<(), String> {
-        let dir = self.results_dir().map_err(|e| e.to_string())?;
+    ) -> std::result::Result<(), (UploadProblem, String)> {
+        let dir = self
+            .results_dir()
+            .map_err(|e| (UploadProblem::File, e.to_string()))?;
         let bytes = tokio::fs::read(dir.join(&rec.current.file))
             .await
-            .map_err(|e| format!("{}: {e}", rec.current.file))?;
+            .map_err(|e| (UploadProblem::File, format!("{}: {e}", rec.current.file)))?;
         let receipt = client
             .upload_results(&bytes)
             .await
-            .map_err(|e| e.to_string())?;
+            .map_err(|e| (UploadProblem::of(&e), e.to_string()))?;
         let text = serde_json::to_string_pretty(&receipt).expect("a receipt serialises");
         self.accept_receipt(&text)
             .await
-            .map_err(|e| e.to_string())?;
+            .map_err(|e| (UploadProblem::Receipt, e.to_string()))?;
         tracing::info!(session, sha256 = %rec.current.sha256, "results uploaded; receipt kept");
         Ok(())
     }

@@ -42,6 +42,10 @@ pub struct StartOptions {
     pub lan_iface: Option<String>,
     /// The board has a button (actions can be confirmed by a press).
     pub button: bool,
+    /// Folders where USB sticks are mounted (empty: `/media` and `/mnt/usb`).
+    pub usb_dirs: Vec<PathBuf>,
+    /// The image's USB mount helper's folder (`/run/ruji-usb`), when it runs.
+    pub usb_control: Option<PathBuf>,
 }
 
 /// A started room and what the web server needs from the start.
@@ -139,7 +143,7 @@ pub async fn start(
         tracing::info!(url = %c.url, "central server");
         Ok(Arc::new(client))
     });
-    let settings = Settings {
+    let mut settings = Settings {
         setup_code: Some(new_setup_code()),
         button: opts.button,
         lan,
@@ -151,6 +155,7 @@ pub async fn start(
         device_key: device_key.as_ref().ok().cloned(),
         central,
         gate_next_day: school.gates_next_day(),
+        usb_control: opts.usb_control.clone(),
         trusted_issuers: school
             .trusted_issuers
             .iter()
@@ -159,6 +164,9 @@ pub async fn start(
             .collect(),
         ..Settings::default()
     };
+    if !opts.usb_dirs.is_empty() {
+        settings.usb_dirs = opts.usb_dirs.clone();
+    }
     let room = Room::open(store, settings)
         .await
         .map_err(|e| e.to_string())?;

@@ -128,6 +128,14 @@ struct ServeArgs {
     /// Count time while the server was down against running tests (default: not counted).
     #[arg(long)]
     count_downtime: bool,
+    /// A folder where USB sticks are mounted (each folder in it is a stick); repeatable.
+    /// Default: /media and /mnt/usb.
+    #[arg(long = "usb-dir")]
+    usb_dir: Vec<PathBuf>,
+    /// The board image's USB helper folder (/run/ruji-usb): sticks are mounted read-write
+    /// through it only while results are saved, then unmounted.
+    #[arg(long)]
+    usb_control: Option<PathBuf>,
     /// Demo exam only: number of main participants to generate (DEMO001...). For load tests.
     #[arg(long, default_value_t = ruji_core::demo::MAIN_PARTICIPANTS)]
     demo_participants: usize,
@@ -298,6 +306,8 @@ async fn serve_with_panel(
         demo_participants: args.demo_participants,
         lan_iface: args.lan_iface.clone(),
         button: args.panel != PanelMode::None,
+        usb_dirs: args.usb_dir.clone(),
+        usb_control: args.usb_control.clone(),
     };
     let started = start(opts, panel, &mut gestures).await?;
     let room = started.room;

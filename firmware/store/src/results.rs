@@ -34,6 +34,7 @@ impl Store {
             );
             rec.current = bundle;
             rec.tries = 0;
+            rec.last_problem.clear();
             rec.last_error.clear();
             tx.put(RESULTS, &id, &rec)?;
             tx.audit(Actor::System, Action::ResultsBundled, detail)?;
@@ -48,10 +49,11 @@ impl Store {
         &self,
         id: &str,
         sha256: &str,
+        problem: &str,
         error: String,
         at: u64,
     ) -> Result<()> {
-        let (id, sha) = (id.to_string(), sha256.to_string());
+        let (id, sha, problem) = (id.to_string(), sha256.to_string(), problem.to_string());
         self.write(move |tx| {
             let Some(mut rec) = tx.get(RESULTS, &id)? else {
                 return Ok(());
@@ -60,6 +62,7 @@ impl Store {
                 return Ok(());
             }
             rec.tries += 1;
+            rec.last_problem = problem;
             rec.last_error = error;
             rec.last_try_at = at;
             tx.put(RESULTS, &id, &rec)
@@ -97,6 +100,7 @@ impl Store {
                 receipt,
                 at,
             });
+            rec.last_problem.clear();
             rec.last_error.clear();
             tx.put(RESULTS, &id, &rec)?;
             tx.audit(

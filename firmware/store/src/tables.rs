@@ -251,7 +251,11 @@ pub struct ResultRecord {
     pub current: BundleRef,
     /// Tries to upload the newest bundle so far.
     pub tries: u32,
-    /// Why the last try failed (English, for the log and the page's detail); empty when none.
+    /// Why the last try failed, as a stable name the proctor page words in the proctor's
+    /// language (`unreachable`, `certificate`, `bad_bundle`...: ruji-room's `UploadProblem`);
+    /// empty when none.
+    pub last_problem: String,
+    /// The last failure's details (English, for the log and the page's small print).
     pub last_error: String,
     /// When the last try was (Unix seconds).
     pub last_try_at: u64,
@@ -397,4 +401,6 @@ actions! {
     ResultsBundled = "results_bundled",
     /// The central server acknowledged a session's result bundle (its receipt).
     ResultsAcknowledged = "results_acknowledged",
+    /// The proctor saved the results files to a USB stick.
+    ResultsToUsb = "results_to_usb",
 }

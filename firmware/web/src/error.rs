@@ -135,6 +135,20 @@ codes! {
     ReceiptRefused = "receipt_refused" => ErrReceiptRefused,
     /// The session waits for earlier days' receipts.
     AwaitingReceipts = "awaiting_receipts" => ErrAwaitingReceipts,
+    /// The USB stick is not there (any more).
+    UsbGone = "usb_gone" => ErrUsbGone,
+    /// No session has results to save.
+    UsbNothing = "usb_nothing" => ErrUsbNothing,
+    /// The board's USB service did not answer.
+    UsbService = "usb_service" => ErrUsbService,
+    /// The stick cannot be written.
+    UsbReadOnly = "usb_readonly" => ErrUsbReadOnly,
+    /// The stick is full.
+    UsbFull = "usb_full" => ErrUsbFull,
+    /// Writing to the stick failed.
+    UsbWrite = "usb_write" => ErrUsbWrite,
+    /// The stick could not be unmounted.
+    UsbEject = "usb_eject" => ErrUsbEject,
 }
 
 /// An error with its HTTP status, code and language.
@@ -214,6 +228,20 @@ impl WebError {
             }
             RoomError::AwaitingReceipts(sessions) => new(S::CONFLICT, C::AwaitingReceipts)
                 .with(serde_json::json!({ "sessions": sessions })),
+            RoomError::Usb(u) => {
+                use ruji_room::usb::UsbProblem as U;
+                tracing::warn!(error = %u, "results not saved to the USB stick");
+                let (status, code) = match u.kind {
+                    U::Gone => (S::NOT_FOUND, C::UsbGone),
+                    U::Nothing => (S::CONFLICT, C::UsbNothing),
+                    U::Service => (S::SERVICE_UNAVAILABLE, C::UsbService),
+                    U::ReadOnly => (S::CONFLICT, C::UsbReadOnly),
+                    U::Full => (S::INSUFFICIENT_STORAGE, C::UsbFull),
+                    U::Write => (S::SERVICE_UNAVAILABLE, C::UsbWrite),
+                    U::Eject => (S::SERVICE_UNAVAILABLE, C::UsbEject),
+                };
+                new(status, code)
+            }
             RoomError::Package(p) => {
                 // Package failures have their own page (crate::package); elsewhere they are
                 // a storage problem.

@@ -2,7 +2,9 @@
 //! when tampered, untrusted or not a package, with nothing changed), release with the code (a
 //! typo and another session's code refused), the released pictures served with long caching,
 //! a session that cannot open while sealed, import from a USB folder, trusting a key, and the
-//! session's key fetched from a central server (`ruji-central` over TLS on 127.0.0.1).
+//! session's key fetched from a central server (`ruji-central` over TLS on 127.0.0.1). And the
+//! results page: a failed upload explained, the results saved to a USB folder, a receipt
+//! uploaded by hand, the next day's session held until then.
 
 use std::path::Path;
 use std::sync::atomic::{AtomicI64, Ordering};
@@ -36,19 +38,23 @@ async fn server_with(
     trusted: Vec<String>,
     central: impl FnOnce(&Path) -> Option<Result<Arc<CentralClient>, String>>,
 ) -> Server {
+    server_set(trusted, |dir, s| s.central = central(dir)).await
+}
+
+/// A server with its settings changed by `change` (given the data directory).
+async fn server_set(trusted: Vec<String>, change: impl FnOnce(&Path, &mut Settings)) -> Server {
     let dir = tempfile::tempdir().unwrap();
-    let central = central(dir.path());
     let store = Store::open(&dir.path().join("ruji.redb"), OpenOptions::default()).unwrap();
     std::fs::create_dir_all(dir.path().join("usb/STICK")).unwrap();
-    let settings = Settings {
+    let mut settings = Settings {
         setup_code: Some(SETUP_CODE.into()),
         data_dir: Some(dir.path().to_path_buf()),
         trusted_issuers: trusted,
         usb_dirs: vec![dir.path().join("usb")],
         device: Some(("7K3M-QX9A".into(), "ruji-pk:board".into())),
-        central,
         ..Settings::default()
     };
+    change(dir.path(), &mut settings);
     let room = Room::open(store, settings).await.unwrap();
     room.install_package(ruji_core::demo::package())
         .await
@@ -618,4 +624,172 @@ async fn two_releases_at_once_both_stick() {
     sessions.sort();
     assert_eq!(sessions, ["S1", "S2"]);
     assert!(s.room.package().tests.iter().all(|t| !t.sealed));
+}
+
+async fn get(s: &Server, p: &Client, path: &str) -> String {
+    p.get(format!("{}{path}", s.url))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap()
+}
+
+/// The results pages after a session, for a school whose board cannot reach the central
+/// server: the failed upload said in the proctor's language, the next day's session held until
+/// the receipt, the results saved to a USB stick, the receipt brought back by hand.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn results_page_usb_export_receipt_and_the_next_day_gate() {
+    let key = IssuerKey::generate();
+    let l = native::load(Path::new("../import/tests/fixtures/native/contoh"));
+    let mut next_day = l.package.clone();
+    next_day.sessions[1].day = "2026-12-02".into();
+    let pkg = package::pack(&next_day, &l.assets, &key, 0).unwrap();
+    let s = server_set(vec![key.public()], |dir, set| {
+        let board = Arc::new(DeviceKey::load_or_create(dir).unwrap());
+        // Nothing listens on port 1 of 127.0.0.1: every upload fails at once.
+        set.central = Some(Ok(Arc::new(
+            CentralClient::new("https://127.0.0.1:1", None, board.clone()).unwrap(),
+        )));
+        set.device_key = Some(board);
+        set.gate_next_day = true;
+    })
+    .await;
+    tokio::spawn(s.room.clone().uploader());
+    let (p, csrf) = proctor(&s).await;
+    s.room
+        .import_package(pkg.clone(), Actor::Proctor)
+        .await
+        .unwrap();
+    for session in ["S1", "S2"] {
+        let code = package::release_code(&pkg, &key, session).unwrap();
+        s.room
+            .release_with_code(session, &code, Actor::Proctor)
+            .await
+            .unwrap();
+    }
+    // One participant takes S1 and finishes; the proctor closes it.
+    s.room.open_session("S1").await.unwrap();
+    let token = s.room.current_session().unwrap().unwrap().1.token.unwrap();
+    let who = next_day.participant("IX-A-01").unwrap().clone();
+    let id = s
+        .room
+        .participant_login(&who.username, &who.password, "127.0.0.1")
+        .await
+        .unwrap();
+    s.room
+        .start(
+            &who.username,
+            id,
+            &who.name,
+            who.birth_date.as_deref().unwrap(),
+            token.current.as_str(),
+        )
+        .await
+        .unwrap();
+    s.room.end_practice(&who.username, id).await.unwrap();
+    s.room.finish(&who.username, id, true).await.unwrap();
+    let (_, loc, _) = post(&s, &p, "/proctor/sessions/S1/close", &[("csrf", &csrf)]).await;
+    assert_eq!(loc, "/proctor?ok=1");
+
+    // The upload fails (no internet): the page says why in Indonesian.
+    let mut html = String::new();
+    for _ in 0..600 {
+        html = get(&s, &p, "/proctor/bundles").await;
+        if html.contains("rs-problem") {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(
+        html.contains("Server pusat tidak dapat dihubungi"),
+        "{html}"
+    );
+
+    // The next day's session waits for S1's receipt: the dashboard says so, opening is refused.
+    let dash = get(&s, &p, "/proctor").await;
+    assert!(
+        dash.contains("id=\"awaiting-S2\"")
+            && dash.contains("Menunggu tanda terima hasil: Hari 1 Sesi 1"),
+        "{dash}"
+    );
+    assert!(!dash.contains("/proctor/sessions/S2/open"), "{dash}");
+    let (_, loc, _) = post(&s, &p, "/proctor/sessions/S2/open", &[("csrf", &csrf)]).await;
+    assert_eq!(loc, "/proctor?e=awaiting_receipts");
+    assert!(get(&s, &p, &loc)
+        .await
+        .contains("baru bisa dibuka setelah server pusat mengirim tanda terima"));
+
+    // Saved to the USB stick: the page lists the stick, the file lands in RUJI-HASIL.
+    assert!(html.contains("id=\"stick-STICK\""), "{html}");
+    let (_, loc, _) = post(
+        &s,
+        &p,
+        "/proctor/bundles/usb",
+        &[("csrf", &csrf), ("stick", "STICK")],
+    )
+    .await;
+    assert_eq!(loc, "/proctor/bundles?ok=usb_written&n=1");
+    let html = get(&s, &p, &loc).await;
+    assert!(
+        html.contains("Berkas hasil tersimpan di flashdisk (folder RUJI-HASIL), jumlah berkas: 1")
+            && html.contains("Lepaskan (eject) flashdisk"),
+        "{html}"
+    );
+    let folder = s.dir.path().join("usb/STICK/RUJI-HASIL");
+    let files: Vec<_> = std::fs::read_dir(&folder).unwrap().flatten().collect();
+    assert_eq!(files.len(), 1);
+    let on_stick = std::fs::read(files[0].path()).unwrap();
+    let v = ruji_package::bundle::verify(&on_stick, None).unwrap();
+    assert_eq!(v.bundle.session.id, "S1");
+    // A stick that is gone, or a wrong form: said so.
+    let (_, loc, _) = post(
+        &s,
+        &p,
+        "/proctor/bundles/usb",
+        &[("csrf", &csrf), ("stick", "NOPE")],
+    )
+    .await;
+    assert_eq!(loc, "/proctor/bundles?e=usb_gone");
+    assert!(get(&s, &p, &loc)
+        .await
+        .contains("Flashdisk tidak ditemukan"));
+    let (st, _, _) = post(
+        &s,
+        &p,
+        "/proctor/bundles/usb",
+        &[("csrf", "salah"), ("stick", "STICK")],
+    )
+    .await;
+    assert_eq!(st, StatusCode::FORBIDDEN);
+
+    // The receipt the central server's page gave for the file on the stick, uploaded by hand.
+    let receipt = |k: &IssuerKey| {
+        let r = ruji_package::bundle::Receipt::sign(&v, 1_796_100_000, k);
+        multipart::Form::new().text("csrf", csrf.clone()).part(
+            "receipt",
+            multipart::Part::bytes(serde_json::to_vec(&r).unwrap()).file_name("tanda.json"),
+        )
+    };
+    let send = |form| {
+        p.post(format!("{}/proctor/bundles/receipt", s.url))
+            .multipart(form)
+            .send()
+    };
+    let r = send(receipt(&IssuerKey::generate())).await.unwrap();
+    assert_eq!(
+        r.headers()["location"],
+        "/proctor/bundles?e=receipt_refused"
+    );
+    let r = send(receipt(&key)).await.unwrap();
+    assert_eq!(r.headers()["location"], "/proctor/bundles?ok=receipt");
+    let html = get(&s, &p, "/proctor/bundles").await;
+    assert!(html.contains("id=\"bundle-S1\" class=\"rs-ok\""), "{html}");
+
+    // Now the next day opens.
+    let dash = get(&s, &p, "/proctor").await;
+    assert!(!dash.contains("awaiting-S2"), "{dash}");
+    let (_, loc, _) = post(&s, &p, "/proctor/sessions/S2/open", &[("csrf", &csrf)]).await;
+    assert_eq!(loc, "/proctor?ok=1");
 }

@@ -7,7 +7,7 @@ use axum::extract::{Multipart, Path, Query, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::Form;
-use ruji_room::results::ParticipantAck;
+use ruji_room::results::{ParticipantAck, UploadProblem};
 
 use super::{utc, CsrfForm, Note, Proctor};
 use crate::error::{render, WebError};
@@ -26,8 +26,24 @@ struct Row {
     ack_at: u64,
     ack_text: String,
     tries: u32,
+    problem: Option<&'static str>,
     last_error: String,
     can_make: bool,
+}
+
+/// What the page says about a failed upload.
+fn problem_text(p: UploadProblem) -> Msg {
+    match p {
+        UploadProblem::Unreachable => Msg::RsProbUnreachable,
+        UploadProblem::Certificate => Msg::RsProbCertificate,
+        UploadProblem::DeviceUnknown => Msg::RsProbDeviceUnknown,
+        UploadProblem::PackageUnknown => Msg::RsProbPackageUnknown,
+        UploadProblem::BadBundle => Msg::RsProbBadBundle,
+        UploadProblem::ServerBusy => Msg::RsProbServerBusy,
+        UploadProblem::Receipt => Msg::RsProbReceipt,
+        UploadProblem::File => Msg::RsProbFile,
+        UploadProblem::Other => Msg::RsProbOther,
+    }
 }
 
 #[derive(Template)]
@@ -36,27 +52,70 @@ struct BundlesPage {
     tr: Tr,
     csrf: String,
     error: Option<&'static str>,
-    ok: Option<&'static str>,
+    ok: Option<String>,
     central: Option<String>,
     rows: Vec<Row>,
+    sticks: Vec<StickRow>,
+    any_results: bool,
+}
+
+/// A USB stick the results can be saved to.
+struct StickRow {
+    name: String,
+    /// "3.1 GB free of 14.2 GB", or empty.
+    space: String,
+}
+
+/// The page's query: `?e=` an error code, `?ok=` what was done, `?n=` how many files.
+#[derive(serde::Deserialize)]
+pub(super) struct PageQuery {
+    #[serde(default)]
+    e: Option<String>,
+    #[serde(default)]
+    ok: Option<String>,
+    #[serde(default)]
+    n: Option<usize>,
+}
+
+/// `1.5 GB`, `820 MB`, `4 KB` (decimal, as sticks are sold).
+fn size(bytes: u64) -> String {
+    let b = bytes as f64;
+    if b >= 1e9 {
+        format!("{:.1} GB", b / 1e9)
+    } else if b >= 1e6 {
+        format!("{:.0} MB", b / 1e6)
+    } else {
+        format!("{:.0} KB", (b / 1e3).ceil())
+    }
 }
 
 /// `GET /proctor/bundles`.
 pub(super) async fn page(
     State(state): State<AppState>,
     p: Proctor,
-    Query(note): Query<Note>,
+    Query(q): Query<PageQuery>,
 ) -> Result<Response, WebError> {
     let tr = Tr { lang: p.lang };
+    let note = Note { e: q.e, ok: q.ok };
     let (error, ok) = note.texts(p.lang);
     let ok = match note.ok.as_deref() {
-        Some("receipt") => Some(tr.t(Msg::RsReceiptOk)),
-        Some("upload") => Some(tr.t(Msg::RsUploadStarted)),
-        _ => ok,
+        Some("receipt") => Some(tr.t(Msg::RsReceiptOk).to_string()),
+        Some("upload") => Some(tr.t(Msg::RsUploadStarted).to_string()),
+        Some(u @ ("usb_safe" | "usb_written")) => Some(format!(
+            "{} {} {}",
+            tr.t(Msg::RsUsbSaved),
+            q.n.unwrap_or(0),
+            tr.t(if u == "usb_safe" {
+                Msg::RsUsbSafe
+            } else {
+                Msg::RsUsbEjectYourself
+            })
+        )),
+        _ => ok.map(str::to_string),
     };
     let results = state.room.session_results().map_err(|e| p.fail(e))?;
     let sessions = state.room.sessions().map_err(|e| p.fail(e))?;
-    let rows = sessions
+    let rows: Vec<Row> = sessions
         .iter()
         .zip(results)
         .map(|((s, st), r)| {
@@ -75,9 +134,26 @@ pub(super) async fn page(
                 ack_at: ack.at,
                 ack_text: utc(ack.at),
                 tries: rec.tries,
+                problem: UploadProblem::from_name(&rec.last_problem).map(|p| tr.t(problem_text(p))),
                 last_error: rec.last_error,
                 can_make: st.opened_at.is_some(),
             }
+        })
+        .collect();
+    let any_results = rows.iter().any(|r| r.can_make);
+    let sticks = state
+        .room
+        .usb_sticks()
+        .await
+        .into_iter()
+        .map(|s| StickRow {
+            space: match (s.free, s.size) {
+                (Some(f), Some(t)) if t > 0 => {
+                    format!("{} {} {}", size(f), tr.t(Msg::RsUsbFreeOf), size(t))
+                }
+                _ => String::new(),
+            },
+            name: s.name,
         })
         .collect();
     let central = match &state.room.settings().central {
@@ -91,6 +167,8 @@ pub(super) async fn page(
         ok,
         central,
         rows,
+        sticks,
+        any_results,
     }))
 }
 
@@ -133,7 +211,11 @@ pub(super) async fn file(
     p: Proctor,
     Path(id): Path<String>,
 ) -> Result<Response, WebError> {
-    let (name, bytes) = state.room.bundle_file(&id).await.map_err(|e| p.fail(e))?;
+    let (name, bytes) = state
+        .room
+        .download_bundle(&id)
+        .await
+        .map_err(|e| p.fail(e))?;
     Ok((
         [
             (header::CONTENT_TYPE, "application/zip".to_string()),
@@ -158,6 +240,39 @@ pub(super) async fn upload_now(
     }
     state.room.upload_now();
     Redirect::to("/proctor/bundles?ok=upload").into_response()
+}
+
+/// The stick chosen on the page.
+#[derive(serde::Deserialize)]
+pub(super) struct UsbForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    stick: String,
+}
+
+/// `POST /proctor/bundles/usb`: every session's results file to the chosen stick, which is
+/// then unmounted (the page says when it is safe to pull out).
+pub(super) async fn to_usb(
+    State(state): State<AppState>,
+    p: Proctor,
+    Form(f): Form<UsbForm>,
+) -> Response {
+    if !p.csrf_ok(&f.csrf) {
+        return p.csrf_refused("/proctor/bundles");
+    }
+    match state.room.export_results_to_usb(&f.stick).await {
+        Ok(x) => Redirect::to(&format!(
+            "/proctor/bundles?ok={}&n={}",
+            if x.ejected { "usb_safe" } else { "usb_written" },
+            x.files.len()
+        ))
+        .into_response(),
+        Err(e) => {
+            let e = p.fail(e);
+            Redirect::to(&format!("/proctor/bundles?e={}", e.code.as_str())).into_response()
+        }
+    }
 }
 
 /// `POST /proctor/bundles/receipt` (multipart: `csrf`, `receipt`): a receipt from the central
