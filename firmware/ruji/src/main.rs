@@ -3,7 +3,7 @@
 //! server (ruji-web) together. Everything with a rule lives in a library crate.
 //!
 //! - `packages`, `results`, `central`: the package and result-bundle subcommands and
-//!   `ruji central` (ruji-package, ruji-import, ruji-central).
+//!   `ruji central` (ruji-package, ruji-import, ruji-report, ruji-central).
 #![forbid(unsafe_code)]
 
 mod central;
@@ -48,7 +48,8 @@ enum Command {
     Import(packages::ImportArgs),
     /// Check a package's signature and contents without opening it. Exit 0 valid, 1 refused.
     Verify(packages::VerifyArgs),
-    /// Result bundles (.rujihasil): `ruji results verify FILE...` checks their signatures.
+    /// Result bundles (.rujihasil): `ruji results verify FILE...` checks their signatures;
+    /// `ruji results report FILE... --format xlsx|csv|html` makes the teacher's report.
     Results(results::ResultsArgs),
     /// Run the reference central server: hand a session's release code to a registered board
     /// once the session's time has come (docs/central-protocol.md).
