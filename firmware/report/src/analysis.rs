@@ -771,6 +771,107 @@ pub(crate) mod tests {
         bundle::verify(&bundle::seal(b, key), None).unwrap()
     }
 
+    /// A class of 30 on a test with every AKM type, for the writers' tests: P01 finished
+    /// with full marks, P02 force-finished ("listrik padam"), P03 timed out, P04 never came;
+    /// item Q7 nobody answered; Q6 an essay (P01's is long, with a line break and markup).
+    pub fn class_report() -> Report {
+        let k = key();
+        let items = vec![
+            shape("Q1", ItemType::MultipleChoice, 2, &["A", "B", "C", "D"]),
+            shape("Q2", ItemType::ComplexMultipleChoice, 2, &["A", "B", "C"]),
+            shape(
+                "Q3",
+                ItemType::ComplexMultipleChoice,
+                3,
+                &["P1", "P2", "P3"],
+            ),
+            shape("Q4", ItemType::Matching, 3, &["1", "2", "3"]),
+            shape("Q5", ItemType::ShortAnswer, 1, &[]),
+            shape("Q6", ItemType::Essay, 4, &[]),
+            shape("Q7", ItemType::MultipleChoice, 1, &["A", "B", "C", "D"]),
+        ];
+        let ps = (1..=30u64)
+            .map(|i| {
+                let u = format!("P{i:02}");
+                let good = i == 1 || i % 3 == 0;
+                let state = match i {
+                    2 => Outcome::FinishedProctor,
+                    3 => Outcome::FinishedTimeout,
+                    4 => Outcome::NotStarted,
+                    _ => Outcome::FinishedParticipant,
+                };
+                let answers = if state == Outcome::NotStarted {
+                    vec![]
+                } else {
+                    let essay = if i == 1 {
+                        "Energi terbarukan <b>penting</b> karena tidak habis.\nContohnya \
+                         matahari, angin, dan air; panel surya di atap sekolah bisa \
+                         menghemat listrik setiap bulan."
+                            .to_string()
+                    } else {
+                        format!("jawaban uraian {i}")
+                    };
+                    let mut a = vec![
+                        answer(
+                            "Q1",
+                            Some(Response::Choice(if good { "B" } else { "C" }.into())),
+                            Some(if good { 2000 } else { 0 }),
+                        ),
+                        answer(
+                            "Q2",
+                            Some(Response::Choices(vec!["A".into(), "C".into()])),
+                            Some(if good { 2000 } else { 1000 }),
+                        ),
+                        answer(
+                            "Q3",
+                            Some(Response::TrueFalse(vec![Some(true), Some(good), None])),
+                            Some(if good { 2000 } else { 1000 }),
+                        ),
+                        answer(
+                            "Q4",
+                            Some(Response::Matching(vec![
+                                ("1".into(), "a".into()),
+                                ("2".into(), "b".into()),
+                            ])),
+                            Some(2000),
+                        ),
+                        answer(
+                            "Q5",
+                            Some(Response::Text(if good { "2,5" } else { "25" }.into())),
+                            Some(if good { 1000 } else { 0 }),
+                        ),
+                        answer("Q6", Some(Response::Text(essay)), None),
+                        answer("Q7", None, Some(0)),
+                    ];
+                    a[1].doubtful = i == 5;
+                    a
+                };
+                let mut at = attempt("T", state, answers);
+                if i == 2 {
+                    at.reason = Some("listrik padam".into());
+                }
+                let mut p = participant(&u, vec![at]);
+                p.name = format!("Siswa Nomor {i}");
+                p
+            })
+            .collect();
+        let b = bundle_of(&k, "S1", vec![test_shape(items)], ps);
+        Report::from_bundles(&[verified(&b, &k)]).unwrap()
+    }
+
+    #[test]
+    fn the_class_fixture_adds_up() {
+        let r = class_report();
+        let t = &r.tests[0];
+        assert_eq!(t.rows.len(), 30);
+        assert_eq!(t.counted, 29);
+        assert_eq!(t.max, 12_000);
+        assert_eq!(t.rows[0].total, Some(9000));
+        assert_eq!(t.rows[4].total, Some(4000));
+        assert!(t.stats[6].nobody_answered());
+        assert_eq!(t.hand_items(), vec![4, 5]);
+    }
+
     fn test_shape(items: Vec<ItemShape>) -> TestShape {
         TestShape {
             id: "T".into(),

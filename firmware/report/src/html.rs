@@ -472,7 +472,200 @@ fn essay_test(t: &TestReport, tr: Tr) -> EssayTest {
 
 #[cfg(test)]
 mod tests {
+    use std::path::Path;
+    use std::process::Command;
+
     use super::*;
+    use crate::analysis::tests::class_report;
+
+    #[test]
+    fn one_self_contained_page_in_either_language() {
+        let r = class_report();
+        let id = r.to_html(Lang::Id);
+        assert!(id.starts_with("<!DOCTYPE html>"));
+        assert!(id.contains(r#"<html lang="id">"#));
+        for outside in ["<script", "src=", "href=", "url(", "@import"] {
+            assert!(!id.contains(outside), "{outside} in a self-contained page");
+        }
+        for part in [
+            "Nilai",
+            "Jawaban",
+            "Analisis butir",
+            "Uraian dan isian singkat",
+        ] {
+            assert!(
+                id.contains(&format!("Laporan Hasil Ujian: {part}")),
+                "{part}"
+            );
+        }
+        assert!(id.contains("Diselesaikan proktor: <i>listrik padam</i>"));
+        assert!(id.contains("Waktu habis"));
+        assert!(id.contains("Skor /12"));
+        // p of Q1 with a decimal comma; the item nobody answered flagged.
+        assert!(id.contains(r#"<td class="num">0,38</td>"#));
+        assert!(id.contains("tidak ada yang menjawab"));
+        // Participants' text is escaped, never markup.
+        assert!(
+            id.contains("Energi terbarukan &#60;b&#62;penting")
+                || id.contains("Energi terbarukan &lt;b&gt;penting")
+        );
+        assert!(!id.contains("<b>penting</b>"));
+        // The running header (CSS string) and the signature line.
+        assert!(id.contains(r#"content: "SMP Negeri 1 Contoh · Penilaian Akhir Semester""#));
+        assert!(id.contains("Guru mata pelajaran"));
+
+        let en = r.to_html(Lang::En);
+        assert!(en.contains(r#"<html lang="en">"#));
+        assert!(en.contains("Exam Results Report: Scores"));
+        assert!(en.contains("Force-finished by the proctor: <i>listrik padam</i>"));
+        assert!(en.contains(r#"<td class="num">0.38</td>"#));
+        assert!(en.contains("Subject teacher"));
+    }
+
+    /// Runs a tool; `None` when it is not installed.
+    fn run(tool: &str, args: &[&str]) -> Option<String> {
+        let out = Command::new(tool).args(args).output().ok()?;
+        assert!(
+            out.status.success(),
+            "{tool} {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        Some(String::from_utf8_lossy(&out.stdout).into_owned())
+    }
+
+    /// The page as Chromium prints it: A4, each part from a new page, the table header on every
+    /// page of a long table, page numbers, no word outside the page. Needs Debian's chromium and
+    /// poppler-utils (scripts/test installs them); SKIP_BROWSER=1 skips it.
+    #[test]
+    fn printed_by_chromium_on_a4_with_headers_repeating() {
+        if run("pdfinfo", &["-v"]).is_none() || run("chromium", &["--version"]).is_none() {
+            if std::env::var("SKIP_BROWSER").as_deref() == Ok("1") {
+                eprintln!("skipped: no chromium or poppler-utils (SKIP_BROWSER=1)");
+                return;
+            }
+            panic!(
+                "this test prints the report with Chromium: apt-get install -y chromium \
+                 poppler-utils (or SKIP_BROWSER=1 to skip it)"
+            );
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let html = dir.path().join("report.html");
+        let pdf = dir.path().join("report.pdf");
+        std::fs::write(&html, class_report().to_html(Lang::Id)).unwrap();
+        let profile = tempfile::tempdir().unwrap();
+        print_pdf(&html, &pdf, profile.path());
+        let pdf = pdf.to_str().unwrap();
+
+        let info = run("pdfinfo", &[pdf]).unwrap();
+        let size = info.lines().find(|l| l.starts_with("Page size:")).unwrap();
+        assert!(size.contains("(A4)"), "{size}");
+        let pages: usize = info
+            .lines()
+            .find_map(|l| l.strip_prefix("Pages:"))
+            .unwrap()
+            .trim()
+            .parse()
+            .unwrap();
+        let text: Vec<String> = (1..=pages)
+            .map(|i| {
+                let i = i.to_string();
+                run("pdftotext", &["-layout", "-f", &i, "-l", &i, pdf, "-"]).unwrap()
+            })
+            .collect();
+        for (i, t) in text.iter().enumerate() {
+            assert!(
+                t.contains(&format!("Halaman {} / {pages}", i + 1)),
+                "page {} numbered:\n{t}",
+                i + 1
+            );
+            assert!(
+                t.contains("SMP Negeri 1 Contoh · Penilaian Akhir Semester"),
+                "running header"
+            );
+        }
+        let start = |part: &str| {
+            text.iter()
+                .position(|t| t.contains(&format!("Laporan Hasil Ujian: {part}")))
+                .unwrap_or_else(|| panic!("{part} printed"))
+        };
+        let parts = [
+            start("Nilai"),
+            start("Jawaban"),
+            start("Analisis butir"),
+            start("Uraian dan isian singkat"),
+        ];
+        assert_eq!(parts[0], 0);
+        assert!(
+            parts.windows(2).all(|w| w[0] < w[1]),
+            "each part on its own pages: {parts:?}"
+        );
+        // 29 × 7 responses fill several pages, each with the table's header row.
+        assert!(parts[2] - parts[1] >= 3, "{parts:?}");
+        for t in &text[parts[1]..parts[2]] {
+            assert!(
+                t.contains("Butir") && t.contains("Tipe"),
+                "header repeated:\n{t}"
+            );
+        }
+        // The scores' right-most column (time used) is on the page for every participant who came.
+        let scores: String = text[..parts[1]].concat();
+        assert_eq!(scores.matches("0:30:00").count(), 29);
+        assert!(scores.contains("Guru mata pelajaran"));
+
+        // No word outside the printable area (12 mm margins, 1 mm of slack).
+        let bbox = run("pdftotext", &["-bbox", pdf, "-"]).unwrap();
+        let attr = |w: &str, name: &str| -> f64 {
+            let at = w.find(&format!("{name}=\"")).unwrap() + name.len() + 2;
+            w[at..].split('"').next().unwrap().parse().unwrap()
+        };
+        let (width, mm) = (595.0, 72.0 / 25.4);
+        let words: Vec<&str> = bbox.split("<word ").skip(1).collect();
+        assert!(words.len() > 1000);
+        // Chromium shrinks every page to fit when something is wider than A4 (then nothing is
+        // cut off, but everything is smaller): the 14 pt title must print at its size.
+        let title = words
+            .iter()
+            .find(|w| w.contains(">Laporan</word>"))
+            .unwrap();
+        let height = attr(title, "yMax") - attr(title, "yMin");
+        assert!(
+            height > 14.0,
+            "printed at {height:.1} pt: the page was shrunk to fit"
+        );
+        for w in words {
+            let (x0, x1) = (attr(w, "xMin"), attr(w, "xMax"));
+            assert!(
+                x0 >= 11.0 * mm && x1 <= width - 11.0 * mm,
+                "a word outside the page: {}",
+                &w[..w.len().min(120)]
+            );
+        }
+    }
+
+    /// Headless Chromium's print to PDF, offline, as the report's docs say to try it.
+    fn print_pdf(html: &Path, pdf: &Path, profile: &Path) {
+        let out = Command::new("chromium")
+            .args([
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-pdf-header-footer",
+            ])
+            .arg(format!("--user-data-dir={}", profile.display()))
+            .arg(format!("--print-to-pdf={}", pdf.display()))
+            .arg(format!("file://{}", html.display()))
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success() && pdf.exists(),
+            "chromium: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
 
     #[test]
     fn dates_and_css_strings() {

@@ -296,3 +296,57 @@ pub fn to_csv(t: &Table) -> String {
     }
     String::from_utf8(w.into_inner().expect("writing to memory")).expect("UTF-8 in, UTF-8 out")
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::analysis::tests::class_report;
+    use crate::Part;
+
+    #[test]
+    fn each_part_is_one_csv_table() {
+        let r = class_report();
+        let scores = r.to_csv(Part::Scores);
+        let lines: Vec<&str> = scores.lines().collect();
+        assert_eq!(
+            lines[0],
+            "Tes,Nama tes,Username,Nama,Kelas,Sesi,Papan,PG,PGK,MJ,IS,UR,Skor,Skor maks.,Status,Alasan,Waktu"
+        );
+        assert_eq!(lines.len(), 31);
+        assert_eq!(
+            lines[2],
+            "T,Matematika,P02,Siswa Nomor 2,IX-A,S1,".to_string()
+                + &r.sources[0].board
+                + ",0,2,2,0,,4,12,Diselesaikan proktor,listrik padam,0:30:00"
+        );
+        assert!(
+            lines[4].contains(",,,,,,,12,Belum mulai,,0:30:00"),
+            "{}",
+            lines[4]
+        );
+
+        let items = r.to_csv(Part::Items);
+        let mut rdr = csv::Reader::from_reader(items.as_bytes());
+        let rows: Vec<csv::StringRecord> = rdr.records().map(Result::unwrap).collect();
+        assert_eq!(rows.len(), 7);
+        assert_eq!(&rows[0][8], "0.379");
+        assert_eq!(&rows[5][8], "", "no p for the essay");
+        assert_eq!(&rows[6][13], "tidak ada yang menjawab");
+
+        let essays = r.to_csv(Part::Essays);
+        let mut rdr = csv::Reader::from_reader(essays.as_bytes());
+        let rows: Vec<csv::StringRecord> = rdr.records().map(Result::unwrap).collect();
+        assert_eq!(rows.len(), 58);
+        assert!(
+            rows[29][10].contains("tidak habis.\nContohnya"),
+            "quoted with its line break"
+        );
+        assert_eq!(&rows[29][12], "");
+
+        let responses = r.to_csv(Part::Responses);
+        assert_eq!(
+            responses.lines().count(),
+            1 + 29 * 7 + 1,
+            "one essay spans two lines"
+        );
+    }
+}

@@ -245,3 +245,165 @@ fn info(ws: &mut Worksheet, r: &Report, f: &Formats) -> Result<(), XlsxError> {
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use std::io::Cursor;
+
+    use calamine::{Data, DataType, Reader, Xlsx};
+    use ruji_package::safezip;
+
+    use crate::analysis::tests::class_report;
+
+    fn cell(sheet: &calamine::Range<Data>, row: u32, col: u32) -> Data {
+        sheet.get_value((row, col)).cloned().unwrap_or(Data::Empty)
+    }
+
+    #[test]
+    fn the_workbook_opens_with_its_sheets_headers_and_numbers() {
+        let report = class_report();
+        let bytes = report.to_xlsx();
+        let mut book: Xlsx<_> =
+            calamine::open_workbook_from_rs(Cursor::new(bytes.clone())).unwrap();
+        assert_eq!(
+            book.sheet_names(),
+            ["Nilai", "Jawaban", "Analisis butir", "Uraian", "Keterangan"]
+        );
+
+        let nilai = book.worksheet_range("Nilai").unwrap();
+        let header: Vec<String> = (0..17).map(|c| cell(&nilai, 0, c).to_string()).collect();
+        assert_eq!(
+            header,
+            [
+                "Tes",
+                "Nama tes",
+                "Username",
+                "Nama",
+                "Kelas",
+                "Sesi",
+                "Papan",
+                "PG",
+                "PGK",
+                "MJ",
+                "IS",
+                "UR",
+                "Skor",
+                "Skor maks.",
+                "Status",
+                "Alasan",
+                "Waktu"
+            ]
+        );
+        assert_eq!(nilai.height(), 31, "a header and one row per participant");
+        // P01: 9 of 12 points as numbers; PG 2 (Q1, Q7), PGK 4, MJ 2, IS 1, UR blank.
+        assert_eq!(cell(&nilai, 1, 2).get_string(), Some("P01"));
+        let num = |r, c| cell(&nilai, r, c).get_float();
+        assert_eq!(
+            (
+                num(1, 7),
+                num(1, 8),
+                num(1, 9),
+                num(1, 10),
+                num(1, 12),
+                num(1, 13)
+            ),
+            (
+                Some(2.0),
+                Some(4.0),
+                Some(2.0),
+                Some(1.0),
+                Some(9.0),
+                Some(12.0)
+            )
+        );
+        assert_eq!(cell(&nilai, 1, 11), Data::Empty);
+        // P02 force-finished with the proctor's reason; P03 timed out; P04 never came (no
+        // score, not a zero).
+        assert_eq!(
+            cell(&nilai, 2, 14).get_string(),
+            Some("Diselesaikan proktor")
+        );
+        assert_eq!(cell(&nilai, 2, 15).get_string(), Some("listrik padam"));
+        assert_eq!(cell(&nilai, 3, 14).get_string(), Some("Waktu habis"));
+        assert_eq!(cell(&nilai, 4, 14).get_string(), Some("Belum mulai"));
+        assert_eq!(cell(&nilai, 4, 12), Data::Empty);
+        // Time used: 30 minutes as a duration (a fraction of a day).
+        match cell(&nilai, 1, 16) {
+            Data::DateTime(d) => {
+                assert!(d.is_duration(), "{d:?}");
+                assert!((d.as_f64() - 1.0 / 48.0).abs() < 1e-9);
+            }
+            other => panic!("time used is {other:?}"),
+        }
+
+        let jawaban = book.worksheet_range("Jawaban").unwrap();
+        assert_eq!(cell(&jawaban, 0, 9).get_string(), Some("Jawaban"));
+        assert_eq!(
+            jawaban.height(),
+            1 + 29 * 7,
+            "every started participant × item"
+        );
+        assert_eq!(cell(&jawaban, 3, 9).get_string(), Some("P1=B, P2=B, P3=-"));
+        assert_eq!(cell(&jawaban, 4, 9).get_string(), Some("1→a, 2→b"));
+
+        let analisis = book.worksheet_range("Analisis butir").unwrap();
+        assert_eq!(
+            cell(&analisis, 0, 8).get_string(),
+            Some("Tingkat kesukaran (p)")
+        );
+        assert_eq!(analisis.height(), 8);
+        // Q1: 11 of 29 chose the key (P01, P03, P06 ... P30).
+        assert_eq!(cell(&analisis, 1, 5).get_float(), Some(29.0));
+        let p = cell(&analisis, 1, 8).get_float().unwrap();
+        assert!((p - 11.0 / 29.0).abs() < 1e-9, "{p}");
+        assert!(cell(&analisis, 1, 10).get_float().unwrap() > 0.9);
+        assert_eq!(
+            cell(&analisis, 1, 12).get_string(),
+            Some("A: 0 · B: 11 · C: 18 · D: 0 · kosong: 0")
+        );
+        assert_eq!(
+            cell(&analisis, 7, 13).get_string(),
+            Some("tidak ada yang menjawab")
+        );
+
+        let uraian = book.worksheet_range("Uraian").unwrap();
+        assert_eq!(cell(&uraian, 0, 12).get_string(), Some("Skor"));
+        assert_eq!(
+            uraian.height(),
+            1 + 2 * 29,
+            "short answers and essays, per item"
+        );
+        let essay_row = 1 + 29; // Q6, P01
+        assert_eq!(cell(&uraian, essay_row, 2).get_string(), Some("Q6"));
+        assert!(cell(&uraian, essay_row, 10)
+            .get_string()
+            .unwrap()
+            .starts_with("Energi terbarukan <b>penting</b>"));
+        assert_eq!(
+            cell(&uraian, essay_row, 12),
+            Data::Empty,
+            "left to the teacher"
+        );
+
+        let info = book.worksheet_range("Keterangan").unwrap();
+        assert_eq!(cell(&info, 2, 1).get_string(), Some("SMP Negeri 1 Contoh"));
+
+        // Every sheet's header row is frozen and its columns have widths.
+        let files = safezip::read(&bytes, &safezip::Limits::default())
+            .unwrap()
+            .files;
+        for n in 1..=5 {
+            let xml =
+                String::from_utf8(files[&format!("xl/worksheets/sheet{n}.xml")].clone()).unwrap();
+            assert!(xml.contains("<cols>"), "sheet {n} column widths");
+            if n < 5 {
+                assert!(
+                    xml.contains(r#"ySplit="1""#) && xml.contains(r#"state="frozen""#),
+                    "sheet {n} frozen header"
+                );
+            }
+        }
+        // The same report gives the same bytes (no time of export inside).
+        assert!(report.to_xlsx() == bytes);
+    }
+}
