@@ -327,7 +327,18 @@ impl Report {
         };
         for v in bundles {
             let p = &v.bundle.package;
-            if p.id != package.id || p.issuer_key != package.issuer_key {
+            if p.id == package.id && p.issuer_key != package.issuer_key {
+                return Err(format!(
+                    "bundles of different packages are mixed: {} and {} are both of package {:?} \
+                     but from different issuers (keys {} and {}); make one report per package",
+                    describe(first),
+                    describe(v),
+                    package.id,
+                    short_key(&package.issuer_key),
+                    short_key(&p.issuer_key)
+                ));
+            }
+            if p.id != package.id {
                 return Err(format!(
                     "bundles of different packages are mixed: {} is of package {:?} ({}), {} is of \
                      package {:?} ({}); make one report per package",
@@ -529,6 +540,12 @@ impl Report {
     pub fn several_sources(&self) -> bool {
         self.sources.len() > 1
     }
+}
+
+/// The start of a public key, enough to tell two apart.
+fn short_key(k: &str) -> String {
+    let k = k.strip_prefix("ruji-pk:").unwrap_or(k);
+    format!("{}…", k.chars().take(10).collect::<String>())
 }
 
 /// Marks the attempts the analysis counts: those that reached the items, one per username.
@@ -1141,6 +1158,11 @@ pub(crate) mod tests {
         let e = Report::from_bundles(&[verified(&b1, &k1), verified(&other, &k2)]).unwrap_err();
         assert!(e.contains("different packages are mixed"), "{e}");
         assert!(e.contains("PAS-2"), "{e}");
+        // The same package id from another issuer.
+        let mut stranger = b2.clone();
+        stranger.package.issuer_key = "ruji-pk:someone-else".into();
+        let e = Report::from_bundles(&[verified(&b1, &k1), verified(&stranger, &k2)]).unwrap_err();
+        assert!(e.contains("from different issuers"), "{e}");
         // Another packing of the same package.
         let mut repacked = b2.clone();
         repacked.package.nonce = "n2".into();
