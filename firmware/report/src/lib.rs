@@ -21,7 +21,7 @@
 //! Layout: [`analysis`] (the domain: merging bundles, subtotals, item statistics, with its unit
 //! tests), `text` (labels in both languages and number formats), `table` (the parts as flat tables,
 //! shared by CSV and XLSX), `xlsx`, `html` (askama template `templates/report.html`). How
-//! difficulty and discrimination are computed is in docs/reports.md.
+//! difficulty and discrimination are computed is in docs/result-bundle.md ("Reports for teachers").
 
 #![forbid(unsafe_code)]
 

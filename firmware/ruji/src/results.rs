@@ -24,7 +24,7 @@ enum ResultsCommand {
     /// Make a report from result bundles of one package (several sessions or boards): scores,
     /// every response, item analysis, essays to score by hand. Each file is verified first; a
     /// changed or foreign file stops the report (exit 1). The report goes to stdout or --out;
-    /// messages to stderr. See docs/reports.md.
+    /// messages to stderr. See docs/result-bundle.md.
     Report(ReportArgs),
 }
 
