@@ -65,6 +65,9 @@ pub enum RoomError {
     /// (`[results] gate_next_day`).
     #[error("waiting for the receipts of sessions {}", .0.join(", "))]
     AwaitingReceipts(Vec<String>),
+    /// A report could not be made (no results yet, a damaged results file).
+    #[error("report: {0}")]
+    Report(String),
     /// Saving the results to a USB stick failed.
     #[error("USB export: {0}")]
     Usb(#[from] crate::usb::UsbError),

@@ -12,6 +12,8 @@
 //! - [`periodic`]: the work done every second (time-outs, token rotation, clock checkpoints).
 //! - [`results`]: each session's signed result bundle, its upload to the central server and
 //!   the receipt.
+//! - [`reports`]: reports for teachers (scores, responses, item analysis, essays) from the
+//!   results files, as XLSX, HTML or CSV.
 //! - [`usb`]: the results files saved to a USB stick (through the image's mount helper).
 //! - [`health`]: why the board wants the proctor's attention (the LED's reasons), from real state.
 //! - [`panel`]: keeps the LED in step with the room and acts on the button's gestures; recovery.
@@ -36,6 +38,7 @@ pub mod participants;
 pub mod passwords;
 pub mod periodic;
 pub mod proctor;
+pub mod reports;
 pub mod results;
 pub mod start;
 pub mod usb;

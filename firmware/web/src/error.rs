@@ -135,6 +135,8 @@ codes! {
     ReceiptRefused = "receipt_refused" => ErrReceiptRefused,
     /// The session waits for earlier days' receipts.
     AwaitingReceipts = "awaiting_receipts" => ErrAwaitingReceipts,
+    /// A report could not be made.
+    ReportFailed = "report_failed" => ErrReportFailed,
     /// The USB stick is not there (any more).
     UsbGone = "usb_gone" => ErrUsbGone,
     /// No session has results to save.
@@ -228,6 +230,10 @@ impl WebError {
             }
             RoomError::AwaitingReceipts(sessions) => new(S::CONFLICT, C::AwaitingReceipts)
                 .with(serde_json::json!({ "sessions": sessions })),
+            RoomError::Report(why) => {
+                tracing::warn!(%why, "report not made");
+                new(S::CONFLICT, C::ReportFailed)
+            }
             RoomError::Usb(u) => {
                 use ruji_room::usb::UsbProblem as U;
                 tracing::warn!(error = %u, "results not saved to the USB stick");

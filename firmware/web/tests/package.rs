@@ -764,6 +764,34 @@ async fn results_page_usb_export_receipt_and_the_next_day_gate() {
     .await;
     assert_eq!(st, StatusCode::FORBIDDEN);
 
+    // Reports for teachers from the same files: XLSX, printable HTML, CSV.
+    let html = get(&s, &p, "/proctor/bundles").await;
+    assert!(html.contains("id=\"reports-all\""), "{html}");
+    let r = p
+        .get(format!("{}/proctor/report?session=S1&format=xlsx", s.url))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    assert!(r.headers()["content-disposition"]
+        .to_str()
+        .unwrap()
+        .contains("laporan-PAS-2026-IX-CONTOH-S1.xlsx"));
+    assert!(r.bytes().await.unwrap().starts_with(b"PK"), "a zip (XLSX)");
+    let printable = get(&s, &p, "/proctor/report?format=html").await;
+    assert!(
+        printable.contains("Analisis butir") && printable.contains("Ani Lestari"),
+        "{printable}"
+    );
+    let csv = get(&s, &p, "/proctor/report?format=csv-scores").await;
+    assert!(csv.lines().count() >= 2 && csv.contains("IX-A-01"), "{csv}");
+    let r = p
+        .get(format!("{}/proctor/report?format=pdf", s.url))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
+
     // The receipt the central server's page gave for the file on the stick, uploaded by hand.
     let receipt = |k: &IssuerKey| {
         let r = ruji_package::bundle::Receipt::sign(&v, 1_796_100_000, k);

@@ -242,6 +242,71 @@ pub(super) async fn upload_now(
     Redirect::to("/proctor/bundles?ok=upload").into_response()
 }
 
+/// `GET /proctor/report?session=S1&format=xlsx`: the query of a report download (`session`
+/// empty: every session with results; `format`: `xlsx`, `html`, `csv-scores`, `csv-responses`,
+/// `csv-items`, `csv-essays`).
+#[derive(serde::Deserialize)]
+pub(super) struct ReportQuery {
+    #[serde(default)]
+    session: String,
+    #[serde(default)]
+    format: String,
+}
+
+/// `GET /proctor/report`: a report for teachers, made from the board's results files (the HTML
+/// opens in the browser, to print; the others download).
+pub(super) async fn report(
+    State(state): State<AppState>,
+    p: Proctor,
+    Query(q): Query<ReportQuery>,
+) -> Response {
+    use ruji_room::reports::{Lang as RLang, Part, ReportFormat as F};
+    let format = match q.format.as_str() {
+        "xlsx" => F::Xlsx,
+        "html" => F::Html(match p.lang {
+            crate::i18n::Lang::En => RLang::En,
+            _ => RLang::Id,
+        }),
+        "csv-scores" => F::Csv(Part::Scores),
+        "csv-responses" => F::Csv(Part::Responses),
+        "csv-items" => F::Csv(Part::Items),
+        "csv-essays" => F::Csv(Part::Essays),
+        _ => {
+            return WebError::new(
+                axum::http::StatusCode::NOT_FOUND,
+                crate::error::ErrorCode::NotFound,
+                p.lang,
+            )
+            .into_response()
+        }
+    };
+    let session = Some(q.session.as_str()).filter(|s| !s.is_empty());
+    match state.room.report(session, format).await {
+        Ok(f) => {
+            let disposition = if matches!(format, F::Html(_)) {
+                "inline"
+            } else {
+                "attachment"
+            };
+            (
+                [
+                    (header::CONTENT_TYPE, f.content_type.to_string()),
+                    (
+                        header::CONTENT_DISPOSITION,
+                        format!("{disposition}; filename=\"{}\"", f.name),
+                    ),
+                ],
+                f.bytes,
+            )
+                .into_response()
+        }
+        Err(e) => {
+            let e = p.fail(e);
+            Redirect::to(&format!("/proctor/bundles?e={}", e.code.as_str())).into_response()
+        }
+    }
+}
+
 /// The stick chosen on the page.
 #[derive(serde::Deserialize)]
 pub(super) struct UsbForm {

@@ -58,6 +58,7 @@ pub fn routes() -> Router<AppState> {
         .route("/bundles/upload-now", post(bundles::upload_now))
         .route("/bundles/receipt", post(bundles::receipt))
         .route("/bundles/usb", post(bundles::to_usb))
+        .route("/report", get(bundles::report))
         .route("/bundles/{id}", get(bundles::detail))
         .route("/bundles/{id}/file", get(bundles::file))
         .nest("/package", package::routes())
