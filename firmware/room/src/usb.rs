@@ -231,7 +231,14 @@ impl Room {
         let (written, ejected) = crate::blocking(move || {
             let helper = helper.as_deref().map(|dir| Helper { dir, stick: &name });
             if let Some(h) = &helper {
-                h.ask("rw", "writable", MOUNT_WAIT, UsbProblem::ReadOnly)?;
+                if let Err(e) = h.ask("rw", "writable", MOUNT_WAIT, UsbProblem::ReadOnly) {
+                    // No answer in time: the helper may still make it writable later; ask it
+                    // to release the stick then (a refusal left it read-only: nothing to do).
+                    if matches!(&e, RoomError::Usb(u) if u.kind == UsbProblem::Service) {
+                        let _ = std::fs::write(h.file("eject"), b"");
+                    }
+                    return Err(e);
+                }
             }
             let written = write_files(&target.path, &files);
             // Unmounted whatever happened: a stick is never left writable.
