@@ -393,10 +393,18 @@ async fn a_closed_session_reaches_the_central_server_with_every_answer_and_comes
         other => panic!("{other:?}"),
     }
 
-    // An upload cut in the middle: half of a new bundle sent, then the client goes on from
-    // there (the session reopened and closed again makes a new bundle).
+    // Made again with nothing changed: the same file (the same SHA-256, nothing rewritten);
+    // after a change (the session reopened and closed), a new one.
+    let again = r.make_bundle("S1").await.unwrap();
+    assert_eq!(again, r.make_bundle("S1").await.unwrap());
+    assert_eq!(again.sha256, bundle::sha256_hex(&file));
     r.open_session("S1").await.unwrap();
     r.close_session("S1").await.unwrap();
+    let changed = r.make_bundle("S1").await.unwrap();
+    assert_ne!(changed.sha256, again.sha256);
+
+    // An upload cut in the middle: half of a new bundle sent, then the client goes on from
+    // there.
     let newer = {
         let mut b = v.bundle.clone();
         b.as_of_seq += 1000;
