@@ -715,6 +715,11 @@ async fn results_page_usb_export_receipt_and_the_next_day_gate() {
         "{dash}"
     );
     assert!(!dash.contains("/proctor/sessions/S2/open"), "{dash}");
+    // The closed S1 says so, and can be opened again on purpose.
+    assert!(
+        dash.contains("id=\"closed-S1\"") && dash.contains("Buka lagi"),
+        "{dash}"
+    );
     let (_, loc, _) = post(&s, &p, "/proctor/sessions/S2/open", &[("csrf", &csrf)]).await;
     assert_eq!(loc, "/proctor?e=awaiting_receipts");
     assert!(get(&s, &p, &loc)

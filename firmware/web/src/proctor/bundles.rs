@@ -102,7 +102,7 @@ pub(super) async fn page(
         Some("receipt") => Some(tr.t(Msg::RsReceiptOk).to_string()),
         Some("upload") => Some(tr.t(Msg::RsUploadStarted).to_string()),
         Some(u @ ("usb_safe" | "usb_written")) => Some(format!(
-            "{} {} {}",
+            "{} {}. {}",
             tr.t(Msg::RsUsbSaved),
             q.n.unwrap_or(0),
             tr.t(if u == "usb_safe" {

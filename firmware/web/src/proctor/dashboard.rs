@@ -31,6 +31,8 @@ struct SessionRow {
     day: String,
     start: String,
     open: bool,
+    /// Opened before and closed since (it can be opened again).
+    closed: bool,
     /// Names of the earlier days' sessions whose receipts this one waits for.
     awaiting: Vec<String>,
 }
@@ -43,6 +45,7 @@ impl SessionRow {
             day: s.day.clone(),
             start: s.start.clone(),
             open: st.open,
+            closed: !st.open && st.closed_at.is_some(),
             awaiting: vec![],
         }
     }
