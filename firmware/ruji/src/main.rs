@@ -190,8 +190,11 @@ fn main() -> std::process::ExitCode {
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
         )
-        // Colours only on a terminal: the board's log file stays plain text that grep can read.
-        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stdout()))
+        // Logs go to standard error: standard output carries only what a command prints (the
+        // banner, a report, `--json`). Colours only on a terminal: the board's log stays plain
+        // text that grep can read.
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .init();
     let cli = Cli::parse();
     // The one-shot commands need no runtime.

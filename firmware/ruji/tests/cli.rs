@@ -274,3 +274,49 @@ fn warnings_only_check_passes_and_pack_goes_on() {
     );
     assert!(out.status.success(), "{out:?}");
 }
+
+/// Standard output carries only what a command prints: `ruji serve`'s banner, never a log line
+/// (which would break a script reading the banner, or a `--json` result); the log goes to
+/// standard error.
+#[test]
+fn serve_prints_its_banner_on_stdout_and_logs_on_stderr() {
+    use std::io::Read;
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_ruji"))
+        .args(["serve", "--listen", "127.0.0.1:0", "--data"])
+        .arg(dir.path().join("data"))
+        .env("RUST_LOG", "info")
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // The banner ends with the demo logins; read until it is all there.
+    let mut stdout = child.stdout.take().unwrap();
+    let mut out = String::new();
+    let start = std::time::Instant::now();
+    while !out.contains("DEMO004") {
+        let mut buf = [0u8; 4096];
+        let n = stdout.read(&mut buf).unwrap();
+        assert!(
+            n > 0 && start.elapsed() < std::time::Duration::from_secs(60),
+            "no banner: {out}"
+        );
+        out.push_str(&String::from_utf8_lossy(&buf[..n]));
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let mut err = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut err)
+        .unwrap();
+    assert!(out.contains("setup code: "), "{out}");
+    assert!(
+        !out.contains(" INFO ") && !out.contains(" WARN "),
+        "a log line on stdout: {out}"
+    );
+    assert!(err.contains(" INFO "), "the log is on stderr: {err}");
+}

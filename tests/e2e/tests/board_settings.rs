@@ -104,8 +104,8 @@ impl Server {
             .to_string()
     }
 
-    /// Everything the server wrote: the log (tracing writes to stdout) and stderr (the
-    /// simulated LED).
+    /// Everything the server wrote: the banner (stdout), the log and the simulated LED
+    /// (stderr).
     fn log(&self) -> String {
         format!("{}{}", self.out.lock().unwrap(), self.err.lock().unwrap())
     }
@@ -558,7 +558,7 @@ async fn online_release_from_ruji_central() {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    let central_log = collect(Box::new(central.stdout.take().unwrap()));
+    let central_log = collect(Box::new(central.stderr.take().unwrap()));
     let t0 = Instant::now();
     while !central_log
         .lock()
@@ -566,15 +566,15 @@ async fn online_release_from_ruji_central() {
         .contains("ruji central listening")
     {
         if let Ok(Some(st)) = central.try_wait() {
-            let mut err = String::new();
+            let mut out = String::new();
             central
-                .stderr
+                .stdout
                 .take()
                 .unwrap()
-                .read_to_string(&mut err)
+                .read_to_string(&mut out)
                 .unwrap();
             panic!(
-                "ruji central exited {st}: {err}{}",
+                "ruji central exited {st}: {out}{}",
                 central_log.lock().unwrap()
             );
         }
