@@ -547,6 +547,30 @@ async fn bad_input_gets_a_clear_error_and_changes_nothing() {
         .as_str()
         .unwrap()
         .starts_with("Wrong or expired token"));
+
+    // Where a setting goes back to: a path on this site only; a control character is a 400
+    // in the person's language, never a 500.
+    for (path, want) in [
+        ("/fs/2?next=/exam/3", Some("/exam/3")),
+        ("/lang/en?next=//evil.example/x", Some("/")),
+        ("/lang/en?next=https://evil.example/", Some("/")),
+        ("/lang/id?next=/%5C%5Cevil", Some("/")),
+        ("/lang/en?next=/exam%0d%0aSet-Cookie:%20x=1", None),
+        ("/fs/1?next=/exam/%00", None),
+        ("/fs/1?next=/ujian/%C3%A9", None),
+    ] {
+        let r = c.get(format!("{}{path}", s.url)).send().await.unwrap();
+        match want {
+            Some(to) => {
+                assert_eq!(r.status(), StatusCode::SEE_OTHER, "{path}");
+                assert_eq!(r.headers()["location"], to, "{path}");
+            }
+            None => {
+                assert_eq!(r.status(), StatusCode::BAD_REQUEST, "{path}");
+                assert!(r.headers().get("set-cookie").is_none(), "{path}");
+            }
+        }
+    }
 }
 
 /// A client logged in as the proctor (first-run setup with the setup code).

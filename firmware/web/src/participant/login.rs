@@ -112,10 +112,21 @@ pub(super) async fn logout_form(State(state): State<AppState>, who: LoggedIn) ->
     (clear_cookie(&state, who.jar.clone()), Redirect::to("/")).into_response()
 }
 
-fn safe_next(next: Option<&str>) -> &str {
+/// Where to go back to after a setting: a path on this site (`/...`), else `/`. `None` when
+/// the target holds a control or non-ASCII character (the request is refused: 400).
+fn safe_next(next: Option<&str>) -> Option<&str> {
     match next {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n,
-        _ => "/",
+        Some(n) if !n.bytes().all(|b| b.is_ascii_graphic()) => None,
+        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => Some(n),
+        _ => Some("/"),
+    }
+}
+
+/// Back to `next` with the cookie set, or 400 for a target no browser would send.
+fn back(jar: axum_extra::extract::cookie::CookieJar, next: Option<&str>, lang: Lang) -> Response {
+    match safe_next(next) {
+        Some(to) => (jar, Redirect::to(to)).into_response(),
+        None => html_error(StatusCode::BAD_REQUEST, ErrorCode::BadRequest, lang, "/"),
     }
 }
 
@@ -132,13 +143,14 @@ pub(super) async fn set_lang(
     c.set_same_site(SameSite::Lax);
     c.set_secure(state.settings.secure_cookies);
     let jar = axum_extra::extract::cookie::CookieJar::new().add(c);
-    (jar, Redirect::to(safe_next(q.next.as_deref()))).into_response()
+    back(jar, q.next.as_deref(), lang)
 }
 
 pub(super) async fn set_font(
     State(state): State<AppState>,
     Path(size): Path<u8>,
     Query(q): Query<ErrQuery>,
+    headers: axum::http::HeaderMap,
 ) -> Response {
     let size = size.clamp(1, 3).to_string();
     let mut c = Cookie::new("ruji_fs", size);
@@ -146,5 +158,5 @@ pub(super) async fn set_font(
     c.set_same_site(SameSite::Lax);
     c.set_secure(state.settings.secure_cookies);
     let jar = axum_extra::extract::cookie::CookieJar::new().add(c);
-    (jar, Redirect::to(safe_next(q.next.as_deref()))).into_response()
+    back(jar, q.next.as_deref(), Lang::from_headers(&headers))
 }
