@@ -44,16 +44,20 @@ PY
   mcopy -o -i "$boot" "$USB_DIR/ruji.toml" ::ruji.toml
 }
 
-# central_qemu_args PORT: the WAN NIC's QEMU arguments (printed one per line).
+# central_qemu_args PORT: the WAN NIC's QEMU arguments (printed one per line). QEMU (libslirp)
+# gives the relay the guest's connection as stdin, stdout and stderr: its stderr goes to
+# /dev/null, so that while the server is down the board sees the connection closed (as a
+# refused one), not Python's traceback as the server's answer.
 central_qemu_args() {
   printf '%s\n' -netdev \
-    "user,id=wan,net=10.0.2.0/24,restrict=on,guestfwd=tcp:$CENTRAL_ADDR:443-cmd:python3 $PWD/tests/image/relay.py $1" \
+    "user,id=wan,net=10.0.2.0/24,restrict=on,guestfwd=tcp:$CENTRAL_ADDR:443-cmd:sh -c 'exec python3 $PWD/tests/image/relay.py $1 2>/dev/null'" \
     -device virtio-net-pci,netdev=wan,romfile=
 }
 
 # central_start RUJI PORT: registers the board (its device key from the console log) and
-# starts `ruji central` with the package on 127.0.0.1:PORT. Every session's time has come (a
-# lead of ten years). Sets CENTRAL_PID and CENTRAL_BOARD (the board's short id).
+# starts `ruji central` with the package on 127.0.0.1:PORT, collecting result bundles in
+# $USB_DIR/collected (kept across restarts). Every session's time has come (a lead of ten
+# years). Sets CENTRAL_PID and CENTRAL_BOARD (the board's short id).
 central_start() {
   local line key serial=${serial:?no console log}
   line=$(grep -a 'device key' "$serial" | sed 's/\x1b\[[0-9;]*m//g' | tail -n1)
@@ -65,7 +69,8 @@ central_start() {
   cp "$USB_DIR/contoh.rujipkg" "$USB_DIR/central/"
   "$1" central --key "$USB_DIR/penerbit.key" --packages "$USB_DIR/central" \
     --listen "127.0.0.1:$2" --tls-cert "$USB_DIR/tls/server.pem" --tls-key "$USB_DIR/tls/server.key" \
-    --devices "$USB_DIR/boards.txt" --lead-minutes 5256000 >"$USB_DIR/central.log" 2>&1 &
+    --devices "$USB_DIR/boards.txt" --lead-minutes 5256000 --results "$USB_DIR/collected" \
+    >"$USB_DIR/central.log" 2>&1 &
   CENTRAL_PID=$!
   local i=0
   until grep -q 'ruji central listening' "$USB_DIR/central.log"; do

@@ -1,7 +1,8 @@
 # shellcheck shell=bash
 # Exam steps for the image tests, over HTTP with curl (cookie jars) and jq: the proctor's first
-# setup, login, opening the demo session; a demo participant's login, start and answer saves
-# through /api/v1 (docs/api.md); the proctor's results JSON to check what was saved.
+# setup, login, opening and closing a session (the demo's by default); a participant's login,
+# start, answer saves and finish through /api/v1 (docs/api.md); the proctor's results JSON to
+# check what was saved.
 # Sourced, not run. The caller sets:
 #   BASE   http://127.0.0.1:PORT (the QEMU host forward; changes with every boot)
 #   EXAM   a directory for cookie jars and the record of acknowledged answers
@@ -44,19 +45,39 @@ exam_proctor_login() {
   esac
 }
 
-# exam_open_session: open the demo session from the proctor's dashboard (with its CSRF token);
-# prints the session's token.
-exam_open_session() {
-  local csrf status token
+# exam_dashboard_csrf: the proctor's CSRF token from the dashboard.
+exam_dashboard_csrf() {
+  local csrf
   csrf=$(exam_curl proctor "$BASE/proctor" | grep -o 'data-csrf="[^"]*"' | head -n1 | cut -d'"' -f2)
   [ -n "$csrf" ] || { echo "no CSRF token on the proctor dashboard" >&2; return 1; }
-  status=$(exam_curl proctor -o /dev/null -w '%{http_code}' --data-urlencode "csrf=$csrf" \
-    "$BASE/proctor/sessions/$EXAM_SESSION/open")
-  [ "$status" = 303 ] || { echo "opening session $EXAM_SESSION: HTTP $status" >&2; return 1; }
+  echo "$csrf"
+}
+
+# exam_session_action SESSION open|close: the dashboard's button for SESSION; expects the 303
+# back to the dashboard without an error (?ok=1).
+exam_session_action() {
+  local csrf status
+  csrf=$(exam_dashboard_csrf) || return 1
+  status=$(exam_curl proctor -o /dev/null -w '%{http_code} %{redirect_url}' --data-urlencode "csrf=$csrf" \
+    "$BASE/proctor/sessions/$1/$2")
+  case "$status" in
+    "303 "*"/proctor?ok=1") ;;
+    *) echo "$2 session $1: $status" >&2; return 1 ;;
+  esac
+}
+
+# exam_open_session [SESSION]: open SESSION (default the demo's) from the proctor's dashboard
+# (with its CSRF token); prints the session's token.
+exam_open_session() {
+  local session=${1:-$EXAM_SESSION} token
+  exam_session_action "$session" open || return 1
   token=$(exam_curl proctor "$BASE/proctor/status.json" | jq -r '.token.token // empty')
-  [ -n "$token" ] || { echo "no token for the open session" >&2; return 1; }
+  [ -n "$token" ] || { echo "no token for the open session $session" >&2; return 1; }
   echo "$token"
 }
+
+# exam_close_session SESSION: close SESSION from the proctor's dashboard.
+exam_close_session() { exam_session_action "$1" close; }
 
 # exam_api JAR METHOD PATH [JSON]: a participant API call; prints the body, fails unless 200.
 exam_api() {
@@ -76,11 +97,19 @@ exam_api() {
 # firmware/core/src/demo.rs `login`) logs in, passes the identity check with the token and
 # leaves practice, so the test's items can be answered.
 exam_participant_start() {
-  local n=$1 token=$2 user pass birth name words
+  local n=$1 token=$2 user pass birth words
   words=(mawar melati kenanga anggrek)   # demo::WORDS, first four
   user=$(printf 'DEMO%03d' "$n")
   pass=$(printf '%s%02d' "${words[$(((n - 1) % 4))]}" "$n")
   birth=$(printf '2011-%02d-%02d' $(((n - 1) % 12 + 1)) $(((n - 1) % 26 + 3)))
+  exam_login_start "$user" "$pass" "$birth" "$token"
+}
+
+# exam_login_start USER PASSWORD BIRTH_DATE TOKEN: a participant logs in, passes the identity
+# check (the name the login answered with, BIRTH_DATE as typed) with the token and leaves
+# practice, so the test's items can be answered.
+exam_login_start() {
+  local user=$1 pass=$2 birth=$3 token=$4 name
   name=$(exam_api "$user" POST /login "$(jq -nc --arg u "$user" --arg p "$pass" '{username: $u, password: $p}')" \
     | jq -r .participant.name) || return 1
   exam_api "$user" POST /start "$(jq -nc --arg n "$name" --arg b "$birth" --arg t "$token" \
@@ -88,13 +117,20 @@ exam_participant_start() {
   exam_api "$user" POST /practice/end '{}' >/dev/null || return 1
 }
 
+# exam_finish USER: the participant finishes the test (confirmed); the login ends with it.
+exam_finish() {
+  local reply
+  reply=$(exam_api "$1" POST /finish '{"confirm": true}') || return 1
+  [ "$(jq -r .finished <<<"$reply")" = true ] || { echo "finish $1: $reply" >&2; return 1; }
+}
+
 # exam_save_answers USER VARIANT: answers every multiple-choice, short-answer and essay item of
 # the current test (VARIANT picks which option or text, so a later round changes the answers),
 # each with a new revision. Every save acknowledged (200, saved) is recorded in
-# $EXAM/acked (USER TAB ITEM TAB RESPONSE-JSON, the last line of an item wins). Prints the
-# number of acknowledged saves.
+# $EXAM_ACKED (default $EXAM/acked; USER TAB ITEM TAB RESPONSE-JSON, the last line of an item
+# wins). Prints the number of acknowledged saves.
 exam_save_answers() {
-  local user=$1 v=$2 n total item id resp reply count=0
+  local user=$1 v=$2 n total item id resp reply count=0 acked=${EXAM_ACKED:-$EXAM/acked}
   total=$(exam_api "$user" GET /attempt | jq '.items | length') || return 1
   for n in $(seq 1 "$total"); do
     item=$(exam_api "$user" GET "/items/$n") || return 1
@@ -108,7 +144,7 @@ exam_save_answers() {
       "$(jq -nc --argjson r "$resp" --argjson rev "$((v + 1))" '{response: $r, doubtful: false, rev: $rev}')") \
       || return 1
     if [ "$(jq -r '.saved and (.stale | not)' <<<"$reply")" = true ]; then
-      printf '%s\t%s\t%s\n' "$user" "$id" "$resp" >>"$EXAM/acked"
+      printf '%s\t%s\t%s\n' "$user" "$id" "$resp" >>"$acked"
       count=$((count + 1))
     fi
   done

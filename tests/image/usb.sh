@@ -4,7 +4,7 @@
 # (MBR, one partition; mtools, no root); the issuer's public key trusted in the card's
 # ruji.toml; then, over HTTP as the proctor: the package page lists the files, one is imported
 # from the stick, a session is released with its release code (`ruji release-code`) and the
-# sync report shows it released.
+# sync report shows it released. Also a blank stick image (results.sh saves the results to it).
 # Sourced, not run (after exam.sh). The caller sets BASE and EXAM (exam.sh) and USB_DIR, a
 # directory for the key, the package and the stick image.
 
@@ -30,21 +30,27 @@ usb_make_stick() {
   USB_PUBLIC=$(cat "$USB_DIR/penerbit.key.pub")
   "$ruji" pack "$USB_FOLDER" --key "$USB_DIR/penerbit.key" -o "$USB_DIR/contoh.rujipkg" >/dev/null || return 1
   USB_STICK="$USB_DIR/stick.img"
-  truncate -s 64M "$USB_STICK"
-  # MBR: one FAT32 (LBA, type 0x0c) partition from sector 2048 to the end, as sticks come.
-  python3 - "$USB_STICK" <<'PY' || return 1
+  usb_blank_stick "$USB_STICK" FLASHDISK || return 1
+  part="$USB_STICK@@1M"
+  mmd -i "$part" ::UJIAN || return 1
+  mcopy -i "$part" "$USB_DIR/contoh.rujipkg" "::$USB_TOP" || return 1
+  mcopy -i "$part" "$USB_DIR/contoh.rujipkg" "::$USB_DEEP" || return 1
+  sha256sum "$USB_STICK" | cut -d' ' -f1 >"$USB_DIR/stick.sha256"
+}
+
+# usb_blank_stick IMAGE LABEL: a blank 64 MiB stick image: an MBR with one FAT32 (LBA, type
+# 0x0c) partition from sector 2048 (1 MiB) to the end, as sticks come, labelled LABEL.
+usb_blank_stick() {
+  rm -f "$1"
+  truncate -s 64M "$1"
+  python3 - "$1" <<'PY' || return 1
 import struct, sys
 start, total = 2048, 64 * 2048
 entry = struct.pack("<B3sB3sII", 0, b"\xfe\xff\xff", 0x0C, b"\xfe\xff\xff", start, total - start)
 with open(sys.argv[1], "r+b") as f:
     f.seek(446); f.write(entry); f.seek(510); f.write(b"\x55\xaa")
 PY
-  part="$USB_STICK@@1M"
-  mformat -i "$part" -F -T $((64 * 2048 - 2048)) -h 64 -s 32 -v FLASHDISK :: || return 1
-  mmd -i "$part" ::UJIAN || return 1
-  mcopy -i "$part" "$USB_DIR/contoh.rujipkg" "::$USB_TOP" || return 1
-  mcopy -i "$part" "$USB_DIR/contoh.rujipkg" "::$USB_DEEP" || return 1
-  sha256sum "$USB_STICK" | cut -d' ' -f1 >"$USB_DIR/stick.sha256"
+  mformat -i "$1@@1M" -F -T $((64 * 2048 - 2048)) -h 64 -s 32 -v "$2" ::
 }
 
 # usb_trust_issuer DISK: adds the issuer's key to ruji.toml on the card's boot partition (FAT at
