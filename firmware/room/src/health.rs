@@ -35,8 +35,19 @@ const fn parse_u64(s: &str, fallback: u64) -> u64 {
 
 /// Free space is "nearly full" below this many bytes...
 pub const DISK_MIN_FREE: u64 = 200 * 1024 * 1024;
-/// ...or below this share of the filesystem, in percent.
+/// ...or below this share of the filesystem, in percent...
 pub const DISK_MIN_FREE_PERCENT: u64 = 10;
+/// ...where the share counts only up to this many bytes: a room's data is megabytes, so 1 GiB
+/// free is room enough on any card (10 % of a 256 GB disk would flag 25 GB free as "full").
+pub const DISK_SHARE_CAP: u64 = 1024 * 1024 * 1024;
+
+/// Whether `d` is nearly full: under [`DISK_MIN_FREE`], or under [`DISK_MIN_FREE_PERCENT`] of
+/// the filesystem capped at [`DISK_SHARE_CAP`].
+pub fn disk_nearly_full(d: &Disk) -> bool {
+    let share = (u128::from(d.total) * u128::from(DISK_MIN_FREE_PERCENT) / 100)
+        .min(u128::from(DISK_SHARE_CAP));
+    d.available < DISK_MIN_FREE || u128::from(d.available) < share
+}
 
 pub use ruji_sys::Disk;
 
@@ -65,11 +76,7 @@ pub struct Inputs {
 pub fn attention(i: &Inputs) -> Vec<Attention> {
     let clock_not_set =
         i.wall_now < i.build_epoch || i.last_known_wall.is_some_and(|k| i.wall_now < k);
-    let disk_nearly_full = i.disk.is_some_and(|d| {
-        d.available < DISK_MIN_FREE
-            || u128::from(d.available) * 100
-                < u128::from(d.total) * u128::from(DISK_MIN_FREE_PERCENT)
-    });
+    let disk_nearly_full = i.disk.as_ref().is_some_and(disk_nearly_full);
     Attention::ALL
         .into_iter()
         .filter(|a| match a {
@@ -186,7 +193,7 @@ mod tests {
     }
 
     #[test]
-    fn disk_nearly_full_below_200_mb_or_10_percent() {
+    fn disk_nearly_full_below_200_mb_or_10_percent_up_to_1_gib() {
         let disk = |available, total| Inputs {
             disk: Some(Disk { available, total }),
             ..healthy()
@@ -200,12 +207,22 @@ mod tests {
             "200 MB of 1 GB"
         );
         assert_eq!(
-            attention(&disk(9 * GB, 100 * GB)),
-            [Attention::DiskNearlyFull]
+            attention(&disk(799 << 20, 8000 << 20)),
+            [Attention::DiskNearlyFull],
+            "under 10 % of an 8 GB card"
         );
         assert!(
-            attention(&disk(10 * GB, 100 * GB)).is_empty(),
+            attention(&disk(800 << 20, 8000 << 20)).is_empty(),
             "exactly 10 %"
+        );
+        assert_eq!(
+            attention(&disk(GB - 1, 100 * GB)),
+            [Attention::DiskNearlyFull],
+            "the share is capped at 1 GiB"
+        );
+        assert!(
+            attention(&disk(GB, 252 * GB)).is_empty(),
+            "1 GiB free on a large disk is enough"
         );
         assert_eq!(attention(&disk(0, 0)), [Attention::DiskNearlyFull]);
     }
