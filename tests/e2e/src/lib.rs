@@ -63,6 +63,26 @@ pub fn check_loopback(url: &str) -> Result<String, String> {
     }
 }
 
+/// Why the tests that drive the release binary are `#[ignore]`d in a plain `cargo test`:
+/// `scripts/test` builds it and runs them with `--ignored` and `RUJI_BIN` set.
+pub const NEEDS_RELEASE_BIN: &str = "needs RUJI_BIN, a release build of ruji: scripts/test runs it";
+
+/// The `ruji` binary under test, from `RUJI_BIN`. Panics with what to do when it is not set or
+/// not a file: a test that cannot run fails, it never passes by returning early.
+pub fn ruji_bin() -> std::path::PathBuf {
+    let Some(bin) = std::env::var_os("RUJI_BIN").map(std::path::PathBuf::from) else {
+        panic!(
+            "RUJI_BIN is not set: build ruji (cargo build --release -p ruji) and set              RUJI_BIN=$PWD/target/release/ruji, or run scripts/test"
+        );
+    };
+    assert!(
+        bin.is_file(),
+        "RUJI_BIN={} is not a file (cargo build --release -p ruji)",
+        bin.display()
+    );
+    bin
+}
+
 /// A free TCP port on 127.0.0.1 (bound, read, released: a small race is possible).
 pub fn free_port() -> std::io::Result<u16> {
     let l = std::net::TcpListener::bind("127.0.0.1:0")?;

@@ -2,8 +2,9 @@
 //! the proctor's network status shows the 15 seats and the faults, and a seat that goes offline
 //! and comes back is shown so.
 //!
-//! Runs only when `RUJI_BIN` is set and the lab can be built (root, `ip`, busybox); otherwise it
-//! prints why and passes. All traffic stays inside the lab's network namespaces.
+//! Needs `RUJI_BIN` and the lab (root, `ip`, busybox, curl): ignored in a plain `cargo test`,
+//! run by scripts/test with `--ignored`, where a missing piece fails the test with what to
+//! install. All traffic stays inside the lab's network namespaces.
 
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -64,24 +65,19 @@ fn seat(s: &Value, n: usize) -> &Value {
 }
 
 #[test]
+#[ignore = "needs RUJI_BIN, a release build of ruji, and the LAN lab (root): scripts/test runs it"]
 fn serve_claims_the_address_and_shows_seats_going_offline_and_online() {
-    let Ok(bin) = std::env::var("RUJI_BIN") else {
-        println!("skipped: set RUJI_BIN to run the LAN service test");
-        return;
-    };
+    let bin = ruji_e2e::ruji_bin().display().to_string();
     let up = lab(&["up", LAB]);
-    if !up.status.success() {
-        println!(
-            "skipped: the LAN lab cannot be built here: {}",
-            String::from_utf8_lossy(&up.stderr).trim()
-        );
-        return;
-    }
+    assert!(
+        up.status.success(),
+        "the LAN lab cannot be built here (needs root, iproute2, busybox): {}",
+        String::from_utf8_lossy(&up.stderr).trim()
+    );
     let which_curl = lab(&["exec", LAB, "board", "sh", "-c", "command -v curl"]);
     if !which_curl.status.success() {
         lab(&["down", LAB]);
-        println!("skipped: curl is missing");
-        return;
+        panic!("curl is missing (apt-get install curl)");
     }
     let data = std::env::temp_dir().join(format!("ruji-e2e-lan-{}", std::process::id()));
     let config = data.with_extension("toml");
