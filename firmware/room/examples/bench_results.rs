@@ -254,7 +254,7 @@ async fn bench(runs: usize) -> Result<(), String> {
             .participant_login(&user, &password, "127.0.0.1")
             .await
             .map_err(e)?;
-        room.start(&user, id, &name, &birth, &token)
+        room.start(&user, id, "127.0.0.1", &name, &birth, &token)
             .await
             .map_err(e)?;
         room.end_practice(&user, id).await.map_err(e)?;

@@ -31,6 +31,7 @@
 pub mod config;
 pub mod confirm;
 pub mod error;
+mod guesses;
 pub mod health;
 pub mod packages;
 pub mod panel;
@@ -137,8 +138,11 @@ pub(crate) struct Inner {
     settings: Settings,
     /// The cookie-signing key (64 bytes, kept in the store so cookies survive a restart).
     cookie_key: Vec<u8>,
-    /// Wrong-password counters by username and by client address (at most 4096 keys).
+    /// Wrong-guess counters by username and by client address (at most 4096 keys; see
+    /// [`guesses`]).
     throttle: Mutex<Throttle>,
+    /// Wakes guesses waiting for a place among their keys' attempts in flight.
+    guess_ended: tokio::sync::Notify,
     /// Last request time and address per participant (one entry per participant of the
     /// package at most: only logged-in participants touch it).
     presence: participants::Presence,
@@ -174,10 +178,11 @@ impl Room {
         let passwords = passwords::Passwords::new(settings.hash_concurrency);
         let setup_code = settings.setup_code.clone();
         let notice = settings.notice.clone();
-        Ok(Room(Arc::new(Inner {
+        let room = Room(Arc::new(Inner {
             store,
             cookie_key,
             throttle: Mutex::new(Throttle::new(4096)),
+            guess_ended: tokio::sync::Notify::new(),
             presence: participants::Presence::default(),
             passwords,
             setup_code: Mutex::new(setup_code),
@@ -190,7 +195,9 @@ impl Room {
             uploads: tokio::sync::Notify::new(),
             upload_now: AtomicBool::new(false),
             settings,
-        })))
+        }));
+        room.restore_lockouts()?;
+        Ok(room)
     }
 
     /// The store.

@@ -13,6 +13,7 @@ use ruji_core::attempt::{Phase, PhaseName};
 use ruji_core::package::{ItemView, Package};
 use ruji_core::response::Response;
 use ruji_core::shuffle;
+use ruji_core::throttle::{CLIENT_BURST, USER_BURST};
 use ruji_store::room::{Context, Refusal, Saved};
 
 use crate::error::flat;
@@ -67,34 +68,6 @@ impl Room {
         self.0.presence.touch(username, client);
     }
 
-    /// Is `key` locked out after too many wrong codes or passwords: how long still.
-    pub(crate) fn throttled(&self, key: &str) -> Option<u64> {
-        let now = self.now();
-        self.0
-            .throttle
-            .lock()
-            .expect("not poisoned")
-            .check(key, now)
-            .err()
-    }
-
-    /// Records a wrong code or password for each key.
-    pub(crate) fn failed(&self, keys: &[&str]) {
-        let now = self.now();
-        let mut t = self.0.throttle.lock().expect("not poisoned");
-        for k in keys {
-            t.fail(k, now);
-        }
-    }
-
-    /// Clears the count of each key after a right password.
-    pub(crate) fn succeeded(&self, keys: &[&str]) {
-        let mut t = self.0.throttle.lock().expect("not poisoned");
-        for k in keys {
-            t.succeed(k);
-        }
-    }
-
     /// Checks the password (throttled per username and per client address) and records the
     /// login from `client`; returns the new login id for the participant's cookie.
     pub async fn participant_login(
@@ -108,17 +81,17 @@ impl Room {
             return Err(RoomError::WrongPassword);
         }
         let (ukey, ikey) = (format!("u:{username}"), format!("ip:{client}"));
-        if let Some(ms) = self.throttled(&ukey).max(self.throttled(&ikey)) {
-            return Err(RoomError::Throttled { retry_after_ms: ms });
-        }
+        let guess = self
+            .guess(&[(&ukey, USER_BURST), (&ikey, CLIENT_BURST)])
+            .await?;
         let hash = self.store().password_hash(username)?;
         if !self.0.passwords.verify(hash, password.to_string()).await {
-            self.failed(&[&ukey, &ikey]);
             tracing::info!(username, client, "wrong password");
+            guess.failed().await;
             return Err(RoomError::WrongPassword);
         }
         // A room's PC is shared all day: one participant's typos must not lock the next one out.
-        self.succeeded(&[&ukey, &ikey]);
+        guess.succeeded().await;
         let login_id = rand::random::<u64>() | 1;
         flat(self.store().login(username, client, login_id).await)?;
         tracing::info!(username, client, "participant logged in");
@@ -144,20 +117,35 @@ impl Room {
     }
 
     /// Identity check (typed name and date of birth) and token: starts the current test, or
-    /// resumes it after a reset.
+    /// resumes it after a reset. Wrong tokens are throttled per participant and per client
+    /// address, as passwords are.
     pub async fn start(
         &self,
         username: &str,
         login_id: u64,
+        client: &str,
         name: &str,
         birth_date: &str,
         token: &str,
     ) -> Result<()> {
+        let (ukey, ikey) = (format!("token-u:{username}"), format!("token-ip:{client}"));
+        let guess = self
+            .guess(&[(&ukey, USER_BURST), (&ikey, CLIENT_BURST)])
+            .await?;
         let policy = self.settings().token_policy;
         let r = self
             .store()
             .start(username, login_id, name, birth_date, token, policy)
             .await;
+        match &r {
+            Ok(Err(Refusal::WrongToken)) => {
+                tracing::info!(username, client, "wrong token");
+                guess.failed().await
+            }
+            Ok(Ok(())) => guess.succeeded().await,
+            // Refused before the token was compared, or not written: no guess was answered.
+            _ => drop(guess),
+        }
         self.settled(r)
     }
 

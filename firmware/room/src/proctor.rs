@@ -3,6 +3,7 @@
 //! reserves), with what the dashboard shows and the session's results.
 
 use ruji_core::package::Session;
+use ruji_core::throttle::USER_BURST;
 use ruji_core::Millis;
 use ruji_store::room::{AttemptResult, ParticipantStatus, Refusal};
 use ruji_store::tables::SessionState;
@@ -18,13 +19,24 @@ pub const MIN_PASSWORD_CHARS: usize = 8;
 /// Longest force-finish reason (it goes into the session report).
 pub const MAX_REASON_BYTES: usize = 500;
 
+/// A proctor's login on the board's page, as the proctor's cookie carries it: valid while the
+/// account has this generation and the login has not ended (logout, a password change or a
+/// recovery end it on the board, so a copied cookie stops working).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProctorLogin {
+    /// The account's generation.
+    pub generation: u32,
+    /// The login's random id (32 hex digits).
+    pub id: String,
+}
+
 /// What a first setup did.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Setup {
-    /// The account exists now, with this generation (for the proctor's cookie).
+    /// The account exists now, and this browser is logged in.
     Created {
-        /// The account's generation.
-        generation: u32,
+        /// The new login.
+        login: ProctorLogin,
     },
     /// No code was typed: the account is made when the board's button is pressed; the page
     /// with this id waits for it.
@@ -39,10 +51,10 @@ pub enum Setup {
 pub enum Claim {
     /// No such claim (another one replaced it, or it was finished).
     Unknown,
-    /// The button was pressed: the account exists with this generation.
+    /// The button was pressed: the account exists, and the browser that waited is logged in.
     Done {
-        /// The account's generation.
-        generation: u32,
+        /// The new login.
+        login: ProctorLogin,
     },
     /// The time to press ran out.
     Expired,
@@ -126,9 +138,7 @@ impl Room {
             return Err(RoomError::AlreadySetup);
         }
         let key = format!("setup:{client}");
-        if let Some(ms) = self.throttled(&key) {
-            return Err(RoomError::Throttled { retry_after_ms: ms });
-        }
+        let guess = self.guess(&[(&key, USER_BURST)]).await?;
         if password.chars().count() < MIN_PASSWORD_CHARS {
             return Err(RoomError::PasswordShort);
         }
@@ -157,14 +167,89 @@ impl Room {
             !want.is_empty() && typed.eq_ignore_ascii_case(&want)
         });
         if !code_ok {
-            self.failed(&[&key]);
             tracing::warn!(client, "wrong proctor setup code");
+            guess.failed().await;
             return Err(RoomError::SetupCode);
         }
+        guess.succeeded().await;
         let hash = self.0.passwords.hash(password.to_string()).await;
         let generation = self.create_proctor(hash).await?;
         tracing::info!(client, "proctor password created");
-        Ok(Setup::Created { generation })
+        let login = self.new_proctor_login(generation, client).await?;
+        Ok(Setup::Created { login })
+    }
+
+    /// A new login for account `generation` from `client`, recorded on the board.
+    async fn new_proctor_login(&self, generation: u32, client: &str) -> Result<ProctorLogin> {
+        let id = format!("{:032x}", rand::random::<u128>());
+        match flat(
+            self.store()
+                .add_proctor_login(generation, id.clone(), format!("from {client}"))
+                .await,
+        ) {
+            Err(RoomError::Refused(Refusal::ProctorChanged)) => Err(RoomError::NoProctor),
+            other => other.map(|()| ProctorLogin { generation, id }),
+        }
+    }
+
+    /// Whether `login` (read from a proctor's cookie) is still valid on the board.
+    pub fn proctor_login_valid(&self, login: &ProctorLogin) -> bool {
+        self.store()
+            .proctor_login_valid(login.generation, &login.id)
+            .unwrap_or(false)
+    }
+
+    /// Logging out: `login` ends on the board (its cookie, even copied, no longer works).
+    pub async fn proctor_logout(&self, login: &ProctorLogin) -> Result<()> {
+        self.store().end_proctor_login(login.id.clone()).await?;
+        Ok(())
+    }
+
+    /// Changes the proctor password after checking the current one (throttled as a login):
+    /// every other login ends, and the one returned replaces `login` for this browser.
+    pub async fn change_proctor_password(
+        &self,
+        login: &ProctorLogin,
+        client: &str,
+        current: &str,
+        password: &str,
+        password2: &str,
+    ) -> Result<ProctorLogin> {
+        let account = self
+            .store()
+            .proctor_account()?
+            .ok_or(RoomError::NoProctor)?;
+        let key = format!("proctor:{client}");
+        let guess = self.guess(&[(&key, USER_BURST)]).await?;
+        if !self
+            .0
+            .passwords
+            .verify(Some(account.password_hash), current.to_string())
+            .await
+        {
+            tracing::warn!(client, "wrong proctor password (password change)");
+            guess.failed().await;
+            return Err(RoomError::ProctorPassword);
+        }
+        guess.succeeded().await;
+        if password.chars().count() < MIN_PASSWORD_CHARS {
+            return Err(RoomError::PasswordShort);
+        }
+        if password != password2 {
+            return Err(RoomError::PasswordRepeat);
+        }
+        let hash = self.0.passwords.hash(password.to_string()).await;
+        let id = format!("{:032x}", rand::random::<u128>());
+        let generation = match flat(
+            self.store()
+                .change_proctor_password(login.generation, hash, id.clone())
+                .await,
+        ) {
+            Err(RoomError::Refused(Refusal::ProctorChanged)) => return Err(RoomError::NoProctor),
+            other => other?,
+        };
+        tracing::info!(client, "proctor password changed; other logins ended");
+        Ok(ProctorLogin { generation, id })
     }
 
     /// Creates the proctor account; the setup code is used up.
@@ -177,51 +262,58 @@ impl Room {
         Ok(generation)
     }
 
-    /// Where the claim `id` (waiting for the button) stands; a finished claim is forgotten.
-    pub fn claim(&self, id: &str) -> Claim {
+    /// Where the claim `id` (waiting for the button) stands; a finished claim is forgotten and
+    /// the browser that waited for it (which knows `id`) gets a login.
+    pub async fn claim(&self, id: &str, client: &str) -> Claim {
         let now = self.now();
-        let mut pending = self.0.pending.lock().expect("not poisoned");
-        let Some(p) = pending.as_ref().filter(|p| p.id == id) else {
+        {
+            let mut pending = self.0.pending.lock().expect("not poisoned");
+            let Some(p) = pending.as_ref().filter(|p| p.id == id) else {
+                return Claim::Unknown;
+            };
+            if !p.done {
+                if p.expires <= now {
+                    return Claim::Expired;
+                }
+                return Claim::Waiting {
+                    seconds: (p.expires - now).div_ceil(1000),
+                };
+            }
+            *pending = None;
+        }
+        let Some(generation) = self.proctor_generation() else {
             return Claim::Unknown;
         };
-        if p.done {
-            *pending = None;
-            return match self.proctor_generation() {
-                Some(generation) => Claim::Done { generation },
-                None => Claim::Unknown,
-            };
-        }
-        if p.expires <= now {
-            return Claim::Expired;
-        }
-        Claim::Waiting {
-            seconds: (p.expires - now).div_ceil(1000),
+        match self.new_proctor_login(generation, client).await {
+            Ok(login) => Claim::Done { login },
+            Err(e) => {
+                tracing::error!(error = %e, "cannot record the proctor's login after the claim");
+                Claim::Unknown
+            }
         }
     }
 
-    /// Checks the proctor password (throttled per client address); returns the account's
-    /// generation for the cookie.
-    pub async fn proctor_login(&self, client: &str, password: &str) -> Result<u32> {
+    /// Checks the proctor password (throttled per client address); returns the new login for
+    /// the cookie.
+    pub async fn proctor_login(&self, client: &str, password: &str) -> Result<ProctorLogin> {
         let account = self
             .store()
             .proctor_account()?
             .ok_or(RoomError::NoProctor)?;
         let key = format!("proctor:{client}");
-        if let Some(ms) = self.throttled(&key) {
-            return Err(RoomError::Throttled { retry_after_ms: ms });
-        }
+        let guess = self.guess(&[(&key, USER_BURST)]).await?;
         if !self
             .0
             .passwords
             .verify(Some(account.password_hash), password.to_string())
             .await
         {
-            self.failed(&[&key]);
             tracing::warn!(client, "wrong proctor password");
+            guess.failed().await;
             return Err(RoomError::ProctorPassword);
         }
-        self.succeeded(&[&key]);
-        Ok(account.generation)
+        guess.succeeded().await;
+        self.new_proctor_login(account.generation, client).await
     }
 
     /// Recovery (the button held at power-on): removes the proctor password so that it can be

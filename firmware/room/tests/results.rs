@@ -155,9 +155,16 @@ async fn hold_session(
         let pw = &passwords.iter().find(|(n, _)| n == u).unwrap().1;
         let who = p.participant(u).unwrap().clone();
         let id = room.participant_login(u, pw, "127.0.0.1").await.unwrap();
-        room.start(u, id, &who.name, who.birth_date.as_deref().unwrap(), &token)
-            .await
-            .unwrap();
+        room.start(
+            u,
+            id,
+            "127.0.0.1",
+            &who.name,
+            who.birth_date.as_deref().unwrap(),
+            &token,
+        )
+        .await
+        .unwrap();
         room.end_practice(u, id).await.unwrap();
         for item_id in &p.test("BIN").unwrap().items {
             let item = p.item(item_id).unwrap();

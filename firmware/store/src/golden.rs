@@ -62,6 +62,8 @@ fn encode_sample(name: &str, sample: &serde_json::Value) -> Vec<u8> {
         ("meta", "meta/results_exported") => {
             encoded::<BTreeMap<String, ruji_core::Millis>>(name, sample)
         }
+        ("meta", "meta/lockouts") => encoded::<BTreeMap<String, Lockout>>(name, sample),
+        ("meta", "meta/proctor_logins") => encoded::<Vec<ProctorLogin>>(name, sample),
         _ => panic!("sample {name}: no record type known for it; add it to golden.rs"),
     }
 }

@@ -3,6 +3,8 @@
 //! operation is one transaction with its audit entry, so a power cut or a failing card leaves
 //! either all of it or none of it.
 
+use std::collections::BTreeMap;
+
 use ruji_core::package::Package;
 
 use crate::room::Refusal;
@@ -100,11 +102,167 @@ impl Store {
         .await
     }
 
-    /// Removes the proctor account (recovery): the next setup makes a new one. Exam data stays.
+    /// Removes the proctor account (recovery): the next setup makes a new one. Exam data stays;
+    /// every proctor login ends.
     pub async fn reset_proctor(&self, detail: String) -> Result<()> {
         self.write(move |tx| {
             tx.remove_meta(PROCTOR)?;
+            tx.remove_meta(PROCTOR_LOGINS)?;
             tx.audit(Actor::System, Action::ProctorPasswordReset, detail)?;
+            Ok(())
+        })
+        .await
+    }
+
+    /// Whether the proctor login `id` of account `generation` is valid: the account is that
+    /// generation and the login has not ended.
+    pub fn proctor_login_valid(&self, generation: u32, id: &str) -> Result<bool> {
+        let r = self.reader()?;
+        if r.meta(PROCTOR)?.is_none_or(|a| a.generation != generation) {
+            return Ok(false);
+        }
+        Ok(r.meta(PROCTOR_LOGINS)?
+            .unwrap_or_default()
+            .iter()
+            .any(|l| l.generation == generation && l.id == id))
+    }
+
+    /// Records a new proctor login `id` for account `generation` (after its password, code or
+    /// button press was checked); the oldest beyond [`MAX_PROCTOR_LOGINS`] ends. Refused with
+    /// [`Refusal::ProctorChanged`] when the account is gone or newer.
+    pub async fn add_proctor_login(
+        &self,
+        generation: u32,
+        id: String,
+        detail: String,
+    ) -> crate::room::RoomResult<()> {
+        self.write(move |tx| {
+            if tx.meta(PROCTOR)?.is_none_or(|a| a.generation != generation) {
+                return Ok(Err(Refusal::ProctorChanged));
+            }
+            let mut logins = tx.meta(PROCTOR_LOGINS)?.unwrap_or_default();
+            logins.retain(|l| l.generation == generation);
+            logins.push(ProctorLogin {
+                id,
+                generation,
+                since: tx.now,
+            });
+            let excess = logins.len().saturating_sub(MAX_PROCTOR_LOGINS);
+            logins.drain(..excess);
+            tx.set_meta(PROCTOR_LOGINS, &logins)?;
+            tx.audit(Actor::Proctor, Action::ProctorLogin, detail)?;
+            Ok(Ok(()))
+        })
+        .await
+    }
+
+    /// Ends the proctor login `id` (logging out): its cookie no longer works. `false` when it
+    /// was not valid (nothing written).
+    pub async fn end_proctor_login(&self, id: String) -> Result<bool> {
+        self.write(move |tx| {
+            let mut logins = tx.meta(PROCTOR_LOGINS)?.unwrap_or_default();
+            let before = logins.len();
+            logins.retain(|l| l.id != id);
+            if logins.len() == before {
+                return Ok(false);
+            }
+            tx.set_meta(PROCTOR_LOGINS, &logins)?;
+            tx.audit(Actor::Proctor, Action::ProctorLogout, String::new())?;
+            Ok(true)
+        })
+        .await
+    }
+
+    /// Changes the proctor password of account `generation` to `password_hash`: the account
+    /// gets the next generation, every login ends and `login_id` becomes the one valid login
+    /// (the browser that changed it). Returns the new generation; refused with
+    /// [`Refusal::ProctorChanged`] when the account is gone or newer.
+    pub async fn change_proctor_password(
+        &self,
+        generation: u32,
+        password_hash: String,
+        login_id: String,
+    ) -> crate::room::RoomResult<u32> {
+        self.write(move |tx| {
+            if tx.meta(PROCTOR)?.is_none_or(|a| a.generation != generation) {
+                return Ok(Err(Refusal::ProctorChanged));
+            }
+            let next = tx
+                .meta(PROCTOR_GENERATION)?
+                .unwrap_or(generation)
+                .max(generation)
+                + 1;
+            tx.set_meta(PROCTOR_GENERATION, &next)?;
+            tx.set_meta(
+                PROCTOR,
+                &ProctorAccount {
+                    password_hash,
+                    generation: next,
+                },
+            )?;
+            tx.set_meta(
+                PROCTOR_LOGINS,
+                &vec![ProctorLogin {
+                    id: login_id,
+                    generation: next,
+                    since: tx.now,
+                }],
+            )?;
+            tx.audit(
+                Actor::Proctor,
+                Action::ProctorPasswordChanged,
+                "every other proctor login ended".into(),
+            )?;
+            Ok(Ok(next))
+        })
+        .await
+    }
+
+    /// The throttle's lock-outs kept across restarts (some may have ended since).
+    pub fn lockouts(&self) -> Result<BTreeMap<String, Lockout>> {
+        Ok(self.reader()?.meta(LOCKOUTS)?.unwrap_or_default())
+    }
+
+    /// Keeps the throttle's new `locked` keys (an audit entry each) and forgets `unlocked` ones,
+    /// in one commit; ended lock-outs are dropped, and beyond [`MAX_LOCKOUTS`] those ending
+    /// first.
+    pub async fn keep_lockouts(
+        &self,
+        locked: Vec<(String, Lockout)>,
+        unlocked: Vec<String>,
+    ) -> Result<()> {
+        self.write(move |tx| {
+            let mut map = tx.meta(LOCKOUTS)?.unwrap_or_default();
+            let now = tx.now;
+            map.retain(|_, l| l.until > now);
+            for k in &unlocked {
+                map.remove(k);
+            }
+            for (key, l) in locked {
+                tx.audit(
+                    Actor::System,
+                    Action::LockedOut,
+                    format!(
+                        "{key}: {} failures, locked for {} s",
+                        l.failures,
+                        l.until.saturating_sub(now).div_ceil(1000)
+                    ),
+                )?;
+                map.insert(key, l);
+            }
+            while map.len() > MAX_LOCKOUTS {
+                let first = map
+                    .iter()
+                    .min_by_key(|(_, l)| l.until)
+                    .map(|(k, _)| k.clone())
+                    .expect("not empty");
+                map.remove(&first);
+            }
+            if map.is_empty() {
+                tx.remove_meta(LOCKOUTS)?;
+            } else {
+                tx.set_meta(LOCKOUTS, &map)?;
+            }
             Ok(())
         })
         .await

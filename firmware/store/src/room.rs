@@ -67,6 +67,9 @@ pub enum Refusal {
     SessionSealed(String),
     /// A proctor account exists already: log in (or recover) instead of creating another.
     ProctorExists,
+    /// The proctor account this login belongs to is gone or was replaced (password changed,
+    /// recovery): log in again.
+    ProctorChanged,
 }
 
 /// Inside a store operation: the value of a rule check, or return its refusal as the

@@ -124,10 +124,22 @@ pub const COOKIE_KEY: MetaKey<Vec<u8>> = MetaKey::new("cookie_key");
 /// clock. A closed session whose results were not exported after it closed needs a backup
 /// (the panel's attention).
 pub const RESULTS_EXPORTED: MetaKey<BTreeMap<String, Millis>> = MetaKey::new("results_exported");
+/// Login throttle keys locked out (wrong passwords, codes or tokens), kept across restarts:
+/// key -> [`Lockout`]. Expired ones are dropped on every write; at most [`MAX_LOCKOUTS`].
+pub const LOCKOUTS: MetaKey<BTreeMap<String, Lockout>> = MetaKey::new("lockouts");
+/// The proctor's logins that are valid (a cookie names one): logging out, a password change
+/// or a recovery removes them, so a copied cookie stops working. At most
+/// [`MAX_PROCTOR_LOGINS`], the oldest dropped first.
+pub const PROCTOR_LOGINS: MetaKey<Vec<ProctorLogin>> = MetaKey::new("proctor_logins");
+
+/// Most lockouts kept (the latest ending win); the throttle in memory is bounded likewise.
+pub const MAX_LOCKOUTS: usize = 1024;
+/// Most proctor logins valid at once (browsers on the board's page: a laptop, a phone...).
+pub const MAX_PROCTOR_LOGINS: usize = 8;
 
 /// Every `meta` key (the golden fixtures check each has a sample).
 #[cfg(test)]
-pub(crate) const META_KEY_NAMES: [&str; 9] = [
+pub(crate) const META_KEY_NAMES: [&str; 11] = [
     SCHEMA.key,
     CLOCK.key,
     PACKAGE.key,
@@ -137,6 +149,8 @@ pub(crate) const META_KEY_NAMES: [&str; 9] = [
     PROCTOR_GENERATION.key,
     COOKIE_KEY.key,
     RESULTS_EXPORTED.key,
+    LOCKOUTS.key,
+    PROCTOR_LOGINS.key,
 ];
 
 /// Key of an attempt.
@@ -207,6 +221,26 @@ pub struct ProctorAccount {
     pub password_hash: String,
     /// Bumped on password change: older proctor cookies stop working.
     pub generation: u32,
+}
+
+/// A throttle key's lock-out (exam clock).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Lockout {
+    /// Failures so far (the next lock doubles from it).
+    pub failures: u32,
+    /// End of the lock, exam clock (downtime does not count, so a restart never shortens it).
+    pub until: Millis,
+}
+
+/// One valid proctor login.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProctorLogin {
+    /// Random id the cookie carries (32 hex digits).
+    pub id: String,
+    /// The account's generation it belongs to.
+    pub generation: u32,
+    /// When it began (exam clock).
+    pub since: Millis,
 }
 
 /// Where the installed package came from and what of it is released.
@@ -403,4 +437,12 @@ actions! {
     ResultsAcknowledged = "results_acknowledged",
     /// The proctor saved the results files to a USB stick.
     ResultsToUsb = "results_to_usb",
+    /// Too many wrong passwords, codes or tokens: a throttle key was locked out.
+    LockedOut = "locked_out",
+    /// The proctor logged in (a new login on the board's page).
+    ProctorLogin = "proctor_login",
+    /// The proctor logged out: that login's cookie no longer works.
+    ProctorLogout = "proctor_logout",
+    /// The proctor changed the password: every other login ends.
+    ProctorPasswordChanged = "proctor_password_changed",
 }

@@ -130,6 +130,7 @@ async fn start(
         .start(
             &who.username,
             who.login_id,
+            &who.client,
             &b.name,
             &b.birth_date,
             &b.token,

@@ -4,6 +4,7 @@
 use std::time::Duration;
 
 use axum_extra::extract::cookie::{Cookie, SameSite, SignedCookieJar};
+use ruji_room::proctor::ProctorLogin;
 
 use crate::AppState;
 
@@ -48,30 +49,35 @@ pub fn participant_value(username: &str, login_id: u64) -> String {
 pub struct ProctorSession {
     /// The CSRF token every proctor form must carry.
     pub csrf: String,
+    /// The login on the board the cookie names.
+    pub login: ProctorLogin,
 }
 
-/// The cookie value for a new proctor login of account `generation`.
-pub fn proctor_value(generation: u32) -> (String, String) {
+/// The cookie value for the proctor's new `login`.
+pub fn proctor_value(login: &ProctorLogin) -> String {
     let csrf = format!("{:032x}", rand::random::<u128>());
     let expires = ruji_sys::unix_secs() + PROCTOR_SESSION.as_secs();
-    (format!("{generation}:{csrf}:{expires}"), csrf)
+    format!("{}:{}:{csrf}:{expires}", login.generation, login.id)
 }
 
-/// Reads and checks the proctor cookie against the account's generation.
-pub fn proctor(jar: &SignedCookieJar, generation: u32) -> Option<ProctorSession> {
+/// Reads the proctor cookie (signed, not expired). Whether its login is still valid on the
+/// board is the room's to say ([`ruji_room::Room::proctor_login_valid`]).
+pub fn proctor(jar: &SignedCookieJar) -> Option<ProctorSession> {
     let c = jar.get(PROCTOR_COOKIE)?;
     let mut parts = c.value().split(':');
-    let gen: u32 = parts.next()?.parse().ok()?;
+    let generation: u32 = parts.next()?.parse().ok()?;
+    let id = parts.next()?.to_string();
     let csrf = parts.next()?.to_string();
     let expires: u64 = parts.next()?.parse().ok()?;
     // A board without RTC may have a wrong clock; the cookie is signed, so the expiry is only a
     // limit on how long a forgotten browser stays logged in.
-    if gen != generation
-        || (ruji_sys::unix_secs() > expires && ruji_sys::unix_secs() > 1_600_000_000)
-    {
+    if ruji_sys::unix_secs() > expires && ruji_sys::unix_secs() > 1_600_000_000 {
         return None;
     }
-    Some(ProctorSession { csrf })
+    Some(ProctorSession {
+        csrf,
+        login: ProctorLogin { generation, id },
+    })
 }
 
 /// Constant-time comparison of a submitted CSRF token.
@@ -86,7 +92,13 @@ mod tests {
 
     #[test]
     fn csrf_compare() {
-        let s = ProctorSession { csrf: "abc".into() };
+        let s = ProctorSession {
+            csrf: "abc".into(),
+            login: ProctorLogin {
+                generation: 1,
+                id: "x".into(),
+            },
+        };
         assert!(csrf_ok(&s, "abc"));
         assert!(!csrf_ok(&s, "abd"));
         assert!(!csrf_ok(&s, ""));

@@ -298,6 +298,7 @@ pub fn refusal_code(r: &Refusal) -> (StatusCode, ErrorCode) {
         Refusal::NotReserve => (S::CONFLICT, C::NotReserve),
         Refusal::SessionSealed(_) => (S::CONFLICT, C::SessionSealed),
         Refusal::ProctorExists => (S::CONFLICT, C::AlreadySetup),
+        Refusal::ProctorChanged => (S::UNAUTHORIZED, C::Forbidden),
     }
 }
 

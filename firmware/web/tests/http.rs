@@ -801,6 +801,164 @@ async fn proctor_setup_login_csrf_and_session() {
     assert_eq!(r.headers()["location"], "/proctor?e=proctor_password");
 }
 
+/// A proctor login's cookie (`ruji_k=...`), as a browser would keep it, for `password`.
+async fn proctor_cookie(s: &Server, password: &str) -> String {
+    let r = client()
+        .post(format!("{}/proctor/login", s.url))
+        .form(&[("password", password)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.headers()["location"], "/proctor");
+    cookie_of(&r)
+}
+
+fn cookie_of(r: &reqwest::Response) -> String {
+    let set = r.headers()["set-cookie"].to_str().unwrap();
+    set.split(';').next().unwrap().to_string()
+}
+
+/// The status of `GET path` with `cookie` (a copy of a browser's cookie).
+async fn with_cookie(s: &Server, cookie: &str, path: &str) -> StatusCode {
+    client()
+        .get(format!("{}{path}", s.url))
+        .header("cookie", cookie)
+        .send()
+        .await
+        .unwrap()
+        .status()
+}
+
+/// The CSRF value of the dashboard seen with `cookie`.
+async fn csrf_with(s: &Server, cookie: &str) -> String {
+    let html = client()
+        .get(format!("{}/proctor", s.url))
+        .header("cookie", cookie)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let i = html.find("name=\"csrf\" value=\"").expect("dashboard") + 19;
+    html[i..i + 32].to_string()
+}
+
+#[tokio::test]
+async fn proctor_logins_end_on_the_board() {
+    let s = server(false).await;
+    proctor(&s).await;
+    let status = "/proctor/status.json";
+    // Two browsers (a laptop and a phone), and a copy of the laptop's cookie.
+    let laptop = proctor_cookie(&s, "rahasia-proktor").await;
+    let phone = proctor_cookie(&s, "rahasia-proktor").await;
+    assert_eq!(with_cookie(&s, &laptop, status).await, StatusCode::OK);
+    // Logging out ends the login on the board: the copied cookie no longer works.
+    let csrf = csrf_with(&s, &laptop).await;
+    let r = client()
+        .post(format!("{}/proctor/logout", s.url))
+        .header("cookie", &laptop)
+        .form(&[("csrf", csrf.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.headers()["location"], "/proctor");
+    assert_eq!(
+        with_cookie(&s, &laptop, status).await,
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(with_cookie(&s, &phone, status).await, StatusCode::OK);
+
+    // The password change page; a wrong current password is refused in the proctor's language.
+    let other = proctor_cookie(&s, "rahasia-proktor").await;
+    let page = client()
+        .get(format!("{}/proctor/password", s.url))
+        .header("cookie", &phone)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("Password sekarang"), "{page}");
+    let csrf = csrf_with(&s, &phone).await;
+    let change = |current: &'static str, new: &'static str| {
+        let (s, phone, csrf) = (&s, phone.clone(), csrf.clone());
+        async move {
+            client()
+                .post(format!("{}/proctor/password", s.url))
+                .header("cookie", &phone)
+                .form(&[
+                    ("csrf", csrf.as_str()),
+                    ("current", current),
+                    ("password", new),
+                    ("password2", new),
+                ])
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    let r = change("salah-salah", "kata-sandi-baru").await;
+    assert_eq!(
+        r.headers()["location"],
+        "/proctor/password?e=proctor_password"
+    );
+    let r = change("rahasia-proktor", "pendek").await;
+    assert_eq!(
+        r.headers()["location"],
+        "/proctor/password?e=password_short"
+    );
+    let r = change("rahasia-proktor", "kata-sandi-baru").await;
+    assert_eq!(r.headers()["location"], "/proctor/password?ok=1");
+    let phone2 = cookie_of(&r);
+    // This browser stays logged in (its new cookie); every other login ended.
+    assert_eq!(with_cookie(&s, &phone2, status).await, StatusCode::OK);
+    for old in [&phone, &other] {
+        assert_eq!(with_cookie(&s, old, status).await, StatusCode::UNAUTHORIZED);
+    }
+    let page = client()
+        .get(format!("{}/proctor/password?ok=1", s.url))
+        .header("cookie", &phone2)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("Password sudah diganti"), "{page}");
+    // The old password no longer logs in; the new one does.
+    let r = client()
+        .post(format!("{}/proctor/login", s.url))
+        .form(&[("password", "rahasia-proktor")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.headers()["location"], "/proctor?e=proctor_password");
+    let fresh = proctor_cookie(&s, "kata-sandi-baru").await;
+
+    // A recovery (the button held at power-on) ends every login.
+    s.room.reset_proctor().await.unwrap();
+    for c in [&phone2, &fresh] {
+        assert_eq!(with_cookie(&s, c, status).await, StatusCode::UNAUTHORIZED);
+    }
+    let actions: Vec<String> = s
+        .store
+        .audit_tail(50)
+        .unwrap()
+        .into_iter()
+        .map(|e| e.action)
+        .collect();
+    for a in [
+        "proctor_login",
+        "proctor_logout",
+        "proctor_password_changed",
+        "proctor_password_reset",
+    ] {
+        assert!(actions.iter().any(|x| x == a), "{a}: {actions:?}");
+    }
+}
+
 #[tokio::test]
 async fn authorisation_matrix() {
     let s = server(true).await;

@@ -682,6 +682,7 @@ async fn results_page_usb_export_receipt_and_the_next_day_gate() {
         .start(
             &who.username,
             id,
+            "127.0.0.1",
             &who.name,
             who.birth_date.as_deref().unwrap(),
             token.current.as_str(),

@@ -87,6 +87,7 @@ pub(super) async fn form(
         .start(
             &who.username,
             who.login_id,
+            &who.client,
             &f.name,
             &f.birth_date,
             &f.token,

@@ -241,14 +241,15 @@ pub(super) async fn home(
     let lang = Lang::from_headers(&headers);
     let tr = Tr { lang };
     let (error, ok) = note.texts(lang);
-    let Some(generation) = state.room.proctor_generation() else {
+    if !state.room.has_proctor() {
         return render(&SetupPage {
             tr,
             error,
             button: state.room.settings().button,
         });
-    };
-    let Some(session) = auth::proctor(&jar, generation) else {
+    }
+    let Some(session) = auth::proctor(&jar).filter(|s| state.room.proctor_login_valid(&s.login))
+    else {
         return render(&LoginPage { tr, error });
     };
     let (sessions, open) = match (state.room.sessions(), state.room.current_session()) {

@@ -41,6 +41,10 @@ pub fn routes() -> Router<AppState> {
         .route("/claim/{id}", get(account::claim))
         .route("/login", post(account::login))
         .route("/logout", post(account::logout))
+        .route(
+            "/password",
+            get(account::password_page).post(account::change_password),
+        )
         .route("/status.json", get(dashboard::status_json))
         .route("/token", get(dashboard::token_page))
         .route("/sessions/{id}/open", post(dashboard::open_session))
@@ -110,11 +114,9 @@ impl FromRequestParts<AppState> for Proctor {
         let path = crate::participant::original_path(parts);
         let json = path.ends_with(".json") || path.contains("/results/");
         let jar = SignedCookieJar::<Key>::from_headers(&parts.headers, state.key.clone());
-        let generation = state
-            .room
-            .proctor_generation()
+        let session = auth::proctor(&jar)
+            .filter(|s| state.room.proctor_login_valid(&s.login))
             .ok_or(NotProctor { json, lang })?;
-        let session = auth::proctor(&jar, generation).ok_or(NotProctor { json, lang })?;
         Ok(Proctor { session, lang })
     }
 }
