@@ -17,7 +17,8 @@
 //! - [`records`] holds the board's own records as typed operations, each one transaction with
 //!   its audit entry: the installed package and its source, releases, trusted issuers, the
 //!   proctor account, the cookie key.
-//! - [`testing`] (feature `testing`): a backend that makes the file refuse writes on demand.
+//! - [`testing`] (feature `testing`): backends that make the file refuse writes on demand, or
+//!   lose power at a chosen disk operation.
 //!
 //! Nothing outside this crate reads or writes a table directly: callers use the operations.
 #![forbid(unsafe_code)]
