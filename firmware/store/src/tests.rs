@@ -562,3 +562,5 @@ async fn a_schema_1_file_is_migrated_on_open() {
         Some(SCHEMA_VERSION)
     );
 }
+
+mod power_cut;
