@@ -108,8 +108,10 @@ async fn acknowledged_answers_survive_reopen() {
 
 #[tokio::test]
 async fn many_concurrent_writes_are_group_committed() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = demo_store(dir.path());
+    // On a disk that counts its syncs: a commit is one fsync, and the fsyncs are what group
+    // commit saves.
+    let (backend, disk) = crate::testing::PowerCutBackend::new(vec![], None);
+    let store = Store::open_backend(backend, OpenOptions::default()).unwrap();
     install(&store).await;
     store.open_session("H1S1", token()).await.unwrap().unwrap();
     let users: Vec<String> = (1..=10).map(|i| format!("DEMO{i:03}")).collect();
@@ -119,18 +121,8 @@ async fn many_concurrent_writes_are_group_committed() {
     // Hold the writer on a job of its own so that every save below is queued before it takes
     // the next batch: the saves must then share commits.
     let before = store.stats();
-    let (open_gate, gate) = std::sync::mpsc::channel::<()>();
-    let (running, started) = tokio::sync::oneshot::channel::<()>();
-    let s = store.clone();
-    let held = tokio::spawn(async move {
-        s.write(move |_| {
-            let _ = running.send(());
-            let _ = gate.recv();
-            Ok(())
-        })
-        .await
-    });
-    started.await.unwrap();
+    let syncs_before = disk.syncs();
+    let (open_gate, held) = hold_writer(&store).await;
     let mut handles = vec![];
     for (i, u) in users.iter().enumerate() {
         for (rev, item) in ["D01", "D02", "D06"].iter().enumerate() {
@@ -147,14 +139,7 @@ async fn many_concurrent_writes_are_group_committed() {
             }));
         }
     }
-    let waiting = tokio::time::Instant::now();
-    while store.queued() < handles.len() {
-        assert!(
-            waiting.elapsed() < std::time::Duration::from_secs(30),
-            "saves never reached the queue"
-        );
-        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
-    }
+    wait_queued(&store, handles.len()).await;
     open_gate.send(()).unwrap();
     held.await.unwrap().unwrap();
     for h in handles {
@@ -167,6 +152,17 @@ async fn many_concurrent_writes_are_group_committed() {
         commits <= 2,
         "30 queued saves share one commit (plus the held job's): {commits} commits"
     );
+    assert!(commits < writes);
+    assert_eq!(after.failed_batches, before.failed_batches);
+    assert_eq!(
+        disk.syncs() - syncs_before,
+        commits,
+        "one fsync per commit, not per write"
+    );
+    // Each save has its own audit entry, numbered in commit order without gaps.
+    let log = store.audit_tail(31).unwrap();
+    assert_eq!(log.iter().filter(|e| e.action == "answer").count(), 30);
+    assert!(log.windows(2).all(|w| w[0].seq == w[1].seq + 1));
     let results = store.results("H1S1").unwrap().unwrap();
     let r = results
         .iter()
@@ -564,3 +560,38 @@ async fn a_schema_1_file_is_migrated_on_open() {
 }
 
 mod power_cut;
+
+/// Holds the writer on a job of its own until the returned sender is used (or dropped), so
+/// that the writes queued meanwhile are taken as one batch after it.
+async fn hold_writer(
+    store: &Store,
+) -> (
+    std::sync::mpsc::Sender<()>,
+    tokio::task::JoinHandle<Result<()>>,
+) {
+    let (open_gate, gate) = std::sync::mpsc::channel::<()>();
+    let (running, started) = tokio::sync::oneshot::channel::<()>();
+    let s = store.clone();
+    let held = tokio::spawn(async move {
+        s.write(move |_| {
+            let _ = running.send(());
+            let _ = gate.recv();
+            Ok(())
+        })
+        .await
+    });
+    started.await.unwrap();
+    (open_gate, held)
+}
+
+/// Waits until `n` writes are queued behind the held writer.
+async fn wait_queued(store: &Store, n: usize) {
+    let waiting = tokio::time::Instant::now();
+    while store.queued() < n {
+        assert!(
+            waiting.elapsed() < std::time::Duration::from_secs(30),
+            "writes never reached the queue"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    }
+}
