@@ -145,7 +145,10 @@ pub struct OpenOptions {
 }
 
 type Completion = Box<dyn FnOnce(Result<()>) + Send>;
-type Job = Box<dyn FnOnce(&mut Tx<'_>) -> (bool, Completion) + Send>;
+/// A queued write: run in the batch's transaction, it says whether it succeeded and returns
+/// what to tell its caller once the batch's outcome is known. Given `None` (the batch's
+/// transaction could not begin), it only returns that completion, which passes on the error.
+type Job = Box<dyn FnOnce(Option<&mut Tx<'_>>) -> (bool, Completion) + Send>;
 
 /// Shared handle to the store; cheap to clone.
 #[derive(Clone)]
@@ -552,27 +555,39 @@ impl Store {
     /// Runs `op` inside the next group commit and resolves after that commit is durable.
     ///
     /// The contract for `op`: return `Err` only for storage failures (the whole batch is then
-    /// abandoned and every caller in it gets an error); a refusal under the domain rules is an
-    /// `Ok(Err(..))` value, and an op that refuses must not have written anything.
+    /// abandoned: its caller gets that error, every other caller in it
+    /// [`StoreError::BatchFailed`]); a refusal under the domain rules is an `Ok(Err(..))`
+    /// value, and an op that refuses must not have written anything.
     pub(crate) async fn write<T, F>(&self, op: F) -> Result<T>
     where
         T: Send + 'static,
         F: FnOnce(&mut Tx<'_>) -> Result<T> + Send + 'static,
     {
         let (reply, rx) = oneshot::channel();
-        let job: Job = Box::new(move |tx: &mut Tx<'_>| match op(tx) {
-            Ok(v) => (
-                true,
-                Box::new(move |commit: Result<()>| {
-                    let _ = reply.send(commit.map(|()| v));
-                }) as Completion,
-            ),
-            Err(e) => (
-                false,
-                Box::new(move |_| {
-                    let _ = reply.send(Err(e));
-                }) as Completion,
-            ),
+        let job: Job = Box::new(move |tx: Option<&mut Tx<'_>>| {
+            let Some(tx) = tx else {
+                // The batch never began: the writer passes why.
+                return (
+                    false,
+                    Box::new(move |why: Result<()>| {
+                        let _ = reply.send(why.and(Err(StoreError::BatchFailed)));
+                    }) as Completion,
+                );
+            };
+            match op(tx) {
+                Ok(v) => (
+                    true,
+                    Box::new(move |commit: Result<()>| {
+                        let _ = reply.send(commit.map(|()| v));
+                    }) as Completion,
+                ),
+                Err(e) => (
+                    false,
+                    Box::new(move |_| {
+                        let _ = reply.send(Err(e));
+                    }) as Completion,
+                ),
+            }
         });
         let jobs = self.inner.jobs.as_ref().ok_or(StoreError::Closed)?;
         jobs.send(job).await.map_err(|_| StoreError::Closed)?;
@@ -617,18 +632,43 @@ fn writer(
         let now = clock.now();
         let mut completions = Vec::with_capacity(batch.len());
         let mut all_ok = true;
-        let txn = match db.begin_write() {
+        let begun = match db.begin_write() {
             Ok(mut t) => {
-                // redb's default, stated: commit returns only once the data is on disk.
-                let _ = t.set_durability(redb::Durability::Immediate);
-                t
+                // redb's default, stated: commit returns only once the data is on disk. redb 4
+                // refuses a durability only when it is not `Immediate` (a persistent savepoint
+                // changed, or `None` on a file several processes write), so this cannot fail
+                // today; if a later redb made it fail, the batch fails rather than being
+                // committed with weaker durability. The file did not refuse anything, so the
+                // store is not marked broken.
+                match t.set_durability(redb::Durability::Immediate) {
+                    Ok(()) => Ok(t),
+                    Err(e) => {
+                        tracing::error!(error = %e, "cannot make the write transaction durable; batch abandoned");
+                        drop(t.abort());
+                        Err(StoreError::Db(format!(
+                            "cannot make the write durable: {e}"
+                        )))
+                    }
+                }
             }
             Err(e) => {
                 tracing::error!(error = %e, "cannot begin write transaction; the store needs reopening");
                 broken.send_replace(true);
+                Err(StoreError::from(e))
+            }
+        };
+        let txn = match begun {
+            Ok(t) => t,
+            Err(e) => {
                 stats.failed_batches.fetch_add(1, Ordering::Relaxed);
-                // Every caller in the batch gets an error (dropping a job drops its reply).
-                drop(batch);
+                // Every caller in the batch gets the error; nothing ran.
+                for job in batch {
+                    let (_, done) = job(None);
+                    done(Err(match &e {
+                        StoreError::Db(m) => StoreError::Db(m.clone()),
+                        _ => StoreError::BatchFailed,
+                    }));
+                }
                 continue;
             }
         };
@@ -639,7 +679,7 @@ fn writer(
                 audit_seq: &mut audit_seq,
             };
             for job in batch {
-                match std::panic::catch_unwind(AssertUnwindSafe(|| job(&mut tx))) {
+                match std::panic::catch_unwind(AssertUnwindSafe(|| job(Some(&mut tx)))) {
                     Ok((ok, done)) => {
                         all_ok &= ok;
                         completions.push(done);

@@ -595,3 +595,124 @@ async fn wait_queued(store: &Store, n: usize) {
         tokio::time::sleep(std::time::Duration::from_millis(5)).await;
     }
 }
+
+fn answer_of(store: &Store, user: &str, item: &str) -> Option<ruji_core::response::Answer> {
+    store
+        .reader()
+        .unwrap()
+        .get(ANSWERS, &answer_key(user, "DEMO", item))
+        .unwrap()
+}
+
+fn audit_log(store: &Store) -> Vec<AuditEntry> {
+    let mut log = vec![];
+    store.reader().unwrap().audit_each(|e| log.push(e)).unwrap();
+    for (i, e) in log.iter().enumerate() {
+        assert_eq!(e.seq, i as u64 + 1, "the audit log has no gaps");
+    }
+    log
+}
+
+#[tokio::test]
+async fn a_batch_the_card_refuses_leaves_nothing_and_the_reopened_store_writes_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("ruji.redb");
+    let log_before = {
+        let (store, fail) = failing_store(&path);
+        install(&store).await;
+        store.open_session("H1S1", token()).await.unwrap().unwrap();
+        started(&store, "DEMO001", 1).await;
+        started(&store, "DEMO002", 2).await;
+        let choice = |c: &str| Some(Response::Choice(c.into()));
+        store
+            .save_answer("DEMO001", 1, "D01", choice("A"), false, 1)
+            .await
+            .unwrap()
+            .unwrap();
+        let log_before = audit_log(&store);
+        let before = store.stats();
+
+        // One batch of three: the first job turns the card's refusal on, so the batch's writes
+        // all reach a card that refuses them.
+        let (open_gate, held) = hold_writer(&store).await;
+        let s = store.clone();
+        let f = fail.clone();
+        let switch = tokio::spawn(async move {
+            s.write(move |tx| {
+                f.store(true, std::sync::atomic::Ordering::SeqCst);
+                tx.audit(
+                    Actor::System,
+                    Action::Recovery,
+                    "in the refused batch".into(),
+                )
+                .map(|_| ())
+            })
+            .await
+        });
+        let s = store.clone();
+        let a = tokio::spawn(async move {
+            s.save_answer("DEMO001", 1, "D01", choice("B"), false, 2)
+                .await
+        });
+        let s = store.clone();
+        let b = tokio::spawn(async move {
+            s.save_answer("DEMO002", 2, "D02", choice("C"), false, 1)
+                .await
+        });
+        wait_queued(&store, 3).await;
+        open_gate.send(()).unwrap();
+        held.await.unwrap().unwrap();
+        assert!(matches!(switch.await.unwrap(), Err(StoreError::Db(_))));
+        assert!(matches!(a.await.unwrap(), Err(StoreError::Db(_))));
+        assert!(matches!(b.await.unwrap(), Err(StoreError::Db(_))));
+        let after = store.stats();
+        assert_eq!(after.commits - before.commits, 1, "the held job's commit");
+        assert_eq!(after.failed_batches - before.failed_batches, 1);
+
+        // The code's promise: a file that refused a write marks the store broken, and every
+        // later write fails, even with the card writing again, until the store is reopened.
+        assert!(store.is_broken());
+        tokio::time::timeout(std::time::Duration::from_secs(5), store.broken())
+            .await
+            .expect("broken() resolves");
+        fail.store(false, std::sync::atomic::Ordering::SeqCst);
+        let again = store
+            .save_answer("DEMO002", 2, "D02", choice("D"), false, 2)
+            .await;
+        assert!(
+            matches!(again, Err(StoreError::Db(_))),
+            "a write after the refusal fails with the storage error, not as closed: {again:?}"
+        );
+        assert_eq!(store.stats().failed_batches - before.failed_batches, 2);
+        log_before
+    };
+
+    // Reopened: nothing of the refused batch (nor of the write after it), and writes work.
+    {
+        let (store, _fail) = failing_store(&path);
+        assert!(!store.is_broken());
+        let a = answer_of(&store, "DEMO001", "D01").unwrap();
+        assert_eq!((a.response, a.rev), (Some(Response::Choice("A".into())), 1));
+        assert!(answer_of(&store, "DEMO002", "D02").is_none());
+        assert_eq!(audit_log(&store), log_before);
+        let saved = store
+            .save_answer(
+                "DEMO002",
+                2,
+                "D02",
+                Some(Response::Choice("B".into())),
+                false,
+                3,
+            )
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(saved.seq, log_before.len() as u64 + 1);
+    }
+    let store = demo_store(dir.path());
+    let a = answer_of(&store, "DEMO002", "D02").unwrap();
+    assert_eq!((a.response, a.rev), (Some(Response::Choice("B".into())), 3));
+    let log = audit_log(&store);
+    assert_eq!(log.len(), log_before.len() + 1);
+    assert_eq!(log[..log_before.len()], log_before[..]);
+}
