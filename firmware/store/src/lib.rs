@@ -82,6 +82,9 @@ pub enum StoreError {
     /// Another write in the same group commit failed, so nothing in it was committed; retry.
     #[error("the write was not committed because the batch failed; retry")]
     BatchFailed,
+    /// The operation panicked (a bug); nothing of its batch was committed.
+    #[error("the operation failed on a bug (it panicked: {0}); nothing of it was committed")]
+    Panicked(String),
     /// The writer has stopped (shutting down).
     #[error("the store is closed")]
     Closed,
@@ -557,7 +560,8 @@ impl Store {
     /// The contract for `op`: return `Err` only for storage failures (the whole batch is then
     /// abandoned: its caller gets that error, every other caller in it
     /// [`StoreError::BatchFailed`]); a refusal under the domain rules is an `Ok(Err(..))`
-    /// value, and an op that refuses must not have written anything.
+    /// value, and an op that refuses must not have written anything. An op that panics fails
+    /// its batch the same way, its caller getting [`StoreError::Panicked`]; the writer goes on.
     pub(crate) async fn write<T, F>(&self, op: F) -> Result<T>
     where
         T: Send + 'static,
@@ -574,19 +578,35 @@ impl Store {
                     }) as Completion,
                 );
             };
-            match op(tx) {
-                Ok(v) => (
+            // A panic is caught here, where the reply is at hand, so that the caller learns
+            // what happened (the batch is abandoned like for any failed operation).
+            match std::panic::catch_unwind(AssertUnwindSafe(|| op(tx))) {
+                Ok(Ok(v)) => (
                     true,
                     Box::new(move |commit: Result<()>| {
                         let _ = reply.send(commit.map(|()| v));
                     }) as Completion,
                 ),
-                Err(e) => (
+                Ok(Err(e)) => (
                     false,
                     Box::new(move |_| {
                         let _ = reply.send(Err(e));
                     }) as Completion,
                 ),
+                Err(panic) => {
+                    let message = panic
+                        .downcast_ref::<&str>()
+                        .map(|m| m.to_string())
+                        .or_else(|| panic.downcast_ref::<String>().cloned())
+                        .unwrap_or_default();
+                    tracing::error!(%message, "a store operation panicked; batch abandoned");
+                    (
+                        false,
+                        Box::new(move |_| {
+                            let _ = reply.send(Err(StoreError::Panicked(message)));
+                        }) as Completion,
+                    )
+                }
             }
         });
         let jobs = self.inner.jobs.as_ref().ok_or(StoreError::Closed)?;
@@ -679,13 +699,15 @@ fn writer(
                 audit_seq: &mut audit_seq,
             };
             for job in batch {
+                // The job catches its operation's panics itself; this is a second net (its
+                // caller then only learns that its reply was dropped).
                 match std::panic::catch_unwind(AssertUnwindSafe(|| job(Some(&mut tx)))) {
                     Ok((ok, done)) => {
                         all_ok &= ok;
                         completions.push(done);
                     }
                     Err(_) => {
-                        tracing::error!("a store operation panicked; batch abandoned");
+                        tracing::error!("a store job panicked; batch abandoned");
                         all_ok = false;
                     }
                 }

@@ -716,3 +716,91 @@ async fn a_batch_the_card_refuses_leaves_nothing_and_the_reopened_store_writes_a
     assert_eq!(log.len(), log_before.len() + 1);
     assert_eq!(log[..log_before.len()], log_before[..]);
 }
+
+#[tokio::test]
+async fn a_panicking_or_failing_operation_fails_only_its_batch() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = demo_store(dir.path());
+    install(&store).await;
+    store.open_session("H1S1", token()).await.unwrap().unwrap();
+    started(&store, "DEMO001", 1).await;
+    let log_before = audit_log(&store);
+    let before = store.stats();
+    let choice = |c: &str| Some(Response::Choice(c.into()));
+
+    // A batch of three whose middle operation writes and then panics.
+    let (open_gate, held) = hold_writer(&store).await;
+    let s = store.clone();
+    let a = tokio::spawn(async move {
+        s.save_answer("DEMO001", 1, "D01", choice("B"), false, 1)
+            .await
+    });
+    let s = store.clone();
+    let p = tokio::spawn(async move {
+        s.write::<(), _>(|tx| {
+            tx.audit(Actor::System, Action::Recovery, "before the panic".into())?;
+            panic!("a bug in an operation");
+        })
+        .await
+    });
+    let s = store.clone();
+    let b = tokio::spawn(async move {
+        s.save_answer("DEMO001", 1, "D02", choice("C"), false, 1)
+            .await
+    });
+    wait_queued(&store, 3).await;
+    open_gate.send(()).unwrap();
+    held.await.unwrap().unwrap();
+    match p.await.unwrap() {
+        Err(StoreError::Panicked(m)) => assert_eq!(m, "a bug in an operation"),
+        other => panic!("the panicking operation's caller: {other:?}"),
+    }
+    assert!(matches!(a.await.unwrap(), Err(StoreError::BatchFailed)));
+    assert!(matches!(b.await.unwrap(), Err(StoreError::BatchFailed)));
+    let after = store.stats();
+    assert_eq!(after.commits - before.commits, 1, "only the held job's");
+    assert_eq!(after.writes - before.writes, 1);
+    assert_eq!(after.failed_batches - before.failed_batches, 1);
+    assert!(!store.is_broken(), "the file refused nothing");
+    assert!(answer_of(&store, "DEMO001", "D01").is_none());
+    assert!(answer_of(&store, "DEMO001", "D02").is_none());
+    assert_eq!(audit_log(&store), log_before);
+
+    // The same for an operation that returns a storage error after writing: it gets its
+    // error, the others BatchFailed.
+    let (open_gate, held) = hold_writer(&store).await;
+    let s = store.clone();
+    let e = tokio::spawn(async move {
+        s.write::<(), _>(|tx| {
+            tx.audit(Actor::System, Action::Recovery, "before the error".into())?;
+            Err(StoreError::Db("refused by the test".into()))
+        })
+        .await
+    });
+    let s = store.clone();
+    let c = tokio::spawn(async move { s.save_answer("DEMO001", 1, "D03", None, true, 1).await });
+    wait_queued(&store, 2).await;
+    open_gate.send(()).unwrap();
+    held.await.unwrap().unwrap();
+    assert!(matches!(e.await.unwrap(), Err(StoreError::Db(m)) if m == "refused by the test"));
+    assert!(matches!(c.await.unwrap(), Err(StoreError::BatchFailed)));
+    assert_eq!(store.stats().failed_batches - before.failed_batches, 2);
+    assert!(answer_of(&store, "DEMO001", "D03").is_none());
+    assert_eq!(audit_log(&store), log_before);
+
+    // The writer goes on: the next write commits, numbered right after the last entry.
+    let saved = store
+        .save_answer("DEMO001", 1, "D01", choice("D"), false, 2)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(saved.seq, log_before.len() as u64 + 1);
+    drop(store);
+    let store = demo_store(dir.path());
+    let a = answer_of(&store, "DEMO001", "D01").unwrap();
+    assert_eq!((a.response, a.seq), (choice("D"), saved.seq));
+    assert!(answer_of(&store, "DEMO001", "D02").is_none());
+    let log = audit_log(&store);
+    assert_eq!(log.len(), log_before.len() + 1);
+    assert!(log.iter().all(|e| e.action != "recovery"));
+}
