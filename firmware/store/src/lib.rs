@@ -17,7 +17,8 @@
 //! - [`records`] holds the board's own records as typed operations, each one transaction with
 //!   its audit entry: the installed package and its source, releases, trusted issuers, the
 //!   proctor account, the cookie key.
-//! - [`testing`] (feature `testing`): a backend that makes the file refuse writes on demand.
+//! - [`testing`] (feature `testing`): backends that make the file refuse writes on demand, or
+//!   lose power at a chosen disk operation.
 //!
 //! Nothing outside this crate reads or writes a table directly: callers use the operations.
 #![forbid(unsafe_code)]
@@ -81,6 +82,9 @@ pub enum StoreError {
     /// Another write in the same group commit failed, so nothing in it was committed; retry.
     #[error("the write was not committed because the batch failed; retry")]
     BatchFailed,
+    /// The operation panicked (a bug); nothing of its batch was committed.
+    #[error("the operation failed on a bug (it panicked: {0}); nothing of it was committed")]
+    Panicked(String),
     /// The writer has stopped (shutting down).
     #[error("the store is closed")]
     Closed,
@@ -144,7 +148,10 @@ pub struct OpenOptions {
 }
 
 type Completion = Box<dyn FnOnce(Result<()>) + Send>;
-type Job = Box<dyn FnOnce(&mut Tx<'_>) -> (bool, Completion) + Send>;
+/// A queued write: run in the batch's transaction, it says whether it succeeded and returns
+/// what to tell its caller once the batch's outcome is known. Given `None` (the batch's
+/// transaction could not begin), it only returns that completion, which passes on the error.
+type Job = Box<dyn FnOnce(Option<&mut Tx<'_>>) -> (bool, Completion) + Send>;
 
 /// Shared handle to the store; cheap to clone.
 #[derive(Clone)]
@@ -551,27 +558,56 @@ impl Store {
     /// Runs `op` inside the next group commit and resolves after that commit is durable.
     ///
     /// The contract for `op`: return `Err` only for storage failures (the whole batch is then
-    /// abandoned and every caller in it gets an error); a refusal under the domain rules is an
-    /// `Ok(Err(..))` value, and an op that refuses must not have written anything.
+    /// abandoned: its caller gets that error, every other caller in it
+    /// [`StoreError::BatchFailed`]); a refusal under the domain rules is an `Ok(Err(..))`
+    /// value, and an op that refuses must not have written anything. An op that panics fails
+    /// its batch the same way, its caller getting [`StoreError::Panicked`]; the writer goes on.
     pub(crate) async fn write<T, F>(&self, op: F) -> Result<T>
     where
         T: Send + 'static,
         F: FnOnce(&mut Tx<'_>) -> Result<T> + Send + 'static,
     {
         let (reply, rx) = oneshot::channel();
-        let job: Job = Box::new(move |tx: &mut Tx<'_>| match op(tx) {
-            Ok(v) => (
-                true,
-                Box::new(move |commit: Result<()>| {
-                    let _ = reply.send(commit.map(|()| v));
-                }) as Completion,
-            ),
-            Err(e) => (
-                false,
-                Box::new(move |_| {
-                    let _ = reply.send(Err(e));
-                }) as Completion,
-            ),
+        let job: Job = Box::new(move |tx: Option<&mut Tx<'_>>| {
+            let Some(tx) = tx else {
+                // The batch never began: the writer passes why.
+                return (
+                    false,
+                    Box::new(move |why: Result<()>| {
+                        let _ = reply.send(why.and(Err(StoreError::BatchFailed)));
+                    }) as Completion,
+                );
+            };
+            // A panic is caught here, where the reply is at hand, so that the caller learns
+            // what happened (the batch is abandoned like for any failed operation).
+            match std::panic::catch_unwind(AssertUnwindSafe(|| op(tx))) {
+                Ok(Ok(v)) => (
+                    true,
+                    Box::new(move |commit: Result<()>| {
+                        let _ = reply.send(commit.map(|()| v));
+                    }) as Completion,
+                ),
+                Ok(Err(e)) => (
+                    false,
+                    Box::new(move |_| {
+                        let _ = reply.send(Err(e));
+                    }) as Completion,
+                ),
+                Err(panic) => {
+                    let message = panic
+                        .downcast_ref::<&str>()
+                        .map(|m| m.to_string())
+                        .or_else(|| panic.downcast_ref::<String>().cloned())
+                        .unwrap_or_default();
+                    tracing::error!(%message, "a store operation panicked; batch abandoned");
+                    (
+                        false,
+                        Box::new(move |_| {
+                            let _ = reply.send(Err(StoreError::Panicked(message)));
+                        }) as Completion,
+                    )
+                }
+            }
         });
         let jobs = self.inner.jobs.as_ref().ok_or(StoreError::Closed)?;
         jobs.send(job).await.map_err(|_| StoreError::Closed)?;
@@ -616,18 +652,43 @@ fn writer(
         let now = clock.now();
         let mut completions = Vec::with_capacity(batch.len());
         let mut all_ok = true;
-        let txn = match db.begin_write() {
+        let begun = match db.begin_write() {
             Ok(mut t) => {
-                // redb's default, stated: commit returns only once the data is on disk.
-                let _ = t.set_durability(redb::Durability::Immediate);
-                t
+                // redb's default, stated: commit returns only once the data is on disk. redb 4
+                // refuses a durability only when it is not `Immediate` (a persistent savepoint
+                // changed, or `None` on a file several processes write), so this cannot fail
+                // today; if a later redb made it fail, the batch fails rather than being
+                // committed with weaker durability. The file did not refuse anything, so the
+                // store is not marked broken.
+                match t.set_durability(redb::Durability::Immediate) {
+                    Ok(()) => Ok(t),
+                    Err(e) => {
+                        tracing::error!(error = %e, "cannot make the write transaction durable; batch abandoned");
+                        drop(t.abort());
+                        Err(StoreError::Db(format!(
+                            "cannot make the write durable: {e}"
+                        )))
+                    }
+                }
             }
             Err(e) => {
                 tracing::error!(error = %e, "cannot begin write transaction; the store needs reopening");
                 broken.send_replace(true);
+                Err(StoreError::from(e))
+            }
+        };
+        let txn = match begun {
+            Ok(t) => t,
+            Err(e) => {
                 stats.failed_batches.fetch_add(1, Ordering::Relaxed);
-                // Every caller in the batch gets an error (dropping a job drops its reply).
-                drop(batch);
+                // Every caller in the batch gets the error; nothing ran.
+                for job in batch {
+                    let (_, done) = job(None);
+                    done(Err(match &e {
+                        StoreError::Db(m) => StoreError::Db(m.clone()),
+                        _ => StoreError::BatchFailed,
+                    }));
+                }
                 continue;
             }
         };
@@ -638,13 +699,15 @@ fn writer(
                 audit_seq: &mut audit_seq,
             };
             for job in batch {
-                match std::panic::catch_unwind(AssertUnwindSafe(|| job(&mut tx))) {
+                // The job catches its operation's panics itself; this is a second net (its
+                // caller then only learns that its reply was dropped).
+                match std::panic::catch_unwind(AssertUnwindSafe(|| job(Some(&mut tx)))) {
                     Ok((ok, done)) => {
                         all_ok &= ok;
                         completions.push(done);
                     }
                     Err(_) => {
-                        tracing::error!("a store operation panicked; batch abandoned");
+                        tracing::error!("a store job panicked; batch abandoned");
                         all_ok = false;
                     }
                 }

@@ -108,8 +108,10 @@ async fn acknowledged_answers_survive_reopen() {
 
 #[tokio::test]
 async fn many_concurrent_writes_are_group_committed() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = demo_store(dir.path());
+    // On a disk that counts its syncs: a commit is one fsync, and the fsyncs are what group
+    // commit saves.
+    let (backend, disk) = crate::testing::PowerCutBackend::new(vec![], None);
+    let store = Store::open_backend(backend, OpenOptions::default()).unwrap();
     install(&store).await;
     store.open_session("H1S1", token()).await.unwrap().unwrap();
     let users: Vec<String> = (1..=10).map(|i| format!("DEMO{i:03}")).collect();
@@ -119,18 +121,8 @@ async fn many_concurrent_writes_are_group_committed() {
     // Hold the writer on a job of its own so that every save below is queued before it takes
     // the next batch: the saves must then share commits.
     let before = store.stats();
-    let (open_gate, gate) = std::sync::mpsc::channel::<()>();
-    let (running, started) = tokio::sync::oneshot::channel::<()>();
-    let s = store.clone();
-    let held = tokio::spawn(async move {
-        s.write(move |_| {
-            let _ = running.send(());
-            let _ = gate.recv();
-            Ok(())
-        })
-        .await
-    });
-    started.await.unwrap();
+    let syncs_before = disk.syncs();
+    let (open_gate, held) = hold_writer(&store).await;
     let mut handles = vec![];
     for (i, u) in users.iter().enumerate() {
         for (rev, item) in ["D01", "D02", "D06"].iter().enumerate() {
@@ -147,14 +139,7 @@ async fn many_concurrent_writes_are_group_committed() {
             }));
         }
     }
-    let waiting = tokio::time::Instant::now();
-    while store.queued() < handles.len() {
-        assert!(
-            waiting.elapsed() < std::time::Duration::from_secs(30),
-            "saves never reached the queue"
-        );
-        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
-    }
+    wait_queued(&store, handles.len()).await;
     open_gate.send(()).unwrap();
     held.await.unwrap().unwrap();
     for h in handles {
@@ -167,6 +152,17 @@ async fn many_concurrent_writes_are_group_committed() {
         commits <= 2,
         "30 queued saves share one commit (plus the held job's): {commits} commits"
     );
+    assert!(commits < writes);
+    assert_eq!(after.failed_batches, before.failed_batches);
+    assert_eq!(
+        disk.syncs() - syncs_before,
+        commits,
+        "one fsync per commit, not per write"
+    );
+    // Each save has its own audit entry, numbered in commit order without gaps.
+    let log = store.audit_tail(31).unwrap();
+    assert_eq!(log.iter().filter(|e| e.action == "answer").count(), 30);
+    assert!(log.windows(2).all(|w| w[0].seq == w[1].seq + 1));
     let results = store.results("H1S1").unwrap().unwrap();
     let r = results
         .iter()
@@ -561,4 +557,250 @@ async fn a_schema_1_file_is_migrated_on_open() {
         store.reader().unwrap().meta(SCHEMA).unwrap(),
         Some(SCHEMA_VERSION)
     );
+}
+
+mod power_cut;
+
+/// Holds the writer on a job of its own until the returned sender is used (or dropped), so
+/// that the writes queued meanwhile are taken as one batch after it.
+async fn hold_writer(
+    store: &Store,
+) -> (
+    std::sync::mpsc::Sender<()>,
+    tokio::task::JoinHandle<Result<()>>,
+) {
+    let (open_gate, gate) = std::sync::mpsc::channel::<()>();
+    let (running, started) = tokio::sync::oneshot::channel::<()>();
+    let s = store.clone();
+    let held = tokio::spawn(async move {
+        s.write(move |_| {
+            let _ = running.send(());
+            let _ = gate.recv();
+            Ok(())
+        })
+        .await
+    });
+    started.await.unwrap();
+    (open_gate, held)
+}
+
+/// Waits until `n` writes are queued behind the held writer.
+async fn wait_queued(store: &Store, n: usize) {
+    let waiting = tokio::time::Instant::now();
+    while store.queued() < n {
+        assert!(
+            waiting.elapsed() < std::time::Duration::from_secs(30),
+            "writes never reached the queue"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    }
+}
+
+fn answer_of(store: &Store, user: &str, item: &str) -> Option<ruji_core::response::Answer> {
+    store
+        .reader()
+        .unwrap()
+        .get(ANSWERS, &answer_key(user, "DEMO", item))
+        .unwrap()
+}
+
+fn audit_log(store: &Store) -> Vec<AuditEntry> {
+    let mut log = vec![];
+    store.reader().unwrap().audit_each(|e| log.push(e)).unwrap();
+    for (i, e) in log.iter().enumerate() {
+        assert_eq!(e.seq, i as u64 + 1, "the audit log has no gaps");
+    }
+    log
+}
+
+#[tokio::test]
+async fn a_batch_the_card_refuses_leaves_nothing_and_the_reopened_store_writes_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("ruji.redb");
+    let log_before = {
+        let (store, fail) = failing_store(&path);
+        install(&store).await;
+        store.open_session("H1S1", token()).await.unwrap().unwrap();
+        started(&store, "DEMO001", 1).await;
+        started(&store, "DEMO002", 2).await;
+        let choice = |c: &str| Some(Response::Choice(c.into()));
+        store
+            .save_answer("DEMO001", 1, "D01", choice("A"), false, 1)
+            .await
+            .unwrap()
+            .unwrap();
+        let log_before = audit_log(&store);
+        let before = store.stats();
+
+        // One batch of three: the first job turns the card's refusal on, so the batch's writes
+        // all reach a card that refuses them.
+        let (open_gate, held) = hold_writer(&store).await;
+        let s = store.clone();
+        let f = fail.clone();
+        let switch = tokio::spawn(async move {
+            s.write(move |tx| {
+                f.store(true, std::sync::atomic::Ordering::SeqCst);
+                tx.audit(
+                    Actor::System,
+                    Action::Recovery,
+                    "in the refused batch".into(),
+                )
+                .map(|_| ())
+            })
+            .await
+        });
+        let s = store.clone();
+        let a = tokio::spawn(async move {
+            s.save_answer("DEMO001", 1, "D01", choice("B"), false, 2)
+                .await
+        });
+        let s = store.clone();
+        let b = tokio::spawn(async move {
+            s.save_answer("DEMO002", 2, "D02", choice("C"), false, 1)
+                .await
+        });
+        wait_queued(&store, 3).await;
+        open_gate.send(()).unwrap();
+        held.await.unwrap().unwrap();
+        assert!(matches!(switch.await.unwrap(), Err(StoreError::Db(_))));
+        assert!(matches!(a.await.unwrap(), Err(StoreError::Db(_))));
+        assert!(matches!(b.await.unwrap(), Err(StoreError::Db(_))));
+        let after = store.stats();
+        assert_eq!(after.commits - before.commits, 1, "the held job's commit");
+        assert_eq!(after.failed_batches - before.failed_batches, 1);
+
+        // The code's promise: a file that refused a write marks the store broken, and every
+        // later write fails, even with the card writing again, until the store is reopened.
+        assert!(store.is_broken());
+        tokio::time::timeout(std::time::Duration::from_secs(5), store.broken())
+            .await
+            .expect("broken() resolves");
+        fail.store(false, std::sync::atomic::Ordering::SeqCst);
+        let again = store
+            .save_answer("DEMO002", 2, "D02", choice("D"), false, 2)
+            .await;
+        assert!(
+            matches!(again, Err(StoreError::Db(_))),
+            "a write after the refusal fails with the storage error, not as closed: {again:?}"
+        );
+        assert_eq!(store.stats().failed_batches - before.failed_batches, 2);
+        log_before
+    };
+
+    // Reopened: nothing of the refused batch (nor of the write after it), and writes work.
+    {
+        let (store, _fail) = failing_store(&path);
+        assert!(!store.is_broken());
+        let a = answer_of(&store, "DEMO001", "D01").unwrap();
+        assert_eq!((a.response, a.rev), (Some(Response::Choice("A".into())), 1));
+        assert!(answer_of(&store, "DEMO002", "D02").is_none());
+        assert_eq!(audit_log(&store), log_before);
+        let saved = store
+            .save_answer(
+                "DEMO002",
+                2,
+                "D02",
+                Some(Response::Choice("B".into())),
+                false,
+                3,
+            )
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(saved.seq, log_before.len() as u64 + 1);
+    }
+    let store = demo_store(dir.path());
+    let a = answer_of(&store, "DEMO002", "D02").unwrap();
+    assert_eq!((a.response, a.rev), (Some(Response::Choice("B".into())), 3));
+    let log = audit_log(&store);
+    assert_eq!(log.len(), log_before.len() + 1);
+    assert_eq!(log[..log_before.len()], log_before[..]);
+}
+
+#[tokio::test]
+async fn a_panicking_or_failing_operation_fails_only_its_batch() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = demo_store(dir.path());
+    install(&store).await;
+    store.open_session("H1S1", token()).await.unwrap().unwrap();
+    started(&store, "DEMO001", 1).await;
+    let log_before = audit_log(&store);
+    let before = store.stats();
+    let choice = |c: &str| Some(Response::Choice(c.into()));
+
+    // A batch of three whose middle operation writes and then panics.
+    let (open_gate, held) = hold_writer(&store).await;
+    let s = store.clone();
+    let a = tokio::spawn(async move {
+        s.save_answer("DEMO001", 1, "D01", choice("B"), false, 1)
+            .await
+    });
+    let s = store.clone();
+    let p = tokio::spawn(async move {
+        s.write::<(), _>(|tx| {
+            tx.audit(Actor::System, Action::Recovery, "before the panic".into())?;
+            panic!("a bug in an operation");
+        })
+        .await
+    });
+    let s = store.clone();
+    let b = tokio::spawn(async move {
+        s.save_answer("DEMO001", 1, "D02", choice("C"), false, 1)
+            .await
+    });
+    wait_queued(&store, 3).await;
+    open_gate.send(()).unwrap();
+    held.await.unwrap().unwrap();
+    match p.await.unwrap() {
+        Err(StoreError::Panicked(m)) => assert_eq!(m, "a bug in an operation"),
+        other => panic!("the panicking operation's caller: {other:?}"),
+    }
+    assert!(matches!(a.await.unwrap(), Err(StoreError::BatchFailed)));
+    assert!(matches!(b.await.unwrap(), Err(StoreError::BatchFailed)));
+    let after = store.stats();
+    assert_eq!(after.commits - before.commits, 1, "only the held job's");
+    assert_eq!(after.writes - before.writes, 1);
+    assert_eq!(after.failed_batches - before.failed_batches, 1);
+    assert!(!store.is_broken(), "the file refused nothing");
+    assert!(answer_of(&store, "DEMO001", "D01").is_none());
+    assert!(answer_of(&store, "DEMO001", "D02").is_none());
+    assert_eq!(audit_log(&store), log_before);
+
+    // The same for an operation that returns a storage error after writing: it gets its
+    // error, the others BatchFailed.
+    let (open_gate, held) = hold_writer(&store).await;
+    let s = store.clone();
+    let e = tokio::spawn(async move {
+        s.write::<(), _>(|tx| {
+            tx.audit(Actor::System, Action::Recovery, "before the error".into())?;
+            Err(StoreError::Db("refused by the test".into()))
+        })
+        .await
+    });
+    let s = store.clone();
+    let c = tokio::spawn(async move { s.save_answer("DEMO001", 1, "D03", None, true, 1).await });
+    wait_queued(&store, 2).await;
+    open_gate.send(()).unwrap();
+    held.await.unwrap().unwrap();
+    assert!(matches!(e.await.unwrap(), Err(StoreError::Db(m)) if m == "refused by the test"));
+    assert!(matches!(c.await.unwrap(), Err(StoreError::BatchFailed)));
+    assert_eq!(store.stats().failed_batches - before.failed_batches, 2);
+    assert!(answer_of(&store, "DEMO001", "D03").is_none());
+    assert_eq!(audit_log(&store), log_before);
+
+    // The writer goes on: the next write commits, numbered right after the last entry.
+    let saved = store
+        .save_answer("DEMO001", 1, "D01", choice("D"), false, 2)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(saved.seq, log_before.len() as u64 + 1);
+    drop(store);
+    let store = demo_store(dir.path());
+    let a = answer_of(&store, "DEMO001", "D01").unwrap();
+    assert_eq!((a.response, a.seq), (choice("D"), saved.seq));
+    assert!(answer_of(&store, "DEMO001", "D02").is_none());
+    let log = audit_log(&store);
+    assert_eq!(log.len(), log_before.len() + 1);
+    assert!(log.iter().all(|e| e.action != "recovery"));
 }
