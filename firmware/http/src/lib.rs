@@ -5,14 +5,22 @@
 //! mid-request or a misbehaving client does. [`serve`] is the one accept loop of the project's
 //! servers (`ruji central` and the board's web server), and holds these bounds:
 //! - at most [`Limits::max_connections`] connections are open at once (a semaphore, as in
-//!   mini-redis); one over the limit gets a short HTTP 503 in Bahasa Indonesia and English
-//!   ([`BUSY_TEXT`]) from one of [`Limits::max_refusing`] refusal slots, and with those full it is
-//!   closed at once: nothing ever waits in a queue of ours;
+//!   mini-redis), and at most [`Limits::max_connections_per_address`] from one IP address (so
+//!   that one PC, faulty or hostile, cannot take the room's slots; loopback peers, the machine
+//!   itself or a reverse proxy, are not counted unless [`Limits::cap_loopback`]); one over
+//!   either gets a short HTTP 503 in Bahasa Indonesia and English ([`BUSY_TEXT`]) from one of
+//!   [`Limits::max_refusing`] refusal slots, and with those full it is closed at once: nothing
+//!   ever waits in a queue of ours; refusals are logged (rate-limited);
 //! - a request head must arrive within [`Limits::header_read_timeout`], which (in hyper 1) also
 //!   closes a keep-alive connection idle that long; a TLS handshake within
 //!   [`Limits::tls_handshake_timeout`]; a connection's buffers stay within
 //!   [`Limits::max_buffer_bytes`]; data a peer stops acknowledging (a PC switched off) closes its
 //!   connection after [`Limits::dead_peer_timeout`];
+//! - a request body must arrive within [`Limits::body_timeout`] of its head, and after that at
+//!   [`Limits::min_body_rate`] on average (a wrapper around hyper's body, `BoundedBody`); one
+//!   that stops or trickles is answered 408 ([`SLOW_TEXT`]) and its connection closed;
+//! - a response that waits on a slow reader is written within [`Limits::write_timeout`] or its
+//!   connection is closed (a wrapper around the socket, `WriteBound`);
 //! - an error of `accept` (out of file descriptors, say) is logged and retried after a pause
 //!   that grows to a second, never in a busy loop; log lines of refusals and errors are
 //!   rate-limited;
@@ -28,24 +36,34 @@
 //! Layout: [`Limits`] (the bounds, their defaults and why), [`serve`] (the accept loop), then
 //! private: `connection` and `refuse` (one task per connection: TLS handshake, hyper's HTTP/1
 //! connection, graceful shutdown), `drive` (a hyper connection until it ends or is asked to
-//! stop), `Throttled` (rate-limited log lines), `is_listener_error`.
+//! stop), `PerAddress` (the per-address count), `BoundedBody` and `WriteBound` (the body and
+//! write bounds), `Throttled` (rate-limited log lines), `is_listener_error`.
+//!
+//! [`Limits::open_files_needed`] says how many file descriptors a process serving within its
+//! limits needs; `ruji` raises its soft open-files limit to that at start (ruji-sys), and the
+//! board's image starts it with room for it.
 
 #![forbid(unsafe_code)]
 
+use std::collections::HashMap;
 use std::convert::Infallible;
 use std::future::Future;
 use std::io;
-use std::net::SocketAddr;
-use std::sync::Arc;
+use std::net::{IpAddr, SocketAddr};
+use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
 use axum::body::Body;
 use axum::extract::ConnectInfo;
 use axum::http::{header, Request, Response, StatusCode};
 use axum::Router;
-use hyper::body::Incoming;
+use hyper::body::{Buf, Frame, Incoming, SizeHint};
 use hyper::server::conn::http1;
 use hyper_util::rt::{TokioIo, TokioTimer};
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{watch, OwnedSemaphorePermit, Semaphore};
 use tokio::task::{JoinError, JoinSet};
@@ -55,6 +73,12 @@ use tokio_rustls::TlsAcceptor;
 /// and English.
 pub const BUSY_TEXT: &str = "Server sedang sibuk, silakan coba lagi sebentar lagi. / \
                              The server is busy, please try again in a moment.\n";
+
+/// The one line a request whose body did not arrive within [`Limits::body_timeout`] (and
+/// [`Limits::min_body_rate`]) is answered with (status 408, then the connection is closed), in
+/// Bahasa Indonesia and English.
+pub const SLOW_TEXT: &str = "Permintaan terlalu lambat terkirim, silakan coba lagi. / \
+                             The request arrived too slowly, please try again.\n";
 
 /// Seconds a refused client is told to wait (`Retry-After`).
 const BUSY_RETRY_AFTER: &str = "5";
@@ -124,6 +148,46 @@ pub struct Limits {
     /// retransmissions. Default 60 s: on a LAN an ACK comes in milliseconds, and a minute
     /// without any is a peer that is gone. `None` keeps the system's behaviour.
     pub dead_peer_timeout: Option<Duration>,
+    /// How long a request body may take to arrive, counted from the end of its head, before
+    /// [`Limits::min_body_rate`] counts: at any moment `t` after the head, at least
+    /// `(t - body_timeout) * min_body_rate` bytes of the body must have arrived, or the request
+    /// is answered 408 ([`SLOW_TEXT`]) and its connection closed. A client that sends a head and
+    /// then stops, or trickles its body, would otherwise hold its connection and its handler for
+    /// as long as it likes: the header-read timeout ends with the head. Default 10 s: an old PC on
+    /// a 100 Mbit LAN posts an answer or a form of a few KB in milliseconds, and 10 s leaves room
+    /// for a few TCP retransmissions on a busy switch; it is under the board's 30 s bound on a
+    /// whole request, so a stalled body is cut here, with its connection, before that.
+    pub body_timeout: Duration,
+    /// The least average rate, in bytes per second, at which a body must go on arriving once
+    /// [`Limits::body_timeout`] has passed (see there); 0 makes `body_timeout` a bound on the
+    /// whole body. Default 16 KiB/s (128 kbit/s): large bodies (a package of up to 256 MB
+    /// uploaded to the board, a results bundle to the central server, a board's 256 KB results
+    /// piece over a poor mobile link) take as long as their size needs at any rate a real link
+    /// has, while a trickle of a few bytes a second is cut after `body_timeout`.
+    pub min_body_rate: u64,
+    /// How long writing a response may take once a write has had to wait for the peer (the
+    /// kernel's send buffer is full because the peer reads more slowly than the server writes),
+    /// until the peer's next request arrives; then the connection is closed. Responses that fit
+    /// in the kernel's buffers (every page and answer) never wait. Default 60 s: the largest
+    /// responses (a package's pictures and sound, the results download) are a few MB, seconds at
+    /// 10 Mbit; a minute is a reader that stopped (a frozen browser) or reads a byte at a time.
+    /// [`Limits::dead_peer_timeout`] covers a peer that stops acknowledging, and on Linux 5.11
+    /// and later one that keeps its receive window at zero, but not a live peer that reads
+    /// slowly and steadily: this does.
+    pub write_timeout: Duration,
+    /// Most connections open at once from one IP address; one over it is answered the same 503
+    /// as over [`Limits::max_connections`]. Default 32: a PC's browser opens up to 6 connections
+    /// to a server (a few tabs, two browsers, the proctor's pages: still under 32), so one PC,
+    /// faulty or hostile, can never hold more than 32 of the 768 slots and the rest of the room
+    /// is served; the header and body bounds then close what it holds that does nothing.
+    /// Loopback peers are not counted unless [`Limits::cap_loopback`]. 0 turns the cap off.
+    pub max_connections_per_address: usize,
+    /// Whether [`Limits::max_connections_per_address`] counts loopback peers (127.0.0.0/8,
+    /// ::1) too. Default false: a loopback peer is the machine itself, the reverse proxy that
+    /// carries every client's connection to `ruji central --plain-http`, or a load test run on
+    /// the board (scripts/bench); capping it would cap everyone. Tests turn it on to exercise
+    /// the cap over 127.0.0.x.
+    pub cap_loopback: bool,
 }
 
 impl Default for Limits {
@@ -137,7 +201,26 @@ impl Default for Limits {
             shutdown_grace: Duration::from_secs(10),
             max_buffer_bytes: 64 * 1024,
             dead_peer_timeout: Some(Duration::from_secs(60)),
+            body_timeout: Duration::from_secs(10),
+            min_body_rate: 16 * 1024,
+            write_timeout: Duration::from_secs(60),
+            max_connections_per_address: 32,
+            cap_loopback: false,
         }
+    }
+}
+
+/// File descriptors a process serving within [`Limits`] needs besides its connections: the
+/// store, logs, the LAN service's sockets, USB, the panel, the central-server client, the
+/// runtime's own (epoll, event fds) and files opened while importing or backing up.
+pub const OTHER_FILES: u64 = 128;
+
+impl Limits {
+    /// File descriptors a process serving within these limits needs: one per connection served
+    /// or being refused, and [`OTHER_FILES`]. The soft open-files limit (RLIMIT_NOFILE) should
+    /// be at least this.
+    pub fn open_files_needed(&self) -> u64 {
+        (self.max_connections + self.max_refusing) as u64 + OTHER_FILES
     }
 }
 
@@ -155,6 +238,10 @@ struct Shared {
     refusal_http1: http1::Builder,
     /// The bounds.
     limits: Limits,
+    /// Rate-limited log line of requests answered 408 (their body too slow), and of
+    /// connections closed because the peer read a response too slowly.
+    slow_log: Mutex<Throttled>,
+    slow_reader_log: Mutex<Throttled>,
 }
 
 /// Serves `app` on `listener` until `shutdown` resolves, plain HTTP/1.1 or, with `tls`, HTTPS,
@@ -193,18 +280,23 @@ pub async fn serve(
         http1,
         refusal_http1,
         limits,
+        slow_log: Mutex::new(Throttled::new(LOG_EVERY)),
+        slow_reader_log: Mutex::new(Throttled::new(LOG_EVERY)),
     });
     let limits = &shared.limits;
     // Permits for served connections, and for connections being refused.
     let serving = Arc::new(Semaphore::new(limits.max_connections));
     let refusing = Arc::new(Semaphore::new(limits.max_refusing));
+    // Connections open per peer address (those the cap counts).
+    let per_address = Arc::new(PerAddress::new(limits.max_connections_per_address));
     // The shutdown broadcast: `true` asks every connection to finish.
     let (stop_tx, stop_rx) = watch::channel(false);
     // Every connection task; finished ones are reaped in the loop, so it holds at most
     // max_connections + max_refusing tasks (and those that ended since the last reaping).
     let mut tasks = JoinSet::new();
     let mut pause: Option<Duration> = None;
-    let (mut refused_log, mut closed_log, mut error_log) = (
+    let (mut refused_log, mut closed_log, mut error_log, mut address_log) = (
+        Throttled::new(LOG_EVERY),
         Throttled::new(LOG_EVERY),
         Throttled::new(LOG_EVERY),
         Throttled::new(LOG_EVERY),
@@ -246,13 +338,39 @@ pub async fn serve(
         };
         pause = None;
         tune(&tcp, limits);
+        // The per-address cap first: one address over it is refused even with slots free.
+        let counted = limits.cap_loopback || !canonical(peer.ip()).is_loopback();
+        let slot = if counted {
+            match per_address.take(peer.ip()) {
+                Ok(slot) => slot,
+                Err(()) => {
+                    if let Ok(permit) = refusing.clone().try_acquire_owned() {
+                        address_log.hit(Instant::now(), |also| {
+                            tracing::warn!(%peer, limit = limits.max_connections_per_address, also,
+                                "too many connections from one address: answering 503 \
+                                 (busy, try again)");
+                        });
+                        tasks.spawn(refuse(shared.clone(), tcp, peer, stop_rx.clone(), permit));
+                    } else {
+                        closed_log.hit(Instant::now(), |also| {
+                            tracing::warn!(%peer, limit = limits.max_connections_per_address,
+                                also, "too many connections from one address and refusals \
+                                busy: closing without an answer");
+                        });
+                    }
+                    continue;
+                }
+            }
+        } else {
+            None
+        };
         if let Ok(permit) = serving.clone().try_acquire_owned() {
             tasks.spawn(connection(
                 shared.clone(),
                 tcp,
                 peer,
                 stop_rx.clone(),
-                permit,
+                (permit, slot),
             ));
         } else if let Ok(permit) = refusing.clone().try_acquire_owned() {
             refused_log.hit(Instant::now(), |also| {
@@ -334,13 +452,40 @@ async fn connection(
     tcp: TcpStream,
     peer: SocketAddr,
     mut stop: watch::Receiver<bool>,
-    _permit: OwnedSemaphorePermit,
+    _slots: (OwnedSemaphorePermit, Option<AddressSlot>),
 ) {
     let app = shared.app.clone();
+    let svc_shared = shared.clone();
     let svc = hyper::service::service_fn(move |mut req: Request<Incoming>| {
         req.extensions_mut().insert(ConnectInfo(peer));
-        tower::Service::call(&mut app.clone(), req)
+        let limits = &svc_shared.limits;
+        let too_slow = Arc::new(AtomicBool::new(false));
+        let req = req.map(|body| {
+            BoundedBody::new(
+                body,
+                limits.body_timeout,
+                limits.min_body_rate,
+                too_slow.clone(),
+            )
+        });
+        let answer = tower::Service::call(&mut app.clone(), req);
+        let shared = svc_shared.clone();
+        async move {
+            let response = answer.await?;
+            if !too_slow.load(Ordering::Relaxed) {
+                return Ok::<_, Infallible>(response);
+            }
+            if let Ok(mut log) = shared.slow_log.lock() {
+                log.hit(Instant::now(), |also| {
+                    tracing::warn!(%peer, timeout_s = shared.limits.body_timeout.as_secs_f32(),
+                        min_rate = shared.limits.min_body_rate, also,
+                        "a request body arrived too slowly: answering 408 and closing");
+                });
+            }
+            Ok(slow())
+        }
     });
+    let tcp = WriteBound::new(tcp, shared.limits.write_timeout);
     let result = match &shared.tls {
         None => drive(&shared.http1, tcp, svc, &mut stop).await,
         Some(acceptor) => {
@@ -352,7 +497,17 @@ async fn connection(
         }
     };
     if let Err(e) = result {
-        tracing::debug!(%peer, error = %e, "connection ended with an error");
+        if is_write_timeout(&e) {
+            if let Ok(mut log) = shared.slow_reader_log.lock() {
+                log.hit(Instant::now(), |also| {
+                    tracing::warn!(%peer,
+                        timeout_s = shared.limits.write_timeout.as_secs_f32(), also,
+                        "a response was read too slowly: connection closed");
+                });
+            }
+        } else {
+            tracing::debug!(%peer, error = %e, "connection ended with an error");
+        }
     }
 }
 
@@ -389,6 +544,26 @@ async fn refuse(
     }
 }
 
+/// The answer to a request whose body arrived too slowly: 408, and the connection closed.
+fn slow() -> Response<Body> {
+    let mut r = Response::new(Body::from(SLOW_TEXT));
+    *r.status_mut() = StatusCode::REQUEST_TIMEOUT;
+    let h = r.headers_mut();
+    h.insert(
+        header::CONTENT_TYPE,
+        header::HeaderValue::from_static("text/plain; charset=utf-8"),
+    );
+    h.insert(
+        header::CONNECTION,
+        header::HeaderValue::from_static("close"),
+    );
+    h.insert(
+        header::CACHE_CONTROL,
+        header::HeaderValue::from_static("no-store"),
+    );
+    r
+}
+
 /// The answer to a connection over the limit.
 fn busy() -> Response<Body> {
     let mut r = Response::new(Body::from(BUSY_TEXT));
@@ -410,13 +585,13 @@ fn busy() -> Response<Body> {
 }
 
 /// A TLS handshake within `limit`; `None` if it fails, times out, or shutdown comes first.
-async fn handshake(
+async fn handshake<I: AsyncRead + AsyncWrite + Unpin>(
     acceptor: &TlsAcceptor,
-    tcp: TcpStream,
+    tcp: I,
     peer: SocketAddr,
     limit: Duration,
     stop: &mut watch::Receiver<bool>,
-) -> Option<tokio_rustls::server::TlsStream<TcpStream>> {
+) -> Option<tokio_rustls::server::TlsStream<I>> {
     tokio::select! {
         r = tokio::time::timeout(limit, acceptor.accept(tcp)) => match r {
             Ok(Ok(s)) => Some(s),
@@ -463,6 +638,294 @@ where
 /// Resolves once shutdown has been asked for (or [`serve`] is gone).
 async fn stopped(stop: &mut watch::Receiver<bool>) {
     let _ = stop.wait_for(|s| *s).await;
+}
+
+/// The address a peer is counted under: an IPv4 address mapped into IPv6 (a dual-stack
+/// listener) as the IPv4 address it is.
+fn canonical(ip: IpAddr) -> IpAddr {
+    match ip {
+        IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(ip, IpAddr::V4),
+        v4 => v4,
+    }
+}
+
+/// Connections open per peer address, for [`Limits::max_connections_per_address`]. Only the
+/// addresses with a connection open are kept, so it holds at most `max_connections` entries.
+struct PerAddress {
+    /// The cap; 0 for none.
+    max: usize,
+    open: Mutex<HashMap<IpAddr, usize>>,
+}
+
+/// One connection counted under its address; dropping it uncounts it.
+struct AddressSlot {
+    of: Arc<PerAddress>,
+    ip: IpAddr,
+}
+
+impl PerAddress {
+    fn new(max: usize) -> PerAddress {
+        PerAddress {
+            max,
+            open: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// Counts one more connection from `ip`: `Ok(None)` without a cap, `Err` when `ip` has
+    /// `max` open already.
+    fn take(self: &Arc<Self>, ip: IpAddr) -> Result<Option<AddressSlot>, ()> {
+        if self.max == 0 {
+            return Ok(None);
+        }
+        let ip = canonical(ip);
+        let mut open = self.open.lock().unwrap_or_else(|e| e.into_inner());
+        let n = open.entry(ip).or_insert(0);
+        if *n >= self.max {
+            return Err(());
+        }
+        *n += 1;
+        Ok(Some(AddressSlot {
+            of: self.clone(),
+            ip,
+        }))
+    }
+}
+
+impl Drop for AddressSlot {
+    fn drop(&mut self) {
+        let mut open = self.of.open.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(n) = open.get_mut(&self.ip) {
+            *n -= 1;
+            if *n == 0 {
+                open.remove(&self.ip);
+            }
+        }
+    }
+}
+
+/// The error a [`BoundedBody`] ends with when its body arrives too slowly.
+#[derive(Debug)]
+struct BodyTooSlow;
+
+impl std::fmt::Display for BodyTooSlow {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("the request body arrived too slowly")
+    }
+}
+
+impl std::error::Error for BodyTooSlow {}
+
+/// A request body under [`Limits::body_timeout`] and [`Limits::min_body_rate`]: once the body
+/// has taken `grace` plus one second per `rate` bytes received, counted from when the request
+/// head was read, and the next frame is not there, it ends with [`BodyTooSlow`] and sets
+/// `too_slow`, so that the answer is replaced by the 408. The timer runs only while the
+/// application waits for the body; a body nobody reads is dropped unread by hyper, which then
+/// closes the connection after the answer.
+struct BoundedBody<B> {
+    body: B,
+    /// When the head was read.
+    start: tokio::time::Instant,
+    grace: Duration,
+    /// Bytes per second; 0: `grace` bounds the whole body.
+    rate: u64,
+    /// Data bytes received so far.
+    received: u64,
+    /// Armed the first time the body has to be waited for; moved on as data arrives.
+    sleep: Option<Pin<Box<tokio::time::Sleep>>>,
+    too_slow: Arc<AtomicBool>,
+}
+
+impl<B> BoundedBody<B> {
+    fn new(body: B, grace: Duration, rate: u64, too_slow: Arc<AtomicBool>) -> BoundedBody<B> {
+        BoundedBody {
+            body,
+            start: tokio::time::Instant::now(),
+            grace,
+            rate,
+            received: 0,
+            sleep: None,
+            too_slow,
+        }
+    }
+
+    /// When the body must have gone on, given what it has sent.
+    fn deadline(&self) -> tokio::time::Instant {
+        let earned = match self.rate {
+            0 => Duration::ZERO,
+            r => Duration::from_secs_f64(self.received as f64 / r as f64),
+        };
+        self.start + self.grace.saturating_add(earned)
+    }
+}
+
+impl<B> hyper::body::Body for BoundedBody<B>
+where
+    B: hyper::body::Body + Unpin,
+    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
+    type Data = B::Data;
+    type Error = Box<dyn std::error::Error + Send + Sync>;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Self::Data>, Self::Error>>> {
+        let this = &mut *self;
+        match Pin::new(&mut this.body).poll_frame(cx) {
+            Poll::Ready(Some(Ok(frame))) => {
+                if let Some(data) = frame.data_ref() {
+                    this.received = this.received.saturating_add(data.remaining() as u64);
+                    let deadline = this.deadline();
+                    if let Some(sleep) = &mut this.sleep {
+                        sleep.as_mut().reset(deadline);
+                    }
+                }
+                Poll::Ready(Some(Ok(frame)))
+            }
+            Poll::Ready(Some(Err(e))) => Poll::Ready(Some(Err(e.into()))),
+            Poll::Ready(None) => Poll::Ready(None),
+            Poll::Pending => {
+                let deadline = this.deadline();
+                let sleep = this
+                    .sleep
+                    .get_or_insert_with(|| Box::pin(tokio::time::sleep_until(deadline)));
+                if sleep.as_mut().poll(cx).is_ready() {
+                    this.too_slow.store(true, Ordering::Relaxed);
+                    return Poll::Ready(Some(Err(Box::new(BodyTooSlow))));
+                }
+                Poll::Pending
+            }
+        }
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.body.is_end_stream()
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        self.body.size_hint()
+    }
+}
+
+/// The message of the error a [`WriteBound`] fails a write with.
+const WRITE_TIMEOUT_MESSAGE: &str = "the peer reads the response too slowly";
+
+/// Whether hyper's connection ended because of a [`WriteBound`].
+fn is_write_timeout(e: &hyper::Error) -> bool {
+    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(e);
+    while let Some(err) = source {
+        if let Some(io) = err.downcast_ref::<io::Error>() {
+            if io.kind() == io::ErrorKind::TimedOut && io.to_string() == WRITE_TIMEOUT_MESSAGE {
+                return true;
+            }
+        }
+        source = err.source();
+    }
+    false
+}
+
+/// A connection's socket under [`Limits::write_timeout`]: the clock starts when a write first
+/// has to wait for the peer, and stops when the peer sends data again (its next request); a
+/// write still waiting, or attempted, after `limit` fails with `TimedOut`, and hyper closes
+/// the connection.
+struct WriteBound<I> {
+    io: I,
+    limit: Duration,
+    /// Running since a write had to wait.
+    sleep: Option<Pin<Box<tokio::time::Sleep>>>,
+}
+
+impl<I> WriteBound<I> {
+    fn new(io: I, limit: Duration) -> WriteBound<I> {
+        WriteBound {
+            io,
+            limit,
+            sleep: None,
+        }
+    }
+
+    fn timed_out() -> io::Error {
+        io::Error::new(io::ErrorKind::TimedOut, WRITE_TIMEOUT_MESSAGE)
+    }
+
+    /// Past the bound already (checked before every write, so that a peer that reads just
+    /// enough now and then to let some writes through is cut all the same).
+    fn expired(&self) -> bool {
+        self.sleep.as_ref().is_some_and(|s| s.is_elapsed())
+    }
+
+    /// A write is waiting: starts the clock if it is not running; whether it has run out.
+    fn waiting(&mut self, cx: &mut Context<'_>) -> bool {
+        let limit = self.limit;
+        let sleep = self
+            .sleep
+            .get_or_insert_with(|| Box::pin(tokio::time::sleep(limit)));
+        sleep.as_mut().poll(cx).is_ready()
+    }
+
+    /// Runs a write or flush of the inner socket under the bound.
+    fn bounded<T>(
+        &mut self,
+        cx: &mut Context<'_>,
+        op: impl FnOnce(Pin<&mut I>, &mut Context<'_>) -> Poll<io::Result<T>>,
+    ) -> Poll<io::Result<T>>
+    where
+        I: Unpin,
+    {
+        if self.expired() {
+            return Poll::Ready(Err(Self::timed_out()));
+        }
+        match op(Pin::new(&mut self.io), cx) {
+            Poll::Pending if self.waiting(cx) => Poll::Ready(Err(Self::timed_out())),
+            other => other,
+        }
+    }
+}
+
+impl<I: AsyncRead + Unpin> AsyncRead for WriteBound<I> {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        let before = buf.filled().len();
+        let r = Pin::new(&mut self.io).poll_read(cx, buf);
+        if matches!(r, Poll::Ready(Ok(()))) && buf.filled().len() > before {
+            // The peer sent again (its next request): the response before it is written.
+            self.sleep = None;
+        }
+        r
+    }
+}
+
+impl<I: AsyncWrite + Unpin> AsyncWrite for WriteBound<I> {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        self.bounded(cx, |io, cx| io.poll_write(cx, buf))
+    }
+
+    fn poll_write_vectored(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[io::IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        self.bounded(cx, |io, cx| io.poll_write_vectored(cx, bufs))
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        self.io.is_write_vectored()
+    }
+
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        self.bounded(cx, |io, cx| io.poll_flush(cx))
+    }
+
+    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.io).poll_shutdown(cx)
+    }
 }
 
 /// A log line at most once per period, saying how many occurrences it stands for.
@@ -544,9 +1007,46 @@ mod tests {
     }
 
     #[test]
+    fn slow_answer_is_one_line_in_both_languages_and_closes() {
+        assert_eq!(SLOW_TEXT.lines().count(), 1);
+        assert!(SLOW_TEXT.contains("lambat") && SLOW_TEXT.contains("slowly"));
+        let r = slow();
+        assert_eq!(r.status(), StatusCode::REQUEST_TIMEOUT);
+        assert_eq!(r.headers()[header::CONNECTION], "close");
+    }
+
+    #[test]
+    fn connections_are_counted_per_address_and_uncounted_when_closed() {
+        let per = Arc::new(PerAddress::new(2));
+        let a: IpAddr = "192.168.0.7".parse().unwrap();
+        let a_mapped: IpAddr = "::ffff:192.168.0.7".parse().unwrap();
+        let b: IpAddr = "192.168.0.8".parse().unwrap();
+        let one = per.take(a).unwrap();
+        let two = per.take(a_mapped).unwrap();
+        assert!(
+            per.take(a).is_err(),
+            "the same PC over IPv4 and mapped IPv6"
+        );
+        let other = per.take(b).unwrap();
+        drop(one);
+        let three = per.take(a).unwrap();
+        drop((two, three, other));
+        assert!(per.open.lock().unwrap().is_empty());
+        // No cap: nothing is counted.
+        assert!(Arc::new(PerAddress::new(0)).take(a).unwrap().is_none());
+        assert!(canonical("::ffff:127.0.0.1".parse().unwrap()).is_loopback());
+    }
+
+    #[test]
     fn default_limits_fit_the_default_open_files_limit() {
         let l = Limits::default();
-        assert!(l.max_connections + l.max_refusing + 128 <= 1024);
+        assert_eq!(l.open_files_needed(), 768 + 32 + OTHER_FILES);
+        assert!(l.open_files_needed() <= 1024);
+        assert!(
+            l.body_timeout < Duration::from_secs(30),
+            "under the board's request bound"
+        );
+        assert!(l.max_connections_per_address * 8 <= l.max_connections);
         assert!(l.max_buffer_bytes >= MIN_BUFFER_BYTES);
         assert!(
             l.header_read_timeout > Duration::from_secs(15),

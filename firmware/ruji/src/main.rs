@@ -208,6 +208,12 @@ fn main() -> std::process::ExitCode {
         Command::Results(a) => return results::run(a),
         other => other,
     };
+    // The servers hold one file descriptor per connection: make room for their limits.
+    match &command {
+        Command::Serve(_) => open_files(ruji_web::Settings::default().limits.open_files_needed()),
+        Command::Central(_) => open_files(ruji_http::Limits::default().open_files_needed()),
+        _ => {}
+    }
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -231,6 +237,29 @@ fn main() -> std::process::ExitCode {
             eprintln!("ruji: {e}");
             std::process::ExitCode::from(2)
         }
+    }
+}
+
+/// Raises the soft open-files limit to the hard one when it is under `needed` (a server's
+/// connections, see `ruji_http::Limits::open_files_needed`), and logs what it is; warns when
+/// it stays under (then connections over it fail to be accepted, logged by ruji-http).
+fn open_files(needed: u64) {
+    match ruji_sys::raise_open_files(needed) {
+        Ok(f) if !f.enough(needed) => tracing::warn!(
+            soft = f.soft,
+            hard = f.hard,
+            needed,
+            "the open-files limit is under what the connection limit needs; raise it \
+             (ulimit -n, LimitNOFILE)"
+        ),
+        Ok(f) if f.raised() => tracing::info!(
+            was = f.was,
+            soft = f.soft,
+            needed,
+            "open-files limit raised to the hard limit"
+        ),
+        Ok(f) => tracing::info!(soft = f.soft, hard = f.hard, needed, "open-files limit"),
+        Err(e) => tracing::warn!(error = %e, needed, "cannot raise the open-files limit"),
     }
 }
 

@@ -8,6 +8,8 @@
 //!   rustix: no unsafe code here).
 //! - [`restrict_capabilities`]: drop every Linux capability but the ones named (a process
 //!   started as root keeps only what it needs).
+//! - [`raise_open_files`]: raise the soft open-files limit (RLIMIT_NOFILE) to the hard one when
+//!   it is under what a server needs (one descriptor per connection, see ruji-http).
 #![forbid(unsafe_code)]
 
 mod file;
@@ -74,6 +76,57 @@ pub fn restrict_capabilities(keep: &[Capability]) -> Result<Vec<Capability>, Str
     Ok(kept.into_iter().collect())
 }
 
+/// The open-files limit (RLIMIT_NOFILE) of this process, after [`raise_open_files`]; `None`
+/// is unlimited.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OpenFiles {
+    /// The soft limit before.
+    pub was: Option<u64>,
+    /// The soft limit now: the most files this process can have open.
+    pub soft: Option<u64>,
+    /// The hard limit: the most the soft one can be raised to without privilege.
+    pub hard: Option<u64>,
+}
+
+impl OpenFiles {
+    /// Whether the soft limit is at least `needed`.
+    pub fn enough(&self, needed: u64) -> bool {
+        self.soft.is_none_or(|s| s >= needed)
+    }
+
+    /// Whether [`raise_open_files`] changed the soft limit.
+    pub fn raised(&self) -> bool {
+        self.soft != self.was
+    }
+}
+
+/// Raises this process's soft open-files limit to its hard limit if it is under `needed`
+/// (no privilege is needed for that); leaves it as it is otherwise. The hard limit is the
+/// system's (4096 for a process started by the kernel's init, often far more under systemd) or
+/// what the board's start script set. Says what the limit is now: a caller should warn if it is
+/// still under `needed`.
+pub fn raise_open_files(needed: u64) -> std::io::Result<OpenFiles> {
+    use rustix::process::{getrlimit, setrlimit, Resource, Rlimit};
+    let now = getrlimit(Resource::Nofile);
+    let mut files = OpenFiles {
+        was: now.current,
+        soft: now.current,
+        hard: now.maximum,
+    };
+    if files.enough(needed) || now.current == now.maximum {
+        return Ok(files);
+    }
+    setrlimit(
+        Resource::Nofile,
+        Rlimit {
+            current: now.maximum,
+            maximum: now.maximum,
+        },
+    )?;
+    files.soft = getrlimit(Resource::Nofile).current;
+    Ok(files)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -84,6 +137,17 @@ mod tests {
         let d = disk_space(dir.path()).unwrap();
         assert!(d.total > 0 && d.available <= d.total, "{d:?}");
         assert!(disk_space(&dir.path().join("missing")).is_err());
+    }
+
+    #[test]
+    fn the_open_files_limit_is_raised_to_the_hard_one_when_under_what_is_needed() {
+        // What this process has: nothing to raise when it is enough already.
+        let f = raise_open_files(16).unwrap();
+        assert!(f.enough(16) && !f.raised(), "{f:?}");
+        // More than the soft limit: raised to the hard one (which it may equal already).
+        let f = raise_open_files(f.soft.unwrap_or(u64::MAX).saturating_add(1)).unwrap();
+        assert_eq!(f.soft, f.hard, "{f:?}");
+        assert_eq!(raise_open_files(16).unwrap().soft, f.hard);
     }
 
     #[test]

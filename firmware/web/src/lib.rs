@@ -14,8 +14,8 @@
 //! - [`i18n`]: UI text in Bahasa Indonesia and English.
 //! - [`dev`]: the simulated panel's page (`--panel sim` only, loopback only).
 //!
-//! [`run`] serves a bound listener through ruji-http (a connection limit, a header-read
-//! timeout, graceful shutdown) until `shutdown` resolves.
+//! [`run`] serves a bound listener through ruji-http (connection limits in all and per PC,
+//! header-read, body and slow-reader bounds, graceful shutdown) until `shutdown` resolves.
 #![forbid(unsafe_code)]
 
 pub mod api;
@@ -57,7 +57,8 @@ pub struct Settings {
     /// school network) the exam is not reachable from outside the room. `None` serves every
     /// client (a PC running Ruji for a rehearsal).
     pub lan_only: Option<ruji_lan::Subnet>,
-    /// Bounds of the server (connections, header time); the defaults suit a board.
+    /// Bounds of the server (connections in all and per PC, header, body and write time);
+    /// the defaults suit a board.
     pub limits: ruji_http::Limits,
 }
 

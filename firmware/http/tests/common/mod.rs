@@ -13,6 +13,7 @@ use axum::routing;
 use axum::Router;
 use ruji_http::Limits;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+use tokio::net::TcpStream;
 use tokio::sync::{mpsc, oneshot, Semaphore};
 use tokio::task::JoinHandle;
 
@@ -35,10 +36,19 @@ pub struct Gate {
     pub release: Arc<Semaphore>,
 }
 
-/// `/` says "ok"; `/peer` answers the peer address from `ConnectInfo`; `/slow` waits on the gate.
+/// Bytes of the `/big` answer: more than the kernel buffers of a loopback connection hold.
+pub const BIG: usize = 32 * 1024 * 1024;
+
+/// `/` says "ok"; `/peer` answers the peer address from `ConnectInfo`; `/slow` waits on the
+/// gate; `POST /echo` reads the whole body and answers its length; `/big` answers [`BIG`] bytes.
 pub fn app(gate: Gate) -> Router {
     Router::new()
         .route("/", routing::get(|| async { "ok" }))
+        .route(
+            "/echo",
+            routing::post(|body: axum::body::Bytes| async move { body.len().to_string() }),
+        )
+        .route("/big", routing::get(|| async { vec![b'x'; BIG] }))
         .route(
             "/peer",
             routing::get(
@@ -94,6 +104,15 @@ pub async fn start(limits: Limits, tls: Option<Arc<rustls::ServerConfig>>) -> Se
         started: rx,
         release,
     }
+}
+
+/// A TCP connection to `addr` from the loopback address `from` (127.0.0.x: a PC of its own as
+/// far as the per-address cap is concerned; nothing leaves this machine).
+pub async fn connect_from(from: std::net::Ipv4Addr, addr: SocketAddr) -> io::Result<TcpStream> {
+    assert!(from.is_loopback() && addr.ip().is_loopback());
+    let s = tokio::net::TcpSocket::new_v4()?;
+    s.bind(SocketAddr::from((from, 0)))?;
+    s.connect(addr).await
 }
 
 /// An HTTP response as read off the wire.
