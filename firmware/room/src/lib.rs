@@ -56,7 +56,7 @@ pub use config::SettingsNotice;
 pub use error::{PackageError, PackageErrorKind, RoomError};
 pub use ruji_store::room::{AttemptResult, Context, ItemResult, ParticipantStatus, Refusal, Saved};
 pub use ruji_store::tables::{PackageSource, SessionState, TrustedIssuer};
-pub use ruji_store::{Actor, AuditEntry, StoreError};
+pub use ruji_store::{Actor, AuditEntry, Fault, StoreError};
 
 /// Result of a room operation.
 pub type Result<T, E = RoomError> = std::result::Result<T, E>;
@@ -230,7 +230,13 @@ impl Room {
     /// board's init starts it again; acknowledged answers are on disk).
     pub async fn store_broken(&self) {
         self.0.store.broken().await;
-        tracing::error!("the store's file refused a write; it must be reopened");
+        tracing::error!(fault = ?self.storage_fault(), "the store's file refused a write; it must be reopened");
+    }
+
+    /// Why the store's file refused a write, if it did: the card full, failing, or the file
+    /// damaged.
+    pub fn storage_fault(&self) -> Option<ruji_store::Fault> {
+        self.0.store.fault()
     }
 
     /// Shutting down: from now on saves are refused with a clear message (the page keeps them
@@ -293,9 +299,12 @@ impl Room {
 pub(crate) async fn blocking<T: Send + 'static>(
     f: impl FnOnce() -> Result<T> + Send + 'static,
 ) -> Result<T> {
-    tokio::task::spawn_blocking(f)
-        .await
-        .map_err(|e| RoomError::Storage(StoreError::Db(format!("a blocking task failed: {e}"))))?
+    tokio::task::spawn_blocking(f).await.map_err(|e| {
+        RoomError::Storage(StoreError::storage(
+            ruji_store::Fault::Other,
+            format!("a blocking task failed: {e}"),
+        ))
+    })?
 }
 
 /// A one-time proctor setup code, `NNNN-NNNN`.

@@ -293,7 +293,7 @@ impl Room {
                 return Ok((current.map(|r| r.current).unwrap_or_default(), false));
             }
             ruji_sys::write_durable(&dir.join(&name), &file, 0o644)
-                .map_err(|e| RoomError::Storage(ruji_store::StoreError::Db(e.to_string())))?;
+                .map_err(|e| RoomError::Storage(io_storage(&e)))?;
             Ok((
                 BundleRef {
                     file: name,
@@ -320,7 +320,7 @@ impl Room {
         let dir = self.results_dir()?;
         let bytes = tokio::fs::read(dir.join(&r.file))
             .await
-            .map_err(|e| RoomError::Storage(ruji_store::StoreError::Db(e.to_string())))?;
+            .map_err(|e| RoomError::Storage(io_storage(&e)))?;
         let name = bundle::verify(&bytes, None)
             .map(|v| bundle::file_name(&v.bundle))
             .unwrap_or_else(|_| r.file.clone());
@@ -645,4 +645,10 @@ impl Room {
             .store(true, std::sync::atomic::Ordering::Relaxed);
         self.0.uploads.notify_one();
     }
+}
+
+/// A file of the data partition that could not be written or read, as a storage failure with
+/// its fault (a full card is told apart from a failing one).
+fn io_storage(e: &std::io::Error) -> ruji_store::StoreError {
+    ruji_store::StoreError::storage(ruji_store::Fault::of_io(e), e.to_string())
 }

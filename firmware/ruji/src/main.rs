@@ -411,11 +411,14 @@ async fn serve_with_panel(
             tracing::info!("stopped; every acknowledged answer is on disk");
             Ok(true)
         }
-        Stop::StoreBroken => Err(
-            "the data card refused a write: Ruji stops so that it starts again with its store \
-             reopened (every acknowledged answer is on disk)"
-                .into(),
-        ),
+        Stop::StoreBroken => {
+            Err(format!(
+            "{}: Ruji stops so that it starts again with its store reopened (every acknowledged \
+             answer is on disk)",
+            room.storage_fault()
+                .map_or_else(|| "the data card refused a write".to_string(), |f| f.to_string())
+        ))
+        }
     }
 }
 

@@ -60,12 +60,76 @@ const CACHE_BYTES: usize = 16 << 20;
 /// Largest number of writes committed together.
 const MAX_BATCH: usize = 512;
 
+/// What kind of storage failure a [`StoreError::Storage`] is: what the proctor must do
+/// depends on it (make room, move to a spare card, restore a backup).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fault {
+    /// The data partition is full (ENOSPC, a quota).
+    Full,
+    /// The card refused a read or a write (an I/O error, read-only, pulled out): failing.
+    Failing,
+    /// The data file is damaged (redb found a bad checksum or structure).
+    Corrupt,
+    /// Anything else (a bug, the database closed, a lock).
+    Other,
+}
+
+impl std::fmt::Display for Fault {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Fault::Full => "the data card is full",
+            Fault::Failing => "the data card refused a read or write",
+            Fault::Corrupt => "the data file is damaged",
+            Fault::Other => "storage failure",
+        })
+    }
+}
+
+impl Fault {
+    /// The fault of an I/O error.
+    pub fn of_io(e: &std::io::Error) -> Fault {
+        const ENOSPC: i32 = 28;
+        const EDQUOT: i32 = 122;
+        match (e.raw_os_error(), e.kind()) {
+            (Some(ENOSPC | EDQUOT), _) | (_, std::io::ErrorKind::StorageFull) => Fault::Full,
+            (_, std::io::ErrorKind::InvalidData) => Fault::Corrupt,
+            _ => Fault::Failing,
+        }
+    }
+
+    /// The fault of a redb error; `None` for "an earlier I/O error" (its cause is the first).
+    fn of_redb(e: &redb::Error) -> Option<Fault> {
+        Some(match e {
+            redb::Error::Io(io) => Fault::of_io(io),
+            redb::Error::Corrupted(_) => Fault::Corrupt,
+            redb::Error::PreviousIo => return None,
+            _ => Fault::Other,
+        })
+    }
+
+    fn code(self) -> u8 {
+        self as u8 + 1
+    }
+
+    fn from_code(c: u8) -> Option<Fault> {
+        [Fault::Full, Fault::Failing, Fault::Corrupt, Fault::Other]
+            .get(usize::from(c).checked_sub(1)?)
+            .copied()
+    }
+}
+
 /// Why the store could not do what was asked.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
-    /// redb reported an error (disk full, I/O error...).
-    #[error("storage error: {0}")]
-    Db(String),
+    /// The storage failed: the card is full, failing, or the file damaged ([`Fault`]); nothing
+    /// of the operation was written.
+    #[error("{fault}: {message}")]
+    Storage {
+        /// What kind of failure.
+        fault: Fault,
+        /// What redb or the system said.
+        message: String,
+    },
     /// A record could not be decoded.
     #[error("corrupt record in {table}: {message}")]
     Corrupt {
@@ -94,10 +158,47 @@ macro_rules! from_redb {
     ($($t:ty),*) => {$(
         impl From<$t> for StoreError {
             fn from(e: $t) -> Self {
-                StoreError::Db(e.to_string())
+                let e = redb::Error::from(e);
+                StoreError::Storage {
+                    // An earlier write failed: the writer names its cause (see `writer`).
+                    fault: Fault::of_redb(&e).unwrap_or(Fault::Failing),
+                    message: e.to_string(),
+                }
             }
         }
     )*};
+}
+
+impl StoreError {
+    /// A storage failure of `fault` saying `message`.
+    pub fn storage(fault: Fault, message: impl Into<String>) -> StoreError {
+        StoreError::Storage {
+            fault,
+            message: message.into(),
+        }
+    }
+
+    /// What each caller of a batch that failed with this error gets: the storage failure
+    /// itself, else "the batch failed".
+    fn for_batch(&self) -> StoreError {
+        match self {
+            StoreError::Storage { fault, message } => StoreError::Storage {
+                fault: *fault,
+                message: message.clone(),
+            },
+            _ => StoreError::BatchFailed,
+        }
+    }
+
+    /// The storage fault behind this error, if it is one (a damaged record is
+    /// [`Fault::Corrupt`]).
+    pub fn fault(&self) -> Option<Fault> {
+        match self {
+            StoreError::Storage { fault, .. } => Some(*fault),
+            StoreError::Corrupt { .. } => Some(Fault::Corrupt),
+            _ => None,
+        }
+    }
 }
 from_redb!(
     redb::Error,
@@ -185,6 +286,34 @@ struct Counters {
     commits: AtomicU64,
     writes: AtomicU64,
     failed_batches: AtomicU64,
+    /// The first storage fault of a commit ([`Fault::code`]; 0 none): later errors that only
+    /// say "an earlier I/O error" are given its cause.
+    first_fault: std::sync::atomic::AtomicU8,
+}
+
+impl Counters {
+    /// A storage error of the writer, with its [`Fault`]: the first one is remembered, and a
+    /// later "an earlier I/O error" is given its cause.
+    fn storage_error(&self, e: redb::Error) -> StoreError {
+        let fault = match Fault::of_redb(&e) {
+            Some(f) => {
+                let _ = self.first_fault.compare_exchange(
+                    0,
+                    f.code(),
+                    Ordering::Relaxed,
+                    Ordering::Relaxed,
+                );
+                f
+            }
+            None => {
+                Fault::from_code(self.first_fault.load(Ordering::Relaxed)).unwrap_or(Fault::Failing)
+            }
+        };
+        StoreError::Storage {
+            fault,
+            message: e.to_string(),
+        }
+    }
 }
 
 /// What the writer has done since the store was opened.
@@ -400,7 +529,7 @@ impl Store {
         let handle = std::thread::Builder::new()
             .name("ruji-store-writer".into())
             .spawn(move || writer(wdb, rx, wclock, audit_seq, wstats, broke))
-            .map_err(|e| StoreError::Db(e.to_string()))?;
+            .map_err(|e| StoreError::storage(Fault::Other, e.to_string()))?;
         Ok(Store {
             inner: Arc::new(Inner {
                 db,
@@ -505,6 +634,12 @@ impl Store {
     /// should stop and start again (on the board, init restarts Ruji).
     pub fn is_broken(&self) -> bool {
         *self.inner.broken.borrow()
+    }
+
+    /// The first storage fault a commit met since the store was opened, if any: why it is
+    /// broken.
+    pub fn fault(&self) -> Option<Fault> {
+        Fault::from_code(self.inner.stats.first_fault.load(Ordering::Relaxed))
     }
 
     /// Resolves when the file has refused a write (see [`Store::is_broken`]).
@@ -665,16 +800,17 @@ fn writer(
                     Err(e) => {
                         tracing::error!(error = %e, "cannot make the write transaction durable; batch abandoned");
                         drop(t.abort());
-                        Err(StoreError::Db(format!(
-                            "cannot make the write durable: {e}"
-                        )))
+                        Err(StoreError::storage(
+                            Fault::Other,
+                            format!("cannot make the write durable: {e}"),
+                        ))
                     }
                 }
             }
             Err(e) => {
                 tracing::error!(error = %e, "cannot begin write transaction; the store needs reopening");
                 broken.send_replace(true);
-                Err(StoreError::from(e))
+                Err(stats.storage_error(e.into()))
             }
         };
         let txn = match begun {
@@ -684,10 +820,7 @@ fn writer(
                 // Every caller in the batch gets the error; nothing ran.
                 for job in batch {
                     let (_, done) = job(None);
-                    done(Err(match &e {
-                        StoreError::Db(m) => StoreError::Db(m.clone()),
-                        _ => StoreError::BatchFailed,
-                    }));
+                    done(Err(e.for_batch()));
                 }
                 continue;
             }
@@ -724,7 +857,7 @@ fn writer(
             }
         }
         let outcome = if all_ok {
-            txn.commit().map_err(StoreError::from)
+            txn.commit().map_err(|e| stats.storage_error(e.into()))
         } else {
             drop(txn.abort());
             Err(StoreError::BatchFailed)
@@ -748,8 +881,7 @@ fn writer(
         for done in completions {
             done(match &outcome {
                 Ok(()) => Ok(()),
-                Err(StoreError::Db(m)) => Err(StoreError::Db(m.clone())),
-                Err(_) => Err(StoreError::BatchFailed),
+                Err(e) => Err(e.for_batch()),
             });
         }
     }

@@ -7,7 +7,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 use axum::Json;
 use ruji_core::attempt::{AttemptError, FinishReason, LoginError};
-use ruji_room::{Refusal, RoomError, StoreError};
+use ruji_room::{Fault, Refusal, RoomError, StoreError};
 use serde::Serialize;
 
 use crate::i18n::{Lang, Msg, Tr};
@@ -93,6 +93,12 @@ codes! {
     TooLarge = "too_large" => ErrTooLarge,
     /// Storage failed: nothing saved.
     Storage = "storage" => ErrStorage,
+    /// Storage failed, to the proctor: the card is full.
+    StorageFull = "storage_full" => ErrStorageFull,
+    /// Storage failed, to the proctor: the card refused a read or write.
+    StorageFailing = "storage_failing" => ErrStorageFailing,
+    /// Storage failed, to the proctor: the data file is damaged.
+    StorageCorrupt = "storage_corrupt" => ErrStorageCorrupt,
     /// The server is shutting down.
     ShuttingDown = "shutting_down" => ErrShuttingDown,
     /// No such participant.
@@ -199,8 +205,36 @@ impl WebError {
     }
     /// The store failed: nothing was saved; the client should retry.
     pub fn storage(e: &StoreError, lang: Lang) -> Self {
-        tracing::error!(error = %e, "storage error");
+        tracing::error!(error = %e, fault = ?e.fault(), "storage error");
         WebError::new(StatusCode::SERVICE_UNAVAILABLE, ErrorCode::Storage, lang)
+    }
+    /// A room error as the proctor sees it: as [`WebError::room`], with a storage failure told
+    /// by its cause (full, failing, damaged) and what to do about it.
+    pub fn for_proctor(e: RoomError, lang: Lang) -> Self {
+        let fault = match &e {
+            RoomError::Storage(s) => s.fault(),
+            _ => None,
+        };
+        let mut w = WebError::room(e, lang);
+        if w.code == ErrorCode::Storage {
+            w.code = match fault {
+                Some(Fault::Full) => ErrorCode::StorageFull,
+                Some(Fault::Failing) => ErrorCode::StorageFailing,
+                Some(Fault::Corrupt) => ErrorCode::StorageCorrupt,
+                Some(Fault::Other) | None => ErrorCode::Storage,
+            };
+        }
+        w
+    }
+    /// Is this a failure of the board's storage (shown as a page, never as a redirect note)?
+    pub fn is_storage(&self) -> bool {
+        matches!(
+            self.code,
+            ErrorCode::Storage
+                | ErrorCode::StorageFull
+                | ErrorCode::StorageFailing
+                | ErrorCode::StorageCorrupt
+        )
     }
     /// A room error as the person sees it.
     pub fn room(e: RoomError, lang: Lang) -> Self {
@@ -366,6 +400,38 @@ pub async fn not_found(headers: HeaderMap, uri: axum::http::Uri) -> Response {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_storage_failure_tells_the_proctor_its_cause_and_the_participant_to_retry() {
+        let full = || RoomError::Storage(StoreError::storage(Fault::Full, "No space left"));
+        let p = WebError::for_proctor(full(), Lang::Id);
+        assert_eq!(p.code, ErrorCode::StorageFull);
+        assert!(p.is_storage());
+        assert!(p.message().contains("PENUH"), "{}", p.message());
+        let p = WebError::for_proctor(full(), Lang::En);
+        assert!(p.message().contains("FULL"), "{}", p.message());
+        // The participant: not saved, try again (the cause is the proctor's to deal with).
+        let q = WebError::room(full(), Lang::Id);
+        assert_eq!(q.code, ErrorCode::Storage);
+        assert!(q.message().contains("BELUM tersimpan"), "{}", q.message());
+        let failing = RoomError::Storage(StoreError::storage(Fault::Failing, "I/O error"));
+        assert_eq!(
+            WebError::for_proctor(failing, Lang::Id).code,
+            ErrorCode::StorageFailing
+        );
+        let corrupt = RoomError::Storage(StoreError::Corrupt {
+            table: "answers",
+            message: "x".into(),
+        });
+        assert_eq!(
+            WebError::for_proctor(corrupt, Lang::Id).code,
+            ErrorCode::StorageCorrupt
+        );
+        // Not a storage failure: unchanged.
+        let other = WebError::for_proctor(RoomError::ProctorPassword, Lang::Id);
+        assert_eq!(other.code, ErrorCode::ProctorPassword);
+        assert!(!other.is_storage());
+    }
 
     #[test]
     fn codes_serialise_as_their_names_and_parse_back() {

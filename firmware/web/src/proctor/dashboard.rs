@@ -254,7 +254,7 @@ pub(super) async fn home(
     };
     let (sessions, open) = match (state.room.sessions(), state.room.current_session()) {
         (Ok(all), Ok(open)) => (all, open),
-        (Err(e), _) | (_, Err(e)) => return WebError::room(e, lang).into_response(),
+        (Err(e), _) | (_, Err(e)) => return WebError::for_proctor(e, lang).into_response(),
     };
     let (token, rotates_in) = open
         .as_ref()
@@ -267,7 +267,7 @@ pub(super) async fn home(
             Ok(rows) => rows.into_iter().map(|r| Row::of(r, tr)).collect(),
             // The page still shows the sessions and the token; the error says why no rows.
             Err(e) => {
-                error = Some(WebError::room(e, lang).message());
+                error = Some(WebError::for_proctor(e, lang).message());
                 vec![]
             }
         },

@@ -87,7 +87,7 @@ impl Proctor {
 
     /// A room error in the proctor's language.
     pub fn fail(&self, e: RoomError) -> WebError {
-        WebError::room(e, self.lang)
+        WebError::for_proctor(e, self.lang)
     }
 }
 
@@ -173,8 +173,8 @@ pub(crate) fn after<T>(r: ruji_room::Result<T>, lang: Lang) -> Response {
 
 /// Back to `/proctor` with the error's code in `?e=`; the error itself when the store failed.
 pub(crate) fn refused(e: RoomError, lang: Lang) -> Response {
-    let e = WebError::room(e, lang);
-    if e.code == ErrorCode::Storage {
+    let e = WebError::for_proctor(e, lang);
+    if e.is_storage() {
         return e.into_response();
     }
     Redirect::to(&format!("/proctor?e={}", e.code.as_str())).into_response()
