@@ -961,3 +961,24 @@ fn faults_of_io_errors() {
     assert_eq!(e.fault(), Some(Fault::Corrupt));
     assert_eq!(StoreError::BatchFailed.fault(), None);
 }
+
+#[tokio::test]
+async fn a_data_file_half_made_by_a_power_cut_is_made_again() {
+    let dir = tempfile::tempdir().unwrap();
+    // What a cut between redb's two creation steps leaves: a header without its magic number,
+    // under the temporary name the store makes new files with.
+    std::fs::write(dir.path().join("ruji.redb.new"), vec![0u8; 4096]).unwrap();
+    let store = demo_store(dir.path());
+    install(&store).await;
+    drop(store);
+    assert!(
+        !dir.path().join("ruji.redb.new").exists(),
+        "the leftover is gone"
+    );
+    let store = demo_store(dir.path());
+    assert_eq!(
+        store.package().id,
+        "RUJI-DEMO-1",
+        "the new file holds what was written"
+    );
+}

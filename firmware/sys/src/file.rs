@@ -26,11 +26,20 @@ pub fn write_durable(path: &Path, bytes: &[u8], mode: u32) -> std::io::Result<()
             f.write_all(bytes)?;
             f.sync_all()
         })
-        .and_then(|()| std::fs::rename(&tmp, path));
+        .and_then(|()| rename_durable(&tmp, path));
     if let Err(e) = written {
         let _ = std::fs::remove_file(&tmp);
         return Err(e);
     }
+    Ok(())
+}
+
+/// Renames the complete, synced file `from` to `to` in the same folder, then fsyncs the folder
+/// (best effort: not every file system lets a folder be opened), so that after a power cut `to`
+/// is the old file or the whole new one.
+pub fn rename_durable(from: &Path, to: &Path) -> std::io::Result<()> {
+    std::fs::rename(from, to)?;
+    let dir = to.parent().filter(|d| !d.as_os_str().is_empty());
     if let Ok(d) = std::fs::File::open(dir.unwrap_or(Path::new("."))) {
         let _ = d.sync_all();
     }

@@ -14,7 +14,7 @@
 
 mod file;
 
-pub use file::write_durable;
+pub use file::{rename_durable, write_durable};
 
 use std::path::Path;
 use std::time::{SystemTime, UNIX_EPOCH};

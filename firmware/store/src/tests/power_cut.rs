@@ -730,10 +730,12 @@ async fn acknowledged_work_survives_a_power_cut_at_any_disk_operation() {
                 Ok(s) => s,
                 // redb creates a file in two synced steps: the header without its magic
                 // number, then the magic number. A cut between them leaves a file redb refuses
-                // to open ("not a redb database") and will not initialise either. Nothing was
-                // acknowledged yet (the store never opened), but the file must be removed by
-                // hand before the board starts again. Only that case is let through, and
-                // printed.
+                // to open ("not a redb database") and will not initialise either. On a backend
+                // (as here) that is the end of it; `Store::open` on a file makes a new file
+                // under a temporary name and renames it into place once whole
+                // (`create_whole`, tested by a_data_file_half_made_by_a_power_cut_is_made_again),
+                // so the board never meets it. Nothing was acknowledged yet (the store never
+                // opened). Only that case is let through, and printed.
                 Err(e) => {
                     assert!(
                         !out.opened && e.to_string().contains("magic number mismatch"),
