@@ -21,8 +21,9 @@ struct Lab {
 }
 
 impl Lab {
-    /// Build the lab, or say why it cannot be built here. `test` is the calling test's name: as a
-    /// normal user it is re-run inside a user+net+mount namespace (and `None` returned here).
+    /// Build the lab; a machine that cannot build it fails the test with what to install or
+    /// allow (never a silent pass). `test` is the calling test's name: as a normal user it is
+    /// re-run inside a user+net+mount namespace, and `None` returned here once that run passed.
     fn up(tag: &str, test: &str) -> Option<Lab> {
         let is_root = Command::new("id")
             .arg("-u")
@@ -39,13 +40,11 @@ impl Lab {
             None
         };
         if let Some(why) = why {
-            eprintln!("SKIPPED: LAN lab needs ip and busybox: {why}");
-            return None;
+            panic!("the LAN lab needs ip and busybox: {why} (scripts/test installs them)");
         }
         if !is_root {
             if std::env::var_os("RUJI_LAB_UNSHARED").is_some() {
-                eprintln!("SKIPPED: not root even inside the user namespace");
-                return None;
+                panic!("not root even inside the user namespace: allow unprivileged user namespaces (sysctl kernel.unprivileged_userns_clone=1) or run as root");
             }
             let exe = std::env::current_exe().unwrap();
             let st = Command::new("unshare")
@@ -57,7 +56,7 @@ impl Lab {
             match st {
                 Ok(s) if s.success() => {}
                 Ok(s) => panic!("{test} failed inside the user namespace ({s})"),
-                Err(e) => eprintln!("SKIPPED: not root and unshare unavailable: {e}"),
+                Err(e) => panic!("not root and `unshare` (util-linux) cannot run: {e}"),
             }
             return None;
         }
@@ -68,12 +67,12 @@ impl Lab {
             .expect("run scripts/lab");
         if !out.status.success() {
             let err = String::from_utf8_lossy(&out.stderr);
-            // Namespaces may be forbidden inside some containers.
-            eprintln!("SKIPPED: scripts/lab up failed (network namespaces unavailable?): {err}");
             let _ = Command::new(root().join("scripts/lab"))
                 .args(["down", &prefix])
                 .output();
-            return None;
+            // Namespaces may be forbidden inside some containers: that is a machine this test
+            // cannot prove anything on, so it fails and says so.
+            panic!("scripts/lab up failed (are network namespaces allowed here?): {err}");
         }
         Some(Lab { prefix })
     }
