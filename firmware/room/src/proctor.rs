@@ -215,23 +215,7 @@ impl Room {
         password: &str,
         password2: &str,
     ) -> Result<ProctorLogin> {
-        let account = self
-            .store()
-            .proctor_account()?
-            .ok_or(RoomError::NoProctor)?;
-        let key = format!("proctor:{client}");
-        let guess = self.guess(&[(&key, USER_BURST)]).await?;
-        if !self
-            .0
-            .passwords
-            .verify(Some(account.password_hash), current.to_string())
-            .await
-        {
-            tracing::warn!(client, "wrong proctor password (password change)");
-            guess.failed().await;
-            return Err(RoomError::ProctorPassword);
-        }
-        guess.succeeded().await;
+        self.check_proctor_password(client, current).await?;
         if password.chars().count() < MIN_PASSWORD_CHARS {
             return Err(RoomError::PasswordShort);
         }
@@ -296,6 +280,13 @@ impl Room {
     /// Checks the proctor password (throttled per client address); returns the new login for
     /// the cookie.
     pub async fn proctor_login(&self, client: &str, password: &str) -> Result<ProctorLogin> {
+        let generation = self.check_proctor_password(client, password).await?;
+        self.new_proctor_login(generation, client).await
+    }
+
+    /// Checks the proctor password typed at `client` (a guess, throttled per address); the
+    /// account's generation when it is right.
+    async fn check_proctor_password(&self, client: &str, password: &str) -> Result<u32> {
         let account = self
             .store()
             .proctor_account()?
@@ -313,7 +304,7 @@ impl Room {
             return Err(RoomError::ProctorPassword);
         }
         guess.succeeded().await;
-        self.new_proctor_login(account.generation, client).await
+        Ok(account.generation)
     }
 
     /// Recovery (the button held at power-on): removes the proctor password so that it can be
