@@ -79,17 +79,24 @@ exam_open_session() {
 # exam_close_session SESSION: close SESSION from the proctor's dashboard.
 exam_close_session() { exam_session_action "$1" close; }
 
-# exam_api JAR METHOD PATH [JSON]: a participant API call; prints the body, fails unless 200.
+# exam_api JAR METHOD PATH [JSON]: a participant API call; prints the body, fails unless 200
+# (returns 2 when the request never left: curl could not connect, 1 otherwise). The body goes
+# through a file of the jar's own, so participants can call it at the same time.
 exam_api() {
-  local jar=$1 method=$2 path=$3 body=${4:-} out status
-  out="$EXAM/reply.json"
+  local jar=$1 method=$2 path=$3 body=${4:-} out status rc=0
+  out="$EXAM/reply-$jar.json"
+  rm -f "$out"
   if [ -n "$body" ]; then
     status=$(exam_curl "$jar" -o "$out" -w '%{http_code}' -X "$method" \
-      -H 'Content-Type: application/json' --data "$body" "$BASE/api/v1$path")
+      -H 'Content-Type: application/json' --data "$body" "$BASE/api/v1$path") || rc=$?
   else
-    status=$(exam_curl "$jar" -o "$out" -w '%{http_code}' -X "$method" "$BASE/api/v1$path")
+    status=$(exam_curl "$jar" -o "$out" -w '%{http_code}' -X "$method" "$BASE/api/v1$path") || rc=$?
   fi
-  [ "$status" = 200 ] || { echo "$method $path: HTTP $status $(cat "$out" 2>/dev/null)" >&2; return 1; }
+  if [ "$status" != 200 ]; then
+    echo "$method $path: HTTP $status $(cat "$out" 2>/dev/null)" >&2
+    if [ "$rc" -eq 7 ]; then return 2; fi
+    return 1
+  fi
   cat "$out"
 }
 
@@ -126,11 +133,15 @@ exam_finish() {
 
 # exam_save_answers USER VARIANT: answers every multiple-choice, short-answer and essay item of
 # the current test (VARIANT picks which option or text, so a later round changes the answers),
-# each with a new revision. Every save acknowledged (200, saved) is recorded in
+# each with revision VARIANT + 1. Every save acknowledged (200, saved) is recorded in
 # $EXAM_ACKED (default $EXAM/acked; USER TAB ITEM TAB RESPONSE-JSON, the last line of an item
-# wins). Prints the number of acknowledged saves.
+# wins). While a save is on its way it is in $EXAM_ACKED.inflight.USER (the same line); the
+# server's 200 removes it, as does a save that never left (no connection); any other failure
+# leaves it: after a power cut that file holds the save that was in flight (it may or may not
+# have been stored), if any. Prints the number of acknowledged saves.
 exam_save_answers() {
-  local user=$1 v=$2 n total item id resp reply count=0 acked=${EXAM_ACKED:-$EXAM/acked}
+  local user=$1 v=$2 n total item id resp reply count=0 acked=${EXAM_ACKED:-$EXAM/acked} inflight
+  inflight="${EXAM_ACKED:-$EXAM/acked}.inflight.$user"
   total=$(exam_api "$user" GET /attempt | jq '.items | length') || return 1
   for n in $(seq 1 "$total"); do
     item=$(exam_api "$user" GET "/items/$n") || return 1
@@ -140,9 +151,11 @@ exam_save_answers() {
         else empty end' <<<"$item")
     [ -n "$resp" ] || continue
     id=$(jq -r .item.id <<<"$item")
+    printf '%s\t%s\t%s\n' "$user" "$id" "$resp" >"$inflight"
     reply=$(exam_api "$user" PUT "/answers/$id" \
       "$(jq -nc --argjson r "$resp" --argjson rev "$((v + 1))" '{response: $r, doubtful: false, rev: $rev}')") \
-      || return 1
+      || { if [ $? -eq 2 ]; then rm -f "$inflight"; fi; return 1; }
+    rm -f "$inflight"
     if [ "$(jq -r '.saved and (.stale | not)' <<<"$reply")" = true ]; then
       printf '%s\t%s\t%s\n' "$user" "$id" "$resp" >>"$acked"
       count=$((count + 1))
@@ -152,24 +165,48 @@ exam_save_answers() {
 }
 
 # exam_check_answers: the proctor's results JSON holds, for every acknowledged save, the last
-# acknowledged response of that item. Prints "N of M" found; fails when any is missing.
+# acknowledged response of that item. An item whose save was in flight when the power was cut
+# ($EXAM/acked.inflight.USER, see exam_save_answers) holds either that response or the last
+# acknowledged one (nothing, if none was); what it holds is then recorded as acknowledged (it
+# is on disk now) and the in-flight record is removed. Prints "N of M" acknowledged answers found
+# (and how many saves were in flight, how many of them stored); fails when any is missing.
 exam_check_answers() {
-  local results want got missing=0 total=0 user item resp
+  local results missing=0 lost=0 total=0 flight=0 newer=0 user item resp key want alt got f
+  local -A acked_resp inflight_resp stored seen
   results="$EXAM/results.json"
   exam_curl proctor -o "$results" -f "$BASE/proctor/results/$EXAM_SESSION.json" \
     || { echo "cannot download the results JSON" >&2; return 1; }
-  # The last acknowledged response of each (user, item).
-  while IFS=$'\t' read -r user item resp; do
-    total=$((total + 1))
-    want=$(jq -cS . <<<"$resp")
-    got=$(jq -cS --arg u "$user" --arg t "$EXAM_TEST" --arg i "$item" \
-      '.attempts[] | select(.username == $u and .test == $t) | .answers[] | select(.item == $i) | .response' \
-      "$results")
-    if [ "$got" != "$want" ]; then
-      echo "missing: $user $item: acknowledged $want, stored ${got:-nothing}" >&2
+  # What the board holds (an item never answered is listed with a null response: nothing), each
+  # response in jq's sorted compact form.
+  while IFS=$'\t' read -r user item resp; do stored["$user"$'\t'"$item"]=$resp; done < <(jq -r --arg t "$EXAM_TEST" \
+    '.attempts[] | select(.test == $t) | .username as $u | .answers[] | select(.response != null) | "\($u)\t\(.item)\t\(.response | tojson)"' \
+    "$results" | while IFS=$'\t' read -r user item resp; do printf '%s\t%s\t%s\n' "$user" "$item" "$(jq -cS . <<<"$resp")"; done)
+  # The last acknowledged response of each (user, item), and the saves in flight.
+  while IFS=$'\t' read -r user item resp; do acked_resp["$user"$'\t'"$item"]=$resp; done <"$EXAM/acked"
+  for f in "$EXAM"/acked.inflight.*; do
+    [ -f "$f" ] || continue
+    while IFS=$'\t' read -r user item resp; do inflight_resp["$user"$'\t'"$item"]=$resp; done <"$f"
+  done
+  # An acknowledged answer must be exactly there; one with a save in flight may be that save.
+  for key in "${!acked_resp[@]}" "${!inflight_resp[@]}"; do
+    [ -n "${seen[$key]+x}" ] && continue
+    seen[$key]=1
+    want="" alt=""
+    if [ -n "${acked_resp[$key]+x}" ]; then total=$((total + 1)); want=$(jq -cS . <<<"${acked_resp[$key]}"); fi
+    if [ -n "${inflight_resp[$key]+x}" ]; then flight=$((flight + 1)); alt=$(jq -cS . <<<"${inflight_resp[$key]}"); fi
+    got=${stored[$key]:-}
+    if [ -n "$alt" ] && [ "$got" = "$alt" ]; then
+      newer=$((newer + 1))
+      printf '%s\t%s\n' "$key" "$got" >>"$EXAM/acked"
+    elif [ "$got" != "$want" ]; then
+      echo "missing: ${key/$'\t'/ }: acknowledged ${want:-nothing},${alt:+ in flight $alt,} stored ${got:-nothing}" >&2
       missing=$((missing + 1))
+      if [ -n "$want" ]; then lost=$((lost + 1)); fi
     fi
-  done < <(awk -F'\t' '{last[$1 FS $2] = $0} END {for (k in last) print last[k]}' "$EXAM/acked")
-  echo "$((total - missing)) of $total"
+  done
+  rm -f "$EXAM"/acked.inflight.*
+  printf '%d of %d' "$((total - lost))" "$total"
+  if [ "$flight" -gt 0 ]; then printf '; %d in flight at the cut, %d of them stored' "$flight" "$newer"; fi
+  echo
   [ "$missing" -eq 0 ] && [ "$total" -gt 0 ]
 }
