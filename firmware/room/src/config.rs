@@ -473,7 +473,7 @@ pub fn load(path: Option<&Path>, data_dir: &Path) -> Loaded {
         lan_defaults: false,
     };
     let text = path.map(|p| {
-        std::fs::read_to_string(p).map_err(|e| ConfigError {
+        read_text(p).map_err(|e| ConfigError {
             path: p.to_path_buf(),
             line: None,
             column: None,
@@ -551,7 +551,7 @@ fn current_text(text: &Option<Result<String, ConfigError>>) -> &str {
 /// Recovery: puts the LAN defaults in force over `ruji.toml` until the file changes.
 pub fn reset_lan(path: Option<&Path>, data_dir: &Path) -> std::io::Result<()> {
     let text = path.map(|p| {
-        std::fs::read_to_string(p).map_err(|e| ConfigError {
+        read_text(p).map_err(|e| ConfigError {
             path: p.to_path_buf(),
             line: None,
             column: None,
@@ -643,12 +643,35 @@ impl Loaded {
     }
 }
 
+/// The text of a settings file as a school's editor saved it: UTF-8 with or without a byte-order
+/// mark, UTF-16 (Notepad's "Unicode", which always starts with its byte-order mark), or, when the
+/// bytes are not UTF-8, Windows-1252 (an older Notepad's "ANSI"; every byte is a character, so
+/// it never fails). CRLF line ends are TOML's own.
+pub fn read_text(path: &Path) -> std::io::Result<String> {
+    Ok(decode_text(&std::fs::read(path)?))
+}
+
+/// [`read_text`] on bytes.
+fn decode_text(bytes: &[u8]) -> String {
+    if let Some((encoding, bom)) = encoding_rs::Encoding::for_bom(bytes) {
+        let (text, _) = encoding.decode_without_bom_handling(&bytes[bom..]);
+        return text.into_owned();
+    }
+    match std::str::from_utf8(bytes) {
+        Ok(t) => t.to_string(),
+        Err(_) => encoding_rs::WINDOWS_1252
+            .decode_without_bom_handling(bytes)
+            .0
+            .into_owned(),
+    }
+}
+
 /// Reads ruji.toml strictly, for a one-shot command (`ruji lan-check`): the defaults when no
 /// file is given, an error with its line and column for a broken one.
 pub fn read(path: Option<&Path>) -> Result<SchoolConfig, String> {
     match path {
         None => Ok(SchoolConfig::default()),
-        Some(path) => std::fs::read_to_string(path)
+        Some(path) => read_text(path)
             .map_err(|e| format!("{}: {e}", path.display()))
             .and_then(|t| parse(&t, path).map_err(|e| e.to_string())),
     }
@@ -657,6 +680,39 @@ pub fn read(path: Option<&Path>) -> Result<SchoolConfig, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn settings_files_in_every_encoding_a_school_editor_saves_read_alike() {
+        // A comment with an accented letter, as a school types it, and CRLF line ends.
+        let text = "# Ruang ujian: Lab Komputer, caf\u{e9} di lantai 2\r\n[ui]\r\nlanguage = \"en\"\r\n[token]\r\nrotate_minutes = 20\r\n";
+        let mut utf16le = vec![0xFF, 0xFE];
+        utf16le.extend(text.encode_utf16().flat_map(u16::to_le_bytes));
+        let mut utf16be = vec![0xFE, 0xFF];
+        utf16be.extend(text.encode_utf16().flat_map(u16::to_be_bytes));
+        let mut bom8 = vec![0xEF, 0xBB, 0xBF];
+        bom8.extend(text.as_bytes());
+        // Windows-1252 ("ANSI"): the é is the single byte 0xE9, not UTF-8.
+        let ansi: Vec<u8> = text
+            .chars()
+            .map(|c| if c == '\u{e9}' { 0xE9 } else { c as u8 })
+            .collect();
+        let dir = tempfile::tempdir().unwrap();
+        for (what, bytes) in [
+            ("UTF-8", text.as_bytes().to_vec()),
+            ("UTF-8 with BOM", bom8),
+            ("UTF-16 LE", utf16le),
+            ("UTF-16 BE", utf16be),
+            ("Windows-1252", ansi),
+        ] {
+            let path = dir.path().join("ruji.toml");
+            std::fs::write(&path, &bytes).unwrap();
+            assert_eq!(read_text(&path).unwrap(), text, "{what}");
+            let loaded = load(Some(&path), dir.path());
+            assert!(loaded.error.is_none(), "{what}: {:?}", loaded.error);
+            assert_eq!(loaded.source, Source::File, "{what}");
+            assert_eq!(loaded.config.language, Language::En, "{what}");
+        }
+    }
 
     fn p(text: &str) -> Result<SchoolConfig, ConfigError> {
         parse(text, Path::new("ruji.toml"))
