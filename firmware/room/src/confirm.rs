@@ -59,11 +59,19 @@ impl Room {
         let Some(p) = waiting else { return Ok(None) };
         let what = match &p.action {
             PendingAction::ClaimProctor { password_hash } => {
-                if self.has_proctor() {
-                    return Ok(None);
+                // The store makes one account at most: if the code path won the race, this
+                // claim is over and its page leads to the login.
+                match self.create_proctor(password_hash.clone()).await {
+                    Ok(_) => Confirmed::ClaimProctor,
+                    Err(crate::RoomError::AlreadySetup) => {
+                        let mut pending = self.0.pending.lock().expect("not poisoned");
+                        if pending.as_ref().is_some_and(|q| q.id == p.id) {
+                            *pending = None;
+                        }
+                        return Ok(None);
+                    }
+                    Err(e) => return Err(e),
                 }
-                self.create_proctor(password_hash.clone()).await?;
-                Confirmed::ClaimProctor
             }
         };
         if let Some(q) = self.0.pending.lock().expect("not poisoned").as_mut() {

@@ -46,6 +46,12 @@ pub enum RoomError {
     /// The time to press the board's button ran out.
     #[error("the button was not pressed in time")]
     ConfirmExpired,
+    /// Another browser's claim of the board waits for the button: one claim at a time.
+    #[error("another claim waits for the button for {seconds} s more")]
+    ClaimInProgress {
+        /// Seconds until that claim expires.
+        seconds: u64,
+    },
     /// A force finish needs a reason (for the session report).
     #[error("a reason is required")]
     ReasonRequired,

@@ -146,17 +146,28 @@ impl Room {
             return Err(RoomError::PasswordRepeat);
         }
         if code.trim().is_empty() && self.settings().button {
-            // Physical presence instead of the code: the press on the board completes it.
+            // Physical presence instead of the code: the press on the board completes it. One
+            // claim at a time: a second browser cannot replace a claim that waits for the press
+            // (the press would give the account to whoever came last).
+            self.claim_in_progress()?;
+            let password_hash = self.0.passwords.hash(password.to_string()).await;
             let id = format!("{:032x}", rand::random::<u128>());
-            let pending = Pending {
-                id: id.clone(),
-                action: PendingAction::ClaimProctor {
-                    password_hash: self.0.passwords.hash(password.to_string()).await,
-                },
-                expires: self.now() + CONFIRM_WINDOW,
-                done: false,
-            };
-            *self.0.pending.lock().expect("not poisoned") = Some(pending);
+            let now = self.now();
+            {
+                let mut pending = self.0.pending.lock().expect("not poisoned");
+                // Checked again: another claim may have started while this one was hashing.
+                if let Some(p) = pending.as_ref().filter(|p| !p.done && p.expires > now) {
+                    return Err(RoomError::ClaimInProgress {
+                        seconds: (p.expires - now).div_ceil(1000),
+                    });
+                }
+                *pending = Some(Pending {
+                    id: id.clone(),
+                    action: PendingAction::ClaimProctor { password_hash },
+                    expires: now + CONFIRM_WINDOW,
+                    done: false,
+                });
+            }
             tracing::info!(client, "proctor claim waits for the board's button");
             return Ok(Setup::AwaitingButton { id });
         }
@@ -174,6 +185,9 @@ impl Room {
         guess.succeeded().await;
         let hash = self.0.passwords.hash(password.to_string()).await;
         let generation = self.create_proctor(hash).await?;
+        // The code is the stronger proof: a claim still waiting for the button is over (its page
+        // then leads to the login).
+        *self.0.pending.lock().expect("not poisoned") = None;
         tracing::info!(client, "proctor password created");
         let login = self.new_proctor_login(generation, client).await?;
         Ok(Setup::Created { login })
@@ -234,6 +248,24 @@ impl Room {
         };
         tracing::info!(client, "proctor password changed; other logins ended");
         Ok(ProctorLogin { generation, id })
+    }
+
+    /// `Err(ClaimInProgress)` while another browser's claim waits for the button.
+    fn claim_in_progress(&self) -> Result<()> {
+        let now = self.now();
+        match self
+            .0
+            .pending
+            .lock()
+            .expect("not poisoned")
+            .as_ref()
+            .filter(|p| !p.done && p.expires > now)
+        {
+            Some(p) => Err(RoomError::ClaimInProgress {
+                seconds: (p.expires - now).div_ceil(1000),
+            }),
+            None => Ok(()),
+        }
     }
 
     /// Creates the proctor account; the setup code is used up.

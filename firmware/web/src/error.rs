@@ -119,6 +119,8 @@ codes! {
     ProctorPassword = "proctor_password" => ErrProctorPassword,
     /// The proctor account exists.
     AlreadySetup = "already_setup" => ErrAlreadySetup,
+    /// Another browser's claim waits for the board's button.
+    ClaimInProgress = "claim_in_progress" => ErrClaimInProgress,
     /// The button was not pressed in time.
     ConfirmExpired = "confirm_expired" => ErrConfirmExpired,
     /// A force finish needs a reason.
@@ -251,6 +253,8 @@ impl WebError {
             RoomError::ProctorPassword => new(S::UNAUTHORIZED, C::ProctorPassword),
             RoomError::NoProctor => new(S::UNAUTHORIZED, C::Forbidden),
             RoomError::AlreadySetup => new(S::CONFLICT, C::AlreadySetup),
+            RoomError::ClaimInProgress { seconds } => new(S::CONFLICT, C::ClaimInProgress)
+                .with(serde_json::json!({ "retry_after_s": seconds })),
             RoomError::SetupCode => new(S::UNAUTHORIZED, C::SetupCode),
             RoomError::PasswordShort => new(S::UNPROCESSABLE_ENTITY, C::PasswordShort),
             RoomError::PasswordRepeat => new(S::UNPROCESSABLE_ENTITY, C::PasswordRepeat),

@@ -240,6 +240,7 @@ messages! {
     ErrPasswordShort => ("Password minimal 8 karakter.", "The password needs at least 8 characters."),
     ErrPasswordRepeat => ("Kedua password tidak sama. Ketik ulang.", "The two passwords differ. Type them again."),
     ErrProctorPassword => ("Password proktor salah.", "Wrong proctor password."),
+    ErrClaimInProgress => ("Board ini sedang diklaim dari browser lain dan menunggu tombol di board ditekan. Tunggu sampai waktunya habis (paling lama 1 menit), lalu coba lagi; atau ketik kode penyiapan dari layar/log server.", "This board is being claimed from another browser and waits for its button. Wait until that time runs out (1 minute at most), then try again; or type the setup code from the server's screen or log."),
     ErrAlreadySetup => ("Password proktor sudah dibuat. Silakan login.", "The proctor password already exists. Please log in."),
     Package => ("Paket Soal", "Exam package"),
     PkgReport => ("Berita Acara Sinkronisasi", "Sync report"),
