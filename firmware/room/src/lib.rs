@@ -277,6 +277,18 @@ impl Room {
         self.0.settings.lan.is_some()
     }
 
+    /// Has the board finished starting, as the LED tells it: the LAN service (when it runs) is
+    /// no longer probing its address: the address is the board's, or another host has it (then
+    /// the "address conflict" attention says so). Without a LAN service, once serving.
+    pub fn started_up(&self) -> bool {
+        match &self.0.settings.lan {
+            None => true,
+            Some(h) => h
+                .status()
+                .is_some_and(|s| s.claim != ruji_lan::ClaimStatus::Probing),
+        }
+    }
+
     /// Asks the LAN service to scan every seat now.
     pub fn rescan_lan(&self) {
         if let Some(h) = &self.0.settings.lan {

@@ -37,9 +37,17 @@ pub async fn supervise(
 ) {
     let mut tick = tokio::time::interval(REFRESH);
     let mut shutdown = Some(shutdown);
+    // Starting is a phase: "booting" until the LAN address is claimed (or found taken), never
+    // again after (a later re-probe is not a boot).
+    let mut booting = true;
     loop {
         tokio::select! {
             _ = tick.tick() => {
+                if booting && room.started_up() {
+                    booting = false;
+                    panel.clear(Condition::Booting);
+                    tracing::info!("started: the LED leaves \"booting\"");
+                }
                 // Reading the store and the file system: off the async workers.
                 let r = room.clone();
                 let state = tokio::task::spawn_blocking(move || {

@@ -366,7 +366,8 @@ async fn serve_with_panel(
         .map_err(|e| format!("cannot listen on {}: {e}", args.listen))?;
     let addr = listener.local_addr().map_err(|e| e.to_string())?;
     print_banner(&room, addr);
-    panel.clear(ruji_panel::Condition::Booting);
+    // "Booting" ends in the panel's supervision once the LAN address is claimed
+    // (`Room::started_up`), not when the port listens.
     let (button_shutdown, by_button) = tokio::sync::oneshot::channel::<()>();
     tokio::spawn(ruji_room::panel::supervise(
         room.clone(),
