@@ -65,24 +65,31 @@ pub struct PanelView {
     pub gestures: u64,
 }
 
-enum Command {
-    Set(Condition, bool),
-    Replace(Conditions),
-    Acknowledge,
-    Stop,
+/// What the handles ask of the driver: a state, not a queue of commands, so it is bounded
+/// whatever the callers do (a burst of raises and clears leaves one value; the driver reads the
+/// latest).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+struct Control {
+    /// The conditions to show.
+    conditions: Conditions,
+    /// Acknowledgement flashes asked for so far (the driver flashes when it grows).
+    acks: u64,
+    /// Stop the panel.
+    stop: bool,
 }
 
 /// Controls a running panel. Cheap to clone; the panel stops when every clone is dropped.
 #[derive(Clone, Debug)]
 pub struct PanelHandle {
-    cmd: mpsc::UnboundedSender<Command>,
+    control: std::sync::Arc<watch::Sender<Control>>,
     view: watch::Receiver<PanelView>,
 }
 
 impl PanelHandle {
     /// Raises (`active = true`) or clears a condition.
     pub fn set(&self, condition: Condition, active: bool) {
-        let _ = self.cmd.send(Command::Set(condition, active));
+        self.control
+            .send_if_modified(|c| c.conditions.set(condition, active));
     }
 
     /// Raises a condition.
@@ -97,12 +104,16 @@ impl PanelHandle {
 
     /// Replaces every active condition at once.
     pub fn replace(&self, conditions: Conditions) {
-        let _ = self.cmd.send(Command::Replace(conditions));
+        self.control.send_if_modified(|c| {
+            let changed = c.conditions != conditions;
+            c.conditions = conditions;
+            changed
+        });
     }
 
     /// Flashes the acknowledgement pattern once (e.g. when the web page completes an action).
     pub fn acknowledge(&self) {
-        let _ = self.cmd.send(Command::Acknowledge);
+        self.control.send_modify(|c| c.acks += 1);
     }
 
     /// What the panel shows now, and changes to it.
@@ -113,12 +124,12 @@ impl PanelHandle {
     /// Asks the panel to stop: it gives the LED back and closes the button. Await the task
     /// returned by [`spawn`] to know it is done.
     pub fn stop(&self) {
-        let _ = self.cmd.send(Command::Stop);
+        self.control.send_modify(|c| c.stop = true);
     }
 
     /// Whether the panel task is still running.
     pub fn is_running(&self) -> bool {
-        !self.cmd.is_closed()
+        !self.control.is_closed()
     }
 }
 
@@ -138,7 +149,10 @@ const GESTURE_QUEUE: usize = 16;
 
 /// Starts the panel on the current tokio runtime with an LED backend and an optional button.
 pub fn spawn(led: impl Led + 'static, button: Option<ButtonEvents>, cfg: PanelConfig) -> Spawned {
-    let (cmd_tx, cmd_rx) = mpsc::unbounded_channel();
+    let (control_tx, control_rx) = watch::channel(Control {
+        conditions: cfg.initial,
+        ..Control::default()
+    });
     let (gesture_tx, gesture_rx) = mpsc::channel(GESTURE_QUEUE);
     let state = cfg.initial.state();
     let (view_tx, view_rx) = watch::channel(PanelView {
@@ -151,10 +165,10 @@ pub fn spawn(led: impl Led + 'static, button: Option<ButtonEvents>, cfg: PanelCo
         last_gesture: None,
         gestures: 0,
     });
-    let task = tokio::spawn(run(led, button, cfg, cmd_rx, gesture_tx, view_tx));
+    let task = tokio::spawn(run(led, button, cfg, control_rx, gesture_tx, view_tx));
     Spawned {
         handle: PanelHandle {
-            cmd: cmd_tx,
+            control: std::sync::Arc::new(control_tx),
             view: view_rx,
         },
         gestures: gesture_rx,
@@ -167,13 +181,20 @@ async fn run(
     mut led: impl Led,
     mut button: Option<ButtonEvents>,
     cfg: PanelConfig,
-    mut commands: mpsc::UnboundedReceiver<Command>,
+    mut control: watch::Receiver<Control>,
     gestures: mpsc::Sender<Gesture>,
     view: watch::Sender<PanelView>,
 ) {
     let t0 = Instant::now();
     let now = || -> Millis { t0.elapsed().as_millis() as Millis };
-    let mut panel = Panel::new(cfg.initial, now());
+    // What the handles asked before this task first ran counts too.
+    let first = *control.borrow_and_update();
+    let mut panel = Panel::new(first.conditions, now());
+    let mut acks_seen = first.acks;
+    if first.acks > 0 {
+        panel.acknowledge(now());
+    }
+    let mut stopping = first.stop;
     let initially_pressed = button.as_ref().is_some_and(|b| b.initially_pressed);
     let mut recogniser = Recogniser::new(cfg.gestures, now(), initially_pressed);
     let mut shown: Option<(bool, State)> = None;
@@ -185,7 +206,7 @@ async fn run(
     }
     tracing::info!(state = %panel.state(), "panel state");
 
-    loop {
+    while !stopping {
         let t = now();
         if let Some(g) = recogniser.tick(t) {
             on_gesture(g, t, &cfg, &mut panel, &gestures);
@@ -234,16 +255,19 @@ async fn run(
         let wake = t0 + Duration::from_millis(deadline.max(t));
         tokio::select! {
             _ = tokio::time::sleep_until(wake) => {}
-            cmd = commands.recv() => match cmd {
-                None | Some(Command::Stop) => break,
-                Some(Command::Set(c, active)) => {
-                    panel.set(c, active, now());
+            changed = control.changed() => {
+                // Every handle dropped: stop, as after `stop`.
+                if changed.is_err() {
+                    break;
                 }
-                Some(Command::Replace(c)) => {
-                    panel.set_conditions(c, now());
+                let c = *control.borrow_and_update();
+                stopping = c.stop;
+                panel.set_conditions(c.conditions, now());
+                if c.acks > acks_seen {
+                    acks_seen = c.acks;
+                    panel.acknowledge(now());
                 }
-                Some(Command::Acknowledge) => panel.acknowledge(now()),
-            },
+            }
             level = next_level(&mut button) => match level {
                 Some(pressed) => {
                     let t = now();

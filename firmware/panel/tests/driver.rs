@@ -292,3 +292,31 @@ async fn drives_a_sysfs_led_folder() {
     p.task.await.unwrap();
     assert_eq!(read("trigger"), "heartbeat");
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_burst_of_changes_is_one_state_not_a_queue() {
+    // The handles hold the wanted state, not a queue: a million raises and clears while the
+    // driver is busy cost no memory and leave the last state, which the driver then shows.
+    let log = Log::default();
+    let p = spawn(log.led(Instant::now()), None, PanelConfig::default());
+    for i in 0..1_000_000u32 {
+        p.handle.set(Condition::SessionOpen, i % 2 == 0);
+    }
+    p.handle.clear(Condition::Booting);
+    sleep(Duration::from_millis(10)).await;
+    let view = p.handle.view().borrow().clone();
+    assert_eq!(
+        view.state,
+        State::Ready,
+        "the last of the burst: SessionOpen cleared"
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_stop_asked_before_the_panel_first_runs_is_kept() {
+    let log = Log::default();
+    let p = spawn(log.led(Instant::now()), None, PanelConfig::default());
+    p.handle.stop();
+    p.task.await.unwrap();
+    assert!(log.released());
+}
