@@ -21,6 +21,13 @@ pub struct Pending {
     pub done: bool,
 }
 
+impl Pending {
+    /// Still waiting for the press at `now` (not done, not expired).
+    pub(crate) fn waiting(&self, now: Millis) -> bool {
+        !self.done && self.expires > now
+    }
+}
+
 /// Actions confirmed by the button.
 #[derive(Debug, Clone)]
 pub enum PendingAction {
@@ -54,7 +61,7 @@ impl Room {
         let now = self.now();
         let waiting = {
             let p = self.0.pending.lock().expect("not poisoned");
-            p.as_ref().filter(|p| !p.done && p.expires > now).cloned()
+            p.as_ref().filter(|p| p.waiting(now)).cloned()
         };
         let Some(p) = waiting else { return Ok(None) };
         let what = match &p.action {

@@ -149,18 +149,14 @@ impl Room {
             // Physical presence instead of the code: the press on the board completes it. One
             // claim at a time: a second browser cannot replace a claim that waits for the press
             // (the press would give the account to whoever came last).
-            self.claim_in_progress()?;
+            claim_in_progress(&self.0.pending.lock().expect("not poisoned"), self.now())?;
             let password_hash = self.0.passwords.hash(password.to_string()).await;
             let id = format!("{:032x}", rand::random::<u128>());
             let now = self.now();
             {
                 let mut pending = self.0.pending.lock().expect("not poisoned");
                 // Checked again: another claim may have started while this one was hashing.
-                if let Some(p) = pending.as_ref().filter(|p| !p.done && p.expires > now) {
-                    return Err(RoomError::ClaimInProgress {
-                        seconds: (p.expires - now).div_ceil(1000),
-                    });
-                }
+                claim_in_progress(&pending, now)?;
                 *pending = Some(Pending {
                     id: id.clone(),
                     action: PendingAction::ClaimProctor { password_hash },
@@ -248,24 +244,6 @@ impl Room {
         };
         tracing::info!(client, "proctor password changed; other logins ended");
         Ok(ProctorLogin { generation, id })
-    }
-
-    /// `Err(ClaimInProgress)` while another browser's claim waits for the button.
-    fn claim_in_progress(&self) -> Result<()> {
-        let now = self.now();
-        match self
-            .0
-            .pending
-            .lock()
-            .expect("not poisoned")
-            .as_ref()
-            .filter(|p| !p.done && p.expires > now)
-        {
-            Some(p) => Err(RoomError::ClaimInProgress {
-                seconds: (p.expires - now).div_ceil(1000),
-            }),
-            None => Ok(()),
-        }
     }
 
     /// Creates the proctor account; the setup code is used up.
@@ -504,5 +482,15 @@ impl Room {
             .store()
             .audit_event(Actor::System, action, detail)
             .await?)
+    }
+}
+
+/// `Err(ClaimInProgress)` while `pending` is another browser's claim waiting for the button.
+fn claim_in_progress(pending: &Option<Pending>, now: Millis) -> Result<()> {
+    match pending.as_ref().filter(|p| p.waiting(now)) {
+        Some(p) => Err(RoomError::ClaimInProgress {
+            seconds: (p.expires - now).div_ceil(1000),
+        }),
+        None => Ok(()),
     }
 }

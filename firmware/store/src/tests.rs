@@ -8,6 +8,11 @@ fn demo_store(dir: &Path) -> Store {
 }
 
 async fn install(store: &Store) {
+    try_install(store).await.unwrap();
+}
+
+/// Installs the demo package (fake password hashes); the store's answer.
+async fn try_install(store: &Store) -> Result<()> {
     let pkg = ruji_core::demo::package();
     let hashes = pkg
         .participants
@@ -23,7 +28,6 @@ async fn install(store: &Store) {
             note: String::new(),
         })
         .await
-        .unwrap();
 }
 
 fn token() -> Token {

@@ -194,7 +194,7 @@ where
 /// return, single saves, a force-finish, everybody else finishes, the session closes.
 async fn script(store: &Store, run: &mut Run) {
     let demo = ruji_core::demo::package();
-    let ok = install_demo(store).await.is_ok();
+    let ok = super::try_install(store).await.is_ok();
     run.step(
         "install",
         ok,
@@ -371,24 +371,6 @@ async fn script(store: &Store, run: &mut Run) {
         ok,
         vec![ev("proctor", Action::CloseSession, "H1S1")],
     );
-}
-
-async fn install_demo(store: &Store) -> Result<()> {
-    let pkg = ruji_core::demo::package();
-    let hashes = pkg
-        .participants
-        .iter()
-        .map(|p| (p.username.clone(), format!("hash-of-{}", p.username)))
-        .collect();
-    store
-        .install_package(records::Install {
-            package: pkg,
-            password_hashes: hashes,
-            source: None,
-            actor: Actor::System,
-            note: String::new(),
-        })
-        .await
 }
 
 /// Checks that `store` (opened on what the disk held after the cut) holds everything `run`
