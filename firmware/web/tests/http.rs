@@ -829,17 +829,22 @@ async fn with_cookie(s: &Server, cookie: &str, path: &str) -> StatusCode {
         .status()
 }
 
-/// The CSRF value of the dashboard seen with `cookie`.
-async fn csrf_with(s: &Server, cookie: &str) -> String {
-    let html = client()
-        .get(format!("{}/proctor", s.url))
+/// The page at `path` seen with `cookie`.
+async fn page_with(s: &Server, cookie: &str, path: &str) -> String {
+    client()
+        .get(format!("{}{path}", s.url))
         .header("cookie", cookie)
         .send()
         .await
         .unwrap()
         .text()
         .await
-        .unwrap();
+        .unwrap()
+}
+
+/// The CSRF value of the dashboard seen with `cookie`.
+async fn csrf_with(s: &Server, cookie: &str) -> String {
+    let html = page_with(s, cookie, "/proctor").await;
     let i = html.find("name=\"csrf\" value=\"").expect("dashboard") + 19;
     html[i..i + 32].to_string()
 }
@@ -871,15 +876,7 @@ async fn proctor_logins_end_on_the_board() {
 
     // The password change page; a wrong current password is refused in the proctor's language.
     let other = proctor_cookie(&s, "rahasia-proktor").await;
-    let page = client()
-        .get(format!("{}/proctor/password", s.url))
-        .header("cookie", &phone)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = page_with(&s, &phone, "/proctor/password").await;
     assert!(page.contains("Password sekarang"), "{page}");
     let csrf = csrf_with(&s, &phone).await;
     let change = |current: &'static str, new: &'static str| {
@@ -917,15 +914,7 @@ async fn proctor_logins_end_on_the_board() {
     for old in [&phone, &other] {
         assert_eq!(with_cookie(&s, old, status).await, StatusCode::UNAUTHORIZED);
     }
-    let page = client()
-        .get(format!("{}/proctor/password?ok=1", s.url))
-        .header("cookie", &phone2)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = page_with(&s, &phone2, "/proctor/password?ok=1").await;
     assert!(page.contains("Password sudah diganti"), "{page}");
     // The old password no longer logs in; the new one does.
     let r = client()
