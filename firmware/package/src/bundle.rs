@@ -71,7 +71,8 @@ pub struct Bundle {
 /// The board in a bundle.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct BoardRef {
-    /// Short id, `XXXX-XXXX`.
+    /// Short id from the public key ([`crate::device::short_id`]): two groups of four letters
+    /// and digits, e.g. `B1G6-AFWB`.
     pub id: String,
     /// Device public key, `ruji-pk:...` (the key that signed the bundle).
     pub key: String,

@@ -62,7 +62,8 @@ pub struct SyncReport {
 /// The board's identity in the report.
 #[derive(Debug, Clone, Serialize)]
 pub struct BoardId {
-    /// Short id, `XXXX-XXXX`.
+    /// Short id from the public key ([`ruji_package::device::short_id`]): two groups of four
+    /// letters and digits, e.g. `B1G6-AFWB`.
     pub id: String,
     /// Public key.
     pub key: String,
