@@ -22,6 +22,14 @@ pub enum RoomError {
         /// How long until a new try is accepted.
         retry_after_ms: u64,
     },
+    /// The board has more logins waiting than it queues ([`crate::passwords::MAX_WAITING`]):
+    /// try again in a moment.
+    #[error("busy: too many logins waiting")]
+    Busy,
+    /// The login page's ticket is unknown: its login was already picked up or forgotten, or
+    /// it comes from another PC. Log in again.
+    #[error("the login is gone: log in again")]
+    LoginGone,
     /// Wrong username or password (a participant's login).
     #[error("wrong username or password")]
     WrongPassword,
@@ -196,5 +204,11 @@ impl From<ruji_package::PackageFileError> for PackageError {
 impl From<ruji_package::PackageFileError> for RoomError {
     fn from(e: ruji_package::PackageFileError) -> RoomError {
         RoomError::Package(e.into())
+    }
+}
+
+impl From<crate::passwords::Full> for RoomError {
+    fn from(_: crate::passwords::Full) -> Self {
+        RoomError::Busy
     }
 }

@@ -20,7 +20,8 @@
 //! - [`config`]: the school's settings file, ruji.toml (strict, with a last good copy).
 //! - [`start`]: what `ruji serve` does before it listens: identity, recovery, settings, store,
 //!   LAN service, demo exam.
-//! - [`passwords`]: argon2 hashing within a memory bound.
+//! - [`passwords`]: argon2 hashing within a memory bound, in one queue with priorities.
+//! - [`logins`]: participants' logins as jobs that outlive their requests.
 //! - [`error`]: [`RoomError`], every way an operation can fail, typed.
 //!
 //! Layering: ruji-room uses ruji-store (durable state, each operation one transaction),
@@ -33,6 +34,7 @@ pub mod confirm;
 pub mod error;
 mod guesses;
 pub mod health;
+pub mod logins;
 pub mod packages;
 pub mod panel;
 pub mod participants;
@@ -147,8 +149,10 @@ pub(crate) struct Inner {
     /// package at most: only logged-in participants touch it).
     presence: participants::Presence,
     /// argon2 within its bound: at most `hash_concurrency` hashes at once, their working memory
-    /// reused.
+    /// reused; the proctor's first, then logins, then imports and upgrades.
     passwords: passwords::Passwords,
+    /// Participants' login jobs (at most [`logins::MAX_LOGINS`]).
+    logins: logins::Logins,
     /// The one-time setup code, until the proctor password exists.
     setup_code: Mutex<Option<String>>,
     /// The one action that waits for a press of the board's button.
@@ -185,6 +189,7 @@ impl Room {
             guess_ended: tokio::sync::Notify::new(),
             presence: participants::Presence::default(),
             passwords,
+            logins: logins::Logins::default(),
             setup_code: Mutex::new(setup_code),
             pending: Mutex::new(None),
             notice: Mutex::new(notice),

@@ -1,4 +1,4 @@
-//! The participant's flow: login (throttled; the password checked off the async workers) →
+//! The participant's flow: login ([`crate::logins`]) →
 //! identity and token → practice → one item at a time → finish → logout; and who is online.
 //!
 //! A participant is identified by username plus the login id their cookie carries; a login id
@@ -21,10 +21,6 @@ use crate::{Result, Room, RoomError};
 
 /// A participant counts as online this long after their last request.
 pub const ONLINE_WINDOW: Duration = Duration::from_secs(45);
-
-/// Longest username and password a login form may carry.
-const MAX_USERNAME: usize = 64;
-const MAX_PASSWORD: usize = 256;
 
 /// Last request per participant, for the dashboard's online column. Bounded by the package's
 /// participants: only logged-in participants touch it, and a logout or reset forgets them.
@@ -66,37 +62,6 @@ impl Room {
     /// A request from a logged-in participant at `client` (the online column).
     pub fn touch(&self, username: &str, client: &str) {
         self.0.presence.touch(username, client);
-    }
-
-    /// Checks the password (throttled per username and per client address) and records the
-    /// login from `client`; returns the new login id for the participant's cookie.
-    pub async fn participant_login(
-        &self,
-        username: &str,
-        password: &str,
-        client: &str,
-    ) -> Result<u64> {
-        let username = username.trim();
-        if username.is_empty() || username.len() > MAX_USERNAME || password.len() > MAX_PASSWORD {
-            return Err(RoomError::WrongPassword);
-        }
-        let (ukey, ikey) = (format!("u:{username}"), format!("ip:{client}"));
-        let guess = self
-            .guess(&[(&ukey, USER_BURST), (&ikey, CLIENT_BURST)])
-            .await?;
-        let hash = self.store().password_hash(username)?;
-        if !self.0.passwords.verify(hash, password.to_string()).await {
-            tracing::info!(username, client, "wrong password");
-            guess.failed().await;
-            return Err(RoomError::WrongPassword);
-        }
-        // A room's PC is shared all day: one participant's typos must not lock the next one out.
-        guess.succeeded().await;
-        let login_id = rand::random::<u64>() | 1;
-        flat(self.store().login(username, client, login_id).await)?;
-        tracing::info!(username, client, "participant logged in");
-        self.touch(username, client);
-        Ok(login_id)
     }
 
     /// The participant's context, with their login checked.

@@ -12,6 +12,7 @@ use serde::Serialize;
 
 use crate::confirm::{Pending, PendingAction, CONFIRM_WINDOW};
 use crate::error::flat;
+use crate::passwords::Priority;
 use crate::{new_setup_code, new_token, Result, Room, RoomError};
 
 /// Shortest proctor password.
@@ -150,7 +151,11 @@ impl Room {
             // claim at a time: a second browser cannot replace a claim that waits for the press
             // (the press would give the account to whoever came last).
             claim_in_progress(&self.0.pending.lock().expect("not poisoned"), self.now())?;
-            let password_hash = self.0.passwords.hash(password.to_string()).await;
+            let password_hash = self
+                .0
+                .passwords
+                .hash(Priority::Proctor, password.to_string())
+                .await?;
             let id = format!("{:032x}", rand::random::<u128>());
             let now = self.now();
             {
@@ -179,7 +184,11 @@ impl Room {
             return Err(RoomError::SetupCode);
         }
         guess.succeeded().await;
-        let hash = self.0.passwords.hash(password.to_string()).await;
+        let hash = self
+            .0
+            .passwords
+            .hash(Priority::Proctor, password.to_string())
+            .await?;
         let generation = self.create_proctor(hash).await?;
         // The code is the stronger proof: a claim still waiting for the button is over (its page
         // then leads to the login).
@@ -232,7 +241,11 @@ impl Room {
         if password != password2 {
             return Err(RoomError::PasswordRepeat);
         }
-        let hash = self.0.passwords.hash(password.to_string()).await;
+        let hash = self
+            .0
+            .passwords
+            .hash(Priority::Proctor, password.to_string())
+            .await?;
         let id = format!("{:032x}", rand::random::<u128>());
         let generation = match flat(
             self.store()
@@ -306,8 +319,12 @@ impl Room {
         if !self
             .0
             .passwords
-            .verify(Some(account.password_hash), password.to_string())
-            .await
+            .verify(
+                Priority::Proctor,
+                Some(account.password_hash),
+                password.to_string(),
+            )
+            .await?
         {
             tracing::warn!(client, "wrong proctor password");
             guess.failed().await;

@@ -412,6 +412,35 @@ impl Store {
             .map(|r| r.password_hash))
     }
 
+    /// Replaces participant `username`'s password hash `old` by `new` (the same password hashed
+    /// with today's parameters); `false`, and nothing written, when the hash is no longer `old`
+    /// (a new package came meanwhile).
+    pub async fn upgrade_password_hash(
+        &self,
+        username: &str,
+        old: String,
+        new: String,
+    ) -> Result<bool> {
+        let u = username.to_string();
+        self.write(move |tx| {
+            let Some(mut rec) = tx.get_rec::<ParticipantRecord>(PARTICIPANTS, &u)? else {
+                return Ok(false);
+            };
+            if rec.password_hash != old {
+                return Ok(false);
+            }
+            rec.password_hash = new;
+            tx.put(PARTICIPANTS, &u, &rec)?;
+            tx.audit(
+                Actor::Participant(&u),
+                Action::PasswordUpgraded,
+                "hashed again with today's parameters".into(),
+            )?;
+            Ok(true)
+        })
+        .await
+    }
+
     /// A participant whose password was verified logs in from `client` with a fresh `login_id`.
     pub async fn login(&self, username: &str, client: &str, login_id: u64) -> RoomResult<()> {
         let (pkg, u, client) = (self.package(), username.to_string(), client.to_string());

@@ -445,4 +445,7 @@ actions! {
     ProctorLogout = "proctor_logout",
     /// The proctor changed the password: every other login ends.
     ProctorPasswordChanged = "proctor_password_changed",
+    /// A participant's password hash, made with older parameters, was made again with today's
+    /// after a successful login (same password).
+    PasswordUpgraded = "password_upgraded",
 }

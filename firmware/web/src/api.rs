@@ -25,6 +25,7 @@ use crate::AppState;
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/login", post(login))
+        .route("/login/wait", get(login_wait))
         .route("/me", get(me))
         .route("/start", post(start))
         .route("/practice/end", post(end_practice))
@@ -101,9 +102,36 @@ async fn login(
     JsonBody(body): JsonBody<LoginBody>,
 ) -> Result<Response, WebError> {
     let lang = Lang::from_headers(&headers);
-    let (jar, who) = flow::login(&state, jar, &body.username, &body.password, addr, lang).await?;
-    let ctx = flow::context(&state, &who)?;
-    Ok((jar, Json(me_json(&ctx))).into_response())
+    let step = flow::login(&state, jar, &body.username, &body.password, addr, lang).await?;
+    login_answer(&state, step)
+}
+
+/// `GET /api/v1/login/wait`: asks again for a login answered `202` (the ticket's cookie).
+async fn login_wait(
+    State(state): State<AppState>,
+    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    jar: SignedCookieJar,
+) -> Result<Response, WebError> {
+    let step = flow::login_wait(&state, jar, addr, Lang::from_headers(&headers)).await?;
+    login_answer(&state, step)
+}
+
+/// Logged in: `200` with the participant (as `/me`). Still being processed: `202` with
+/// `{"status": "waiting", "ahead": n}`; ask again at `/api/v1/login/wait`.
+fn login_answer(state: &AppState, step: flow::LoginStep) -> Result<Response, WebError> {
+    match step {
+        flow::LoginStep::In(who) => {
+            let ctx = flow::context(state, &who)?;
+            Ok((who.jar, Json(me_json(&ctx))).into_response())
+        }
+        flow::LoginStep::Waiting(jar, ahead) => Ok((
+            StatusCode::ACCEPTED,
+            jar,
+            Json(serde_json::json!({"status": "waiting", "ahead": ahead})),
+        )
+            .into_response()),
+    }
 }
 
 async fn me(State(state): State<AppState>, who: LoggedIn) -> Result<Json<Value>, WebError> {

@@ -10,6 +10,8 @@ use crate::AppState;
 
 /// Participant cookie name.
 pub const PARTICIPANT_COOKIE: &str = "ruji_p";
+/// The cookie of a login still being processed: `ticket:username` (signed).
+pub const WAIT_COOKIE: &str = "ruji_wait";
 /// Proctor cookie name.
 pub const PROCTOR_COOKIE: &str = "ruji_k";
 /// A proctor login lasts this long.

@@ -43,6 +43,10 @@ codes! {
     WrongPassword = "wrong_password" => ErrWrongPassword,
     /// Too many failed tries.
     Throttled = "throttled" => ErrThrottled,
+    /// More logins wait than the board queues.
+    Busy = "busy" => ErrBusy,
+    /// The waiting login's ticket is gone: log in again.
+    LoginGone = "login_gone" => ErrLoginGone,
     /// Logged in elsewhere with a test open.
     AlreadyLoggedIn = "already_logged_in" => ErrAlreadyLoggedIn,
     /// A reserve not activated yet.
@@ -250,6 +254,10 @@ impl WebError {
             RoomError::Throttled { retry_after_ms } => new(S::TOO_MANY_REQUESTS, C::Throttled)
                 .with(serde_json::json!({"retry_after_s": retry_after_ms.div_ceil(1000)})),
             RoomError::WrongPassword => new(S::UNAUTHORIZED, C::WrongPassword),
+            RoomError::Busy => {
+                new(S::SERVICE_UNAVAILABLE, C::Busy).with(serde_json::json!({"retry_after_s": 5}))
+            }
+            RoomError::LoginGone => new(S::UNAUTHORIZED, C::LoginGone),
             RoomError::ProctorPassword => new(S::UNAUTHORIZED, C::ProctorPassword),
             RoomError::NoProctor => new(S::UNAUTHORIZED, C::Forbidden),
             RoomError::AlreadySetup => new(S::CONFLICT, C::AlreadySetup),

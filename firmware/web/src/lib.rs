@@ -60,6 +60,9 @@ pub struct Settings {
     /// Bounds of the server (connections in all and per PC, header, body and write time);
     /// the defaults suit a board.
     pub limits: ruji_http::Limits,
+    /// How long a login request waits for its login before the participant is shown that it
+    /// is being processed (each later ask waits as long again): [`participant::LOGIN_WAIT`].
+    pub login_wait: std::time::Duration,
 }
 
 impl Default for Settings {
@@ -69,6 +72,7 @@ impl Default for Settings {
             language: None,
             sim_button: None,
             lan_only: None,
+            login_wait: participant::LOGIN_WAIT,
             limits: ruji_http::Limits {
                 // A request in flight at shutdown (an answer being saved) is never cut short.
                 shutdown_grace: REQUEST_TIMEOUT,

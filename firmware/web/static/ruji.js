@@ -1,6 +1,7 @@
 /* Ruji participant and proctor pages: progressive enhancement only, ES5 (runs on old Chrome).
  * Every page works without this file. Here: autosave with a retry queue, the countdown,
- * the heartbeat, font size, and the proctor dashboard's live refresh. */
+ * the heartbeat, font size, the login button while a login is processed, and the proctor
+ * dashboard's live refresh. */
 (function () {
   'use strict';
 
@@ -321,6 +322,19 @@
   for (var si = 0; si < stamps.length; si++) {
     var d = new Date(parseInt(stamps[si].getAttribute('data-ts'), 10) * 1000);
     stamps[si].innerHTML = d.toLocaleString();
+  }
+
+  // Login: the button says the login is being processed, and a second press sends nothing
+  // (the server would join it to the first anyway).
+  var lf = $('login-form');
+  if (lf && lf.addEventListener) {
+    var sent = false;
+    lf.addEventListener('submit', function (ev) {
+      if (sent) { ev.preventDefault(); return; }
+      sent = true;
+      var b = lf.querySelector('button');
+      if (b && b.getAttribute('data-busy')) { b.innerHTML = b.getAttribute('data-busy'); b.className += ' busy'; }
+    });
   }
 
   // Package upload with a progress bar; without JS (or FormData) the form posts normally.

@@ -232,13 +232,19 @@ impl Api {
         .await
     }
 
-    /// `POST /api/v1/login`.
+    /// `POST /api/v1/login`, then `GET /api/v1/login/wait` for as long as the server answers
+    /// that the login is still being processed (`202`, `"status": "waiting"`).
     pub async fn login(&self, username: &str, password: &str) -> Result<Value, ApiError> {
-        self.post(
-            "login",
-            &json!({"username": username, "password": password}),
-        )
-        .await
+        let mut r = self
+            .post(
+                "login",
+                &json!({"username": username, "password": password}),
+            )
+            .await?;
+        while r["status"] == "waiting" {
+            r = self.get("login/wait").await?;
+        }
+        Ok(r)
     }
 
     /// Logs demo participant `i` in, starts (or resumes) the test and leaves practice if needed.

@@ -1,16 +1,18 @@
-//! The login page, the thank-you page, logout, and the language and font switches.
+//! The login page and the page of a login still being processed, the thank-you page, logout,
+//! and the language and font switches.
 
 use std::net::SocketAddr;
 
 use askama::Template;
 use axum::extract::{ConnectInfo, Path, Query, State};
+use axum::http::header::CACHE_CONTROL;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::cookie::{Cookie, SameSite, SignedCookieJar};
 use axum_extra::extract::Form;
 use serde::Deserialize;
 
-use super::{back_with_error, clear_cookie, error_text, next_url, ErrQuery, LoggedIn};
+use super::{back_with_error, clear_cookie, error_text, next_url, ErrQuery, LoggedIn, LoginStep};
 use crate::auth;
 use crate::error::{html_error, render, ErrorCode};
 use crate::i18n::{Lang, Msg, Tr};
@@ -62,8 +64,40 @@ pub(super) async fn login_form(
     Form(f): Form<LoginForm>,
 ) -> Response {
     let lang = Lang::from_headers(&headers);
-    match super::login(&state, jar, &f.username, &f.password, addr, lang).await {
-        Ok((jar, _)) => (jar, Redirect::to("/confirm")).into_response(),
+    let step = super::login(&state, jar, &f.username, &f.password, addr, lang).await;
+    login_answer(step, lang)
+}
+
+#[derive(Template)]
+#[template(path = "login_wait.html")]
+struct WaitPage {
+    tr: Tr,
+    ahead: usize,
+}
+
+/// The page of a login still being processed: it asks again by itself (a refresh, no script
+/// needed) until the login ends.
+pub(super) async fn wait_page(
+    State(state): State<AppState>,
+    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    jar: SignedCookieJar,
+) -> Response {
+    let lang = Lang::from_headers(&headers);
+    let step = super::login_wait(&state, jar, addr, lang).await;
+    login_answer(step, lang)
+}
+
+fn login_answer(step: Result<LoginStep, crate::error::WebError>, lang: Lang) -> Response {
+    match step {
+        Ok(LoginStep::In(who)) => (who.jar, Redirect::to("/confirm")).into_response(),
+        Ok(LoginStep::Waiting(jar, ahead)) => {
+            let page = render(&WaitPage {
+                tr: Tr { lang },
+                ahead,
+            });
+            (jar, [(CACHE_CONTROL, "no-store")], page).into_response()
+        }
         Err(e) => back_with_error("/", &e),
     }
 }

@@ -7,7 +7,8 @@
 //!
 //! - this file: the routes, the [`LoggedIn`] extractor, the login that sets the cookie, and the
 //!   helpers every page uses (where a participant should be, `?e=` messages, `hh:mm:ss`);
-//! - [`login`]: the login page, the thank-you page, logout, the language and font switches;
+//! - [`login`]: the login page and its waiting page, the thank-you page, logout, the language
+//!   and font switches;
 //! - [`confirm`]: identity and token;
 //! - [`item`]: one item per page, its form and the answer it makes;
 //! - [`finish`]: the summary and the finish confirmation.
@@ -41,6 +42,7 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/", get(login::home))
         .route("/login", post(login::login_form))
+        .route("/login/wait", get(login::wait_page))
         .route("/confirm", get(confirm::page).post(confirm::form))
         .route("/exam/{n}", get(item::page).post(item::form))
         .route("/finish", get(finish::page).post(finish::form))
@@ -129,8 +131,21 @@ fn client_addr(parts: &Parts) -> String {
         .unwrap_or_else(|| "?".into())
 }
 
-/// Checks the password and records the login (the room throttles and hashes); returns the jar
-/// with the participant's cookie and who is now logged in.
+/// How long a login request waits for its login job before the participant is shown that it is
+/// being processed ([`ruji_room::logins`]); each later ask waits as long again. The default of
+/// [`crate::Settings::login_wait`].
+pub const LOGIN_WAIT: std::time::Duration = std::time::Duration::from_secs(4);
+
+/// Where a login stands, as the web answers it.
+pub enum LoginStep {
+    /// Logged in: who, with the jar that holds their cookie (and no longer the ticket).
+    In(Box<LoggedIn>),
+    /// Still being processed: the jar with the ticket's cookie, and how many logins are ahead.
+    Waiting(SignedCookieJar, usize),
+}
+
+/// Starts the login (the room throttles, queues and hashes) and waits for it at most
+/// [`crate::Settings::login_wait`].
 pub async fn login(
     state: &AppState,
     jar: SignedCookieJar,
@@ -138,27 +153,70 @@ pub async fn login(
     password: &str,
     addr: SocketAddr,
     lang: Lang,
-) -> Result<(SignedCookieJar, LoggedIn), WebError> {
+) -> Result<LoginStep, WebError> {
     let client = addr.ip().to_string();
-    let login_id = state
+    let r = state
         .room
-        .participant_login(username, password, &client)
-        .await
-        .map_err(|e| WebError::room(e, lang))?;
-    let username = username.trim();
-    let jar = jar.add(state.cookie(
-        auth::PARTICIPANT_COOKIE,
-        auth::participant_value(username, login_id),
-        SameSite::Lax,
-    ));
-    let who = LoggedIn {
-        username: username.to_string(),
-        login_id,
-        lang,
-        jar: jar.clone(),
-        client,
-    };
-    Ok((jar, who))
+        .login(username, password, &client, state.settings.login_wait)
+        .await;
+    login_step(state, jar, username.trim(), r, client, lang)
+}
+
+/// Asks again for the login whose ticket the cookie carries, waiting at most
+/// [`crate::Settings::login_wait`].
+pub async fn login_wait(
+    state: &AppState,
+    jar: SignedCookieJar,
+    addr: SocketAddr,
+    lang: Lang,
+) -> Result<LoginStep, WebError> {
+    let client = addr.ip().to_string();
+    let (ticket, username) = jar
+        .get(auth::WAIT_COOKIE)
+        .and_then(|c| {
+            let (t, u) = c.value().split_once(':')?;
+            Some((t.to_string(), u.to_string()))
+        })
+        .ok_or_else(|| WebError::room(RoomError::LoginGone, lang))?;
+    let r = state
+        .room
+        .login_wait(&ticket, &client, state.settings.login_wait)
+        .await;
+    login_step(state, jar, &username, r, client, lang)
+}
+
+fn login_step(
+    state: &AppState,
+    jar: SignedCookieJar,
+    username: &str,
+    r: Result<ruji_room::logins::Login, RoomError>,
+    client: String,
+    lang: Lang,
+) -> Result<LoginStep, WebError> {
+    use ruji_room::logins::Login;
+    let wait_cookie = |v: String| state.cookie(auth::WAIT_COOKIE, v, SameSite::Lax);
+    match r {
+        Ok(Login::In(login_id)) => {
+            let jar = jar.remove(wait_cookie(String::new())).add(state.cookie(
+                auth::PARTICIPANT_COOKIE,
+                auth::participant_value(username, login_id),
+                SameSite::Lax,
+            ));
+            let who = LoggedIn {
+                username: username.to_string(),
+                login_id,
+                lang,
+                jar,
+                client,
+            };
+            Ok(LoginStep::In(Box::new(who)))
+        }
+        Ok(Login::Waiting { ticket, ahead }) => Ok(LoginStep::Waiting(
+            jar.add(wait_cookie(format!("{ticket}:{username}"))),
+            ahead,
+        )),
+        Err(e) => Err(WebError::room(e, lang)),
+    }
 }
 
 /// The participant's context, with their login checked.
