@@ -70,7 +70,8 @@ pub struct Settings {
     pub token_policy: TokenPolicy,
     /// One-time code that allows creating the proctor password (printed on the console).
     pub setup_code: Option<String>,
-    /// Concurrent argon2 computations (each takes [`passwords::ARGON2_KIB`] of memory).
+    /// Concurrent argon2 computations (each takes [`passwords::ARGON2_KIB`] of memory); `ruji
+    /// serve` uses [`passwords::default_concurrency`], tests and the default 2.
     pub hash_concurrency: usize,
     /// The board has a button (`--panel sim|board`): actions that need physical presence can
     /// be confirmed with a press instead of a code.

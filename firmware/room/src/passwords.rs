@@ -37,6 +37,14 @@ fn params() -> Params {
     Params::new(ARGON2_KIB, ARGON2_T, 1, None).expect("valid argon2 params")
 }
 
+/// Hashes at once on this machine: one core is always left to the participants' saves and
+/// pages, at most three (4 cores: a Pi 3, 4, 400 or Zero 2 W hashes three at once in 24 MiB), at
+/// least one (docs/decisions.md D27).
+pub fn default_concurrency() -> usize {
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    cores.saturating_sub(1).clamp(1, 3)
+}
+
 /// Whether `hash` was made with today's parameters (else it is upgraded after the next
 /// successful login: [`crate::Room::participant_login`]).
 pub fn is_current(hash: &str) -> bool {

@@ -156,6 +156,7 @@ pub async fn start(
         central,
         gate_next_day: school.gates_next_day(),
         usb_control: opts.usb_control.clone(),
+        hash_concurrency: crate::passwords::default_concurrency(),
         trusted_issuers: school
             .trusted_issuers
             .iter()

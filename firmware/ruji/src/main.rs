@@ -149,6 +149,10 @@ struct ServeArgs {
     /// Tests only: reset every participant's login at start (as the proctor would after a crash).
     #[arg(long)]
     reset_logins: bool,
+    /// Tests only: how long a login request waits for its login before the page says it is
+    /// being processed (default 4000; 0 shows that page for every login).
+    #[arg(long, hide = true)]
+    login_wait_ms: Option<u64>,
     /// The LED and button: `none`, `sim` (LED as a line on stderr; type `p` + Enter for a
     /// press, `h` + Enter for a 3.5 s hold; the page /dev/panel shows the LED and has both
     /// buttons), or `board` (from --board-meta).
@@ -384,6 +388,10 @@ async fn serve_with_panel(
             language: ruji_web::i18n::Lang::of_school(started.school.language),
             sim_button: sim,
             lan_only: args.lan_iface.as_ref().map(|_| started.school.lan.subnet()),
+            login_wait: args.login_wait_ms.map_or(
+                ruji_web::participant::LOGIN_WAIT,
+                std::time::Duration::from_millis,
+            ),
             ..ruji_web::Settings::default()
         },
     );

@@ -114,7 +114,7 @@ messages! {
     // Participant pages.
     Welcome => ("Selamat Datang", "Welcome"),
     LoginWaitTitle => ("Login sedang diproses", "Logging you in"),
-    LoginWaitText => ("Banyak peserta masuk bersamaan. Login Anda sedang diproses: tunggu di halaman ini, jangan menekan MASUK lagi. Halaman ini akan lanjut sendiri.", "Many participants are logging in at once. Your login is being processed: wait on this page, do not press LOGIN again. This page will carry on by itself."),
+    LoginWaitText => ("Banyak peserta masuk bersamaan. Login Anda sedang diproses: tunggu di halaman ini, jangan menekan LOGIN lagi. Halaman ini akan lanjut sendiri.", "Many participants are logging in at once. Your login is being processed: wait on this page, do not press LOG IN again. This page will carry on by itself."),
     LoginWaitAhead => ("Peserta sebelum Anda:", "Participants before you:"),
     LoginWaitCheck => ("Periksa sekarang", "Check now"),
     LoginBusy => ("Sedang diproses…", "Processing…"),
@@ -186,7 +186,7 @@ messages! {
     Stimulus => ("Bacaan", "Reading"),
     // Errors a participant sees.
     ErrWrongPassword => ("Username atau password salah. Periksa kartu peserta Anda.", "Wrong username or password. Check your login card."),
-    ErrBusy => ("Server sedang melayani sangat banyak login. Tunggu beberapa detik, lalu tekan MASUK lagi.", "The server is handling very many logins. Wait a few seconds, then press LOGIN again."),
+    ErrBusy => ("Server sedang melayani sangat banyak login. Tunggu beberapa detik, lalu tekan LOGIN lagi.", "The server is handling very many logins. Wait a few seconds, then press LOG IN again."),
     ErrLoginGone => ("Login Anda tidak ditemukan lagi. Silakan masuk lagi dengan kartu peserta.", "Your login could not be found any more. Please log in again with your login card."),
     ErrThrottled => ("Terlalu banyak percobaan yang salah. Tunggu sebentar, lalu coba lagi, atau hubungi proktor.", "Too many failed attempts. Wait a moment and try again, or ask the proctor."),
     ErrAlreadyLoggedIn => ("Anda masih tercatat login di komputer lain. Minta proktor melakukan reset login, lalu login kembali.", "You are still logged in on another computer. Ask the proctor to reset your login, then log in again."),

@@ -87,7 +87,7 @@ async fn a_queued_login_shows_the_waiting_page_then_the_token_page() {
     assert_eq!(r.headers()["cache-control"], "no-store");
     let page = r.text().await.unwrap();
     assert!(page.contains("Login sedang diproses"), "{page}");
-    assert!(page.contains("jangan menekan MASUK lagi"), "{page}");
+    assert!(page.contains("jangan menekan LOGIN lagi"), "{page}");
     assert!(
         page.contains(r#"<meta http-equiv="refresh" content="1;url=/login/wait">"#),
         "asks again without a script: {page}"

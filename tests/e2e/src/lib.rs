@@ -173,6 +173,30 @@ impl Api {
         })
     }
 
+    /// A new client whose connections come from `from`, a loopback address of its own
+    /// (127.x.y.z): the server sees one PC per participant, as in a room.
+    pub fn new_from(
+        base: &str,
+        timeout: Duration,
+        from: std::net::Ipv4Addr,
+    ) -> Result<Api, String> {
+        if !from.is_loopback() {
+            return Err(format!("{from} is not a loopback address"));
+        }
+        let client = reqwest::Client::builder()
+            .cookie_store(true)
+            .no_proxy()
+            .timeout(timeout)
+            .connect_timeout(Duration::from_secs(5))
+            .local_address(std::net::IpAddr::V4(from))
+            .build()
+            .map_err(|e| e.to_string())?;
+        Ok(Api {
+            base: check_loopback(base)?,
+            client,
+        })
+    }
+
     async fn send(&self, req: reqwest::RequestBuilder) -> Result<Value, ApiError> {
         let resp = req
             .send()

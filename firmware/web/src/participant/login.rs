@@ -65,14 +65,15 @@ pub(super) async fn login_form(
 ) -> Response {
     let lang = Lang::from_headers(&headers);
     let step = super::login(&state, jar, &f.username, &f.password, addr, lang).await;
-    login_answer(step, lang)
+    login_answer(&state, step, lang)
 }
 
 #[derive(Template)]
 #[template(path = "login_wait.html")]
-struct WaitPage {
+struct WaitPage<'a> {
     tr: Tr,
     ahead: usize,
+    title: &'a str,
 }
 
 /// The page of a login still being processed: it asks again by itself (a refresh, no script
@@ -85,16 +86,22 @@ pub(super) async fn wait_page(
 ) -> Response {
     let lang = Lang::from_headers(&headers);
     let step = super::login_wait(&state, jar, addr, lang).await;
-    login_answer(step, lang)
+    login_answer(&state, step, lang)
 }
 
-fn login_answer(step: Result<LoginStep, crate::error::WebError>, lang: Lang) -> Response {
+fn login_answer(
+    state: &AppState,
+    step: Result<LoginStep, crate::error::WebError>,
+    lang: Lang,
+) -> Response {
     match step {
         Ok(LoginStep::In(who)) => (who.jar, Redirect::to("/confirm")).into_response(),
         Ok(LoginStep::Waiting(jar, ahead)) => {
+            let title = state.room.package().title.clone();
             let page = render(&WaitPage {
                 tr: Tr { lang },
                 ahead,
+                title: &title,
             });
             (jar, [(CACHE_CONTROL, "no-store")], page).into_response()
         }
