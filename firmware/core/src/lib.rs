@@ -13,6 +13,7 @@
 //! - [`throttle`]: login throttling by key (username or address).
 //! - [`demo`]: the embedded demo exam served by `ruji serve` on a fresh install.
 //! - [`gate`]: the next exam day waits for the earlier days' result receipts.
+//! - [`wallclock`]: when the board's wall clock counts as not set, and who may set it.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
@@ -25,6 +26,7 @@ pub mod score;
 pub mod shuffle;
 pub mod throttle;
 pub mod token;
+pub mod wallclock;
 
 /// Milliseconds on the server's exam clock (monotonic across restarts; see ruji-store).
 pub type Millis = u64;

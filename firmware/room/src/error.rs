@@ -30,6 +30,12 @@ pub enum RoomError {
     /// it comes from another PC. Log in again.
     #[error("the login is gone: log in again")]
     LoginGone,
+    /// The wall clock was not set to that time ([`ruji_core::wallclock::decide`]).
+    #[error("the clock was not set: {0:?}")]
+    Clock(ruji_core::wallclock::Refusal),
+    /// The operating system refused to set the wall clock.
+    #[error("cannot set the clock: {0}")]
+    ClockFailed(String),
     /// Wrong username or password (a participant's login).
     #[error("wrong username or password")]
     WrongPassword,

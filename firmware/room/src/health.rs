@@ -74,8 +74,7 @@ pub struct Inputs {
 
 /// The attention reasons active for `i`, in [`Attention::ALL`] order.
 pub fn attention(i: &Inputs) -> Vec<Attention> {
-    let clock_not_set =
-        i.wall_now < i.build_epoch || i.last_known_wall.is_some_and(|k| i.wall_now < k);
+    let clock_not_set = ruji_core::wallclock::not_set(i.wall_now, i.build_epoch, i.last_known_wall);
     let disk_nearly_full = i.disk.as_ref().is_some_and(disk_nearly_full);
     Attention::ALL
         .into_iter()
@@ -121,7 +120,7 @@ impl crate::Room {
             .lan_status()
             .is_some_and(|s| s.claim.is_conflict() || s.report.conflict.is_some());
         Inputs {
-            wall_now: ruji_sys::unix_secs(),
+            wall_now: self.wall_now_ms() / 1000,
             build_epoch: BUILD_EPOCH,
             last_known_wall: self.store().last_known_wall(),
             disk,

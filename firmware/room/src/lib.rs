@@ -22,6 +22,8 @@
 //!   LAN service, demo exam.
 //! - [`passwords`]: argon2 hashing within a memory bound, in one queue with priorities.
 //! - [`logins`]: participants' logins as jobs that outlive their requests.
+//! - [`wallclock`]: the board's wall clock, and setting it from NTP, the central server or the
+//!   proctor's browser.
 //! - [`error`]: [`RoomError`], every way an operation can fail, typed.
 //!
 //! Layering: ruji-room uses ruji-store (durable state, each operation one transaction),
@@ -45,6 +47,7 @@ pub mod reports;
 pub mod results;
 pub mod start;
 pub mod usb;
+pub mod wallclock;
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -105,6 +108,8 @@ pub struct Settings {
     /// A session waits for the central server's receipts of the earlier days' results
     /// (ruji.toml `[results] gate_next_day`).
     pub gate_next_day: bool,
+    /// The board's wall clock ([`wallclock::System`] on a board).
+    pub wall_clock: Arc<dyn wallclock::WallClock>,
 }
 
 impl Default for Settings {
@@ -125,6 +130,7 @@ impl Default for Settings {
             device_key: None,
             central: None,
             gate_next_day: false,
+            wall_clock: Arc::new(wallclock::System),
         }
     }
 }

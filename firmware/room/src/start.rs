@@ -15,11 +15,13 @@ use crate::config::{self, SchoolConfig};
 use crate::panel::{self, RecoveryFiles};
 use crate::{new_setup_code, Room, Settings};
 
-/// Capabilities `ruji serve` keeps when started as root: raw packets and address configuration
+/// Capabilities `ruji serve` keeps when started as root: setting the wall clock (a board without
+/// a clock battery starts in 1970; [`crate::wallclock`]), raw packets and address configuration
 /// for the LAN service, and the HTTP port below 1024. Everything else (module loading,
 /// mounting, tracing other processes, overriding file permissions...) is dropped, for this
 /// process and for the `ip` commands it runs.
-pub const KEEP_CAPS: [ruji_sys::Capability; 3] = [
+pub const KEEP_CAPS: [ruji_sys::Capability; 4] = [
+    ruji_sys::Capability::CAP_SYS_TIME,
     ruji_sys::Capability::CAP_NET_RAW,
     ruji_sys::Capability::CAP_NET_ADMIN,
     ruji_sys::Capability::CAP_NET_BIND_SERVICE,
@@ -46,6 +48,9 @@ pub struct StartOptions {
     pub usb_dirs: Vec<PathBuf>,
     /// The image's USB mount helper's folder (`/run/ruji-usb`), when it runs.
     pub usb_control: Option<PathBuf>,
+    /// Development and tests: a simulated wall clock that starts at this time (Unix seconds;
+    /// 0 shows a board's 1970 start) and is set without touching the machine's clock.
+    pub wall_clock_at: Option<u64>,
 }
 
 /// A started room and what the web server needs from the start.
@@ -157,6 +162,10 @@ pub async fn start(
         gate_next_day: school.gates_next_day(),
         usb_control: opts.usb_control.clone(),
         hash_concurrency: crate::passwords::default_concurrency(),
+        wall_clock: match opts.wall_clock_at {
+            Some(at) => Arc::new(crate::wallclock::Simulated::at(at.saturating_mul(1000))),
+            None => Arc::new(crate::wallclock::System),
+        },
         trusted_issuers: school
             .trusted_issuers
             .iter()

@@ -153,6 +153,10 @@ struct ServeArgs {
     /// being processed (default 4000; 0 shows that page for every login).
     #[arg(long, hide = true)]
     login_wait_ms: Option<u64>,
+    /// Development and tests: a simulated wall clock starting at this Unix time (0: a board's
+    /// 1970 start); setting it from the proctor's page moves only it, not this machine's clock.
+    #[arg(long, hide = true)]
+    wall_clock_at: Option<u64>,
     /// The LED and button: `none`, `sim` (LED as a line on stderr; type `p` + Enter for a
     /// press, `h` + Enter for a 3.5 s hold; the page /dev/panel shows the LED and has both
     /// buttons), or `board` (from --board-meta).
@@ -345,6 +349,7 @@ async fn serve_with_panel(
         button: args.panel != PanelMode::None,
         usb_dirs: args.usb_dir.clone(),
         usb_control: args.usb_control.clone(),
+        wall_clock_at: args.wall_clock_at,
     };
     let started = start(opts, panel, &mut gestures).await?;
     let room = started.room;

@@ -448,4 +448,7 @@ actions! {
     /// A participant's password hash, made with older parameters, was made again with today's
     /// after a successful login (same password).
     PasswordUpgraded = "password_upgraded",
+    /// The board's wall clock was set (from, to, and by what: NTP, the central server, the
+    /// proctor's browser).
+    ClockSet = "clock_set",
 }

@@ -4,6 +4,7 @@
 //!   never half of it (settings, keys, packages, pictures, backups).
 //! - [`unix_secs`], [`unix_nanos`]: the wall clock. On a board without a clock battery it may be
 //!   wrong (1970 until set); exam time never depends on it (ruji-store keeps its own clock).
+//! - [`set_wall_clock`]: set it (needs `CAP_SYS_TIME`; `ruji serve` keeps it for this).
 //! - [`disk_space`]: free and total bytes of the file system holding a path (statvfs, through
 //!   rustix: no unsafe code here).
 //! - [`restrict_capabilities`]: drop every Linux capability but the ones named (a process
@@ -33,6 +34,17 @@ pub fn unix_nanos() -> u128 {
         .duration_since(UNIX_EPOCH)
         .map(|d| d.as_nanos())
         .unwrap_or(0)
+}
+
+/// Sets the wall clock (`CLOCK_REALTIME`) to `unix_ms` milliseconds since 1970. Needs
+/// `CAP_SYS_TIME`; the exam clock (monotonic) does not move.
+pub fn set_wall_clock(unix_ms: u64) -> std::io::Result<()> {
+    let ts = rustix::time::Timespec {
+        tv_sec: (unix_ms / 1000) as i64,
+        tv_nsec: ((unix_ms % 1000) * 1_000_000) as _,
+    };
+    rustix::time::clock_settime(rustix::time::ClockId::Realtime, ts)?;
+    Ok(())
 }
 
 /// Space on a file system.

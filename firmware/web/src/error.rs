@@ -47,6 +47,12 @@ codes! {
     Busy = "busy" => ErrBusy,
     /// The waiting login's ticket is gone: log in again.
     LoginGone = "login_gone" => ErrLoginGone,
+    /// A time before this build or after 2100 for the board's clock.
+    ClockOutOfRange = "clock_out_of_range" => ErrClockOutOfRange,
+    /// The board's clock is set already: a browser does not move it.
+    ClockAlreadySet = "clock_already_set" => ErrClockAlreadySet,
+    /// The operating system refused to set the clock.
+    ClockFailed = "clock_failed" => ErrClockFailed,
     /// Logged in elsewhere with a test open.
     AlreadyLoggedIn = "already_logged_in" => ErrAlreadyLoggedIn,
     /// A reserve not activated yet.
@@ -258,6 +264,13 @@ impl WebError {
                 new(S::SERVICE_UNAVAILABLE, C::Busy).with(serde_json::json!({"retry_after_s": 5}))
             }
             RoomError::LoginGone => new(S::UNAUTHORIZED, C::LoginGone),
+            RoomError::Clock(ruji_core::wallclock::Refusal::OutOfRange) => {
+                new(S::UNPROCESSABLE_ENTITY, C::ClockOutOfRange)
+            }
+            RoomError::Clock(ruji_core::wallclock::Refusal::AlreadySet) => {
+                new(S::CONFLICT, C::ClockAlreadySet)
+            }
+            RoomError::ClockFailed(_) => new(S::SERVICE_UNAVAILABLE, C::ClockFailed),
             RoomError::ProctorPassword => new(S::UNAUTHORIZED, C::ProctorPassword),
             RoomError::NoProctor => new(S::UNAUTHORIZED, C::Forbidden),
             RoomError::AlreadySetup => new(S::CONFLICT, C::AlreadySetup),

@@ -324,6 +324,27 @@
     stamps[si].innerHTML = d.toLocaleString();
   }
 
+  // The board's clock from this browser (the dashboard's "clock not set"): the form shows this
+  // computer's local time, ticking, and sends its exact time, unless the proctor corrects the
+  // shown time or zone; then the typed time is sent.
+  var cf = $('clock-form');
+  if (cf && cf.addEventListener) {
+    var cLocal = $('clock-local'), cZone = $('clock-zone'), edited = false;
+    var showNow = function () {
+      if (edited) { return; }
+      var d = new Date();
+      cLocal.value = d.getFullYear() + '-' + pad(d.getMonth() + 1) + '-' + pad(d.getDate()) + 'T' +
+        pad(d.getHours()) + ':' + pad(d.getMinutes()) + ':' + pad(d.getSeconds());
+    };
+    var off = -new Date().getTimezoneOffset();
+    if (off === 420 || off === 480 || off === 540) { cZone.value = String(off); }
+    cLocal.addEventListener('input', function () { edited = true; });
+    cZone.addEventListener('change', function () { edited = true; });
+    cf.addEventListener('submit', function () { $('clock-ms').value = edited ? '' : String(new Date().getTime()); });
+    showNow();
+    setInterval(showNow, 1000);
+  }
+
   // Login: the button says the login is being processed, and a second press sends nothing
   // (the server would join it to the first anyway).
   var lf = $('login-form');

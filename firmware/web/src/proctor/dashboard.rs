@@ -128,6 +128,8 @@ struct AttentionRow {
     todo: &'static str,
     /// For `not_backed_up`: the sessions whose results to download (id, name).
     sessions: Vec<(String, String)>,
+    /// For `clock_not_set`: what the board's clock reads (the form to set it follows).
+    clock: Option<String>,
 }
 
 /// The (label, what to do) of a reason.
@@ -208,11 +210,14 @@ async fn board_notes(state: &AppState, tr: Tr) -> BoardNotes {
         } else {
             vec![]
         };
+        let clock = (a == Attention::ClockNotSet)
+            .then(|| ruji_room::wallclock::utc(state.room.wall_now_ms()));
         attention.push(AttentionRow {
             name: a.name(),
             label: tr.t(label),
             todo: tr.t(todo),
             sessions,
+            clock,
         });
     }
     BoardNotes {

@@ -8,11 +8,13 @@
 //!   reason), activate a reserve; the board's notices (ruji.toml, attention reasons);
 //! - [`records`]: a session's results (JSON download) and the event log;
 //! - [`bundles`]: the signed results files, their upload and receipts;
+//! - [`clock`]: the board's clock set from the proctor's browser while it is not set;
 //! - [`network`]: the seats and the LAN doctor's findings;
 //! - [`package`]: the exam package page, the sync report, the items' pictures.
 
 pub mod account;
 pub mod bundles;
+pub mod clock;
 pub mod dashboard;
 pub mod network;
 pub mod package;
@@ -50,6 +52,7 @@ pub fn routes() -> Router<AppState> {
         .route("/sessions/{id}/open", post(dashboard::open_session))
         .route("/sessions/{id}/close", post(dashboard::close_session))
         .route("/token/rotate", post(dashboard::rotate_token))
+        .route("/clock", post(clock::set))
         .route("/participants/{u}/reset", post(dashboard::reset_login))
         .route("/participants/{u}/finish", post(dashboard::force_finish))
         .route("/participants/{u}/activate", post(dashboard::activate))

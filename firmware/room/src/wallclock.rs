@@ -1,0 +1,208 @@
+//! The board's wall clock: reading it, and setting it from a source ([`ClockSource`]) under the
+//! rules of [`ruji_core::wallclock`], audited with both times.
+//!
+//! The clock itself is behind [`WallClock`]: [`System`] on a board (setting it needs
+//! `CAP_SYS_TIME`, which `ruji serve` keeps), [`Simulated`] in tests and for
+//! `ruji serve --wall-clock-at` (a board's 1970 start shown on a PC, without touching the PC's
+//! clock).
+
+use std::sync::atomic::{AtomicI64, Ordering};
+
+use ruji_core::wallclock::{self as rules, Trust};
+use ruji_store::{Action, Actor};
+
+use crate::health::BUILD_EPOCH;
+use crate::{Result, Room, RoomError};
+
+/// A wall clock that can be read and set.
+pub trait WallClock: Send + Sync {
+    /// Milliseconds since 1970 (0 when earlier).
+    fn now_ms(&self) -> u64;
+    /// Sets it to `unix_ms`.
+    fn set(&self, unix_ms: u64) -> std::io::Result<()>;
+}
+
+/// The operating system's clock (`CLOCK_REALTIME`).
+pub struct System;
+
+impl WallClock for System {
+    fn now_ms(&self) -> u64 {
+        (ruji_sys::unix_nanos() / 1_000_000) as u64
+    }
+    fn set(&self, unix_ms: u64) -> std::io::Result<()> {
+        ruji_sys::set_wall_clock(unix_ms)
+    }
+}
+
+/// A clock that runs with the system's from a chosen start; setting it moves only it.
+pub struct Simulated {
+    offset_ms: AtomicI64,
+}
+
+impl Simulated {
+    /// A clock that reads `unix_ms` now.
+    pub fn at(unix_ms: u64) -> Simulated {
+        let s = Simulated {
+            offset_ms: AtomicI64::new(0),
+        };
+        s.set(unix_ms).expect("a simulated clock is always set");
+        s
+    }
+}
+
+impl WallClock for Simulated {
+    fn now_ms(&self) -> u64 {
+        let real = System.now_ms() as i64;
+        (real + self.offset_ms.load(Ordering::Relaxed)).max(0) as u64
+    }
+    fn set(&self, unix_ms: u64) -> std::io::Result<()> {
+        let real = System.now_ms() as i64;
+        self.offset_ms
+            .store(unix_ms as i64 - real, Ordering::Relaxed);
+        Ok(())
+    }
+}
+
+/// Where a new time comes from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ClockSource {
+    /// An NTP server on the WAN.
+    Ntp {
+        /// Its name or address.
+        server: String,
+    },
+    /// The central server: its signed time, or the date of its HTTPS answer.
+    Central {
+        /// Its address.
+        url: String,
+        /// Signed with a trusted issuer's key (else: the date of a TLS-checked answer).
+        signed: bool,
+    },
+    /// The proctor's browser, on the dashboard.
+    Proctor {
+        /// The browser's address.
+        client: String,
+    },
+}
+
+impl ClockSource {
+    fn trust(&self) -> Trust {
+        match self {
+            ClockSource::Proctor { .. } => Trust::Browser,
+            _ => Trust::Trusted,
+        }
+    }
+
+    /// Who set it, for the audit entry and the log.
+    pub fn describe(&self) -> String {
+        match self {
+            ClockSource::Ntp { server } => format!("NTP server {server}"),
+            ClockSource::Central { url, signed: true } => {
+                format!("central server {url} (signed time)")
+            }
+            ClockSource::Central { url, signed: false } => {
+                format!("central server {url} (HTTPS date)")
+            }
+            ClockSource::Proctor { client } => format!("the proctor's browser at {client}"),
+        }
+    }
+}
+
+/// A change of the wall clock that was made.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ClockChange {
+    /// What it read before, ms since 1970.
+    pub from_ms: u64,
+    /// What it was set to.
+    pub to_ms: u64,
+}
+
+/// `YYYY-MM-DD HH:MM:SS UTC` of `unix_ms`.
+pub fn utc(unix_ms: u64) -> String {
+    let secs = unix_ms / 1000;
+    let (y, m, d) = ruji_core::package::civil_from_days((secs / 86_400) as i64);
+    let rem = secs % 86_400;
+    format!(
+        "{y:04}-{m:02}-{d:02} {:02}:{:02}:{:02} UTC",
+        rem / 3600,
+        rem / 60 % 60,
+        rem % 60
+    )
+}
+
+impl Room {
+    /// The wall clock now, ms since 1970.
+    pub fn wall_now_ms(&self) -> u64 {
+        self.settings().wall_clock.now_ms()
+    }
+
+    /// Whether the wall clock counts as not set ([`ruji_core::wallclock::not_set`]).
+    pub fn clock_not_set(&self) -> bool {
+        rules::not_set(
+            self.wall_now_ms() / 1000,
+            BUILD_EPOCH,
+            self.store().last_known_wall(),
+        )
+    }
+
+    /// Sets the wall clock to `to_ms` from `source` when the rules take it
+    /// ([`ruji_core::wallclock::decide`]): `None` when it was right already. The change is
+    /// audited with both times and its source; the exam clock does not move.
+    pub async fn set_wall_clock(
+        &self,
+        to_ms: u64,
+        source: ClockSource,
+    ) -> Result<Option<ClockChange>> {
+        let clock = &self.settings().wall_clock;
+        let from_ms = clock.now_ms();
+        let take = rules::decide(
+            from_ms,
+            to_ms,
+            BUILD_EPOCH,
+            self.clock_not_set(),
+            source.trust(),
+        )
+        .map_err(RoomError::Clock)?;
+        if !take {
+            return Ok(None);
+        }
+        if let Err(e) = clock.set(to_ms) {
+            tracing::error!(error = %e, "cannot set the wall clock");
+            return Err(RoomError::ClockFailed(e.to_string()));
+        }
+        let who = source.describe();
+        tracing::info!(from = %utc(from_ms), to = %utc(to_ms), source = %who, "wall clock set");
+        let actor = match &source {
+            ClockSource::Proctor { .. } => Actor::Proctor,
+            _ => Actor::System,
+        };
+        self.store()
+            .audit_event(
+                actor,
+                Action::ClockSet,
+                format!("from {} to {} by {who}", utc(from_ms), utc(to_ms)),
+            )
+            .await?;
+        Ok(Some(ClockChange { from_ms, to_ms }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn utc_dates() {
+        assert_eq!(utc(0), "1970-01-01 00:00:00 UTC");
+        assert_eq!(utc(1_796_601_600_000), "2026-12-07 00:00:00 UTC");
+        assert_eq!(utc(951_782_400_000 + 3_723_000), "2000-02-29 01:02:03 UTC");
+    }
+
+    #[test]
+    fn a_simulated_clock_moves_with_time_and_is_set_alone() {
+        let s = Simulated::at(5_000);
+        assert!((5_000..6_000).contains(&s.now_ms()));
+        s.set(1_796_601_600_000).unwrap();
+        assert!((1_796_601_600_000..1_796_601_601_000).contains(&s.now_ms()));
+    }
+}
