@@ -7,6 +7,8 @@
 //! (docs/central-protocol.md):
 //! - `GET /api/v1/` says what it is;
 //! - `POST /api/v1/challenge` gives a one-time challenge;
+//! - `POST /api/v1/time` gives this server's time for the board's nonce, signed with the
+//!   issuer's key (a board without a clock battery sets its clock from it);
 //! - `POST /api/v1/release` checks the board's signature over the challenge, that the board is
 //!   registered (when a device list is given), that the board holds the packing the server
 //!   knows, and that the session's time has come: from `lead_minutes` before its start, read
@@ -197,6 +199,23 @@ impl Central {
         tracing::info!(dir = %dir.display(), bundles = r.count(), "result bundles kept here");
         self.results = Some(r);
         Ok(self)
+    }
+
+    /// This server's time for a board's `nonce` (32 hex digits), signed with the issuer's key
+    /// over [`proto::time_message`]: a board whose clock is not set takes it from here.
+    pub fn signed_time(&self, nonce: &str) -> Result<proto::SignedTime, Refusal> {
+        if nonce.len() != 32 || !nonce.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return Err(Refusal::new(
+                proto::RefusalCode::BadRequest,
+                "the nonce is not 32 hex digits",
+            ));
+        }
+        let unix_ms = u64::try_from((self.now)()).unwrap_or(0) * 1000;
+        Ok(proto::SignedTime {
+            unix_ms,
+            issuer: self.opts.key.public(),
+            signature: self.opts.key.sign(&proto::time_message(nonce, unix_ms)),
+        })
     }
 
     /// Replaces the clock (seconds since 1970), for tests.
@@ -406,6 +425,16 @@ async fn challenge(State(c): State<Arc<Central>>) -> Json<Challenge> {
     Json(c.challenge())
 }
 
+async fn time(State(c): State<Arc<Central>>, body: axum::body::Bytes) -> Response {
+    let signed = serde_json::from_slice::<proto::TimeRequest>(&body)
+        .map_err(|e| Refusal::new(proto::RefusalCode::BadRequest, e.to_string()))
+        .and_then(|r| c.signed_time(&r.nonce));
+    match signed {
+        Ok(t) => Json(t).into_response(),
+        Err(r) => (StatusCode::BAD_REQUEST, Json(r)).into_response(),
+    }
+}
+
 async fn release(State(c): State<Arc<Central>>, body: axum::body::Bytes) -> Response {
     let req: ReleaseRequest = match serde_json::from_slice(&body) {
         Ok(r) => r,
@@ -441,6 +470,7 @@ pub fn router(c: Arc<Central>) -> Router {
     Router::new()
         .route(&format!("{}/", proto::API), get(hello))
         .route(&format!("{}/challenge", proto::API), post(challenge))
+        .route(&format!("{}/time", proto::API), post(time))
         .route(&format!("{}/release", proto::API), post(release))
         .layer(axum::extract::DefaultBodyLimit::max(16 * 1024))
         .merge(results::routes())

@@ -175,7 +175,7 @@ impl Room {
         out
     }
 
-    fn trusted_keys(&self) -> Vec<String> {
+    pub(crate) fn trusted_keys(&self) -> Vec<String> {
         self.trusted_issuers().into_iter().map(|t| t.key).collect()
     }
 

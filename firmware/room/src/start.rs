@@ -140,11 +140,19 @@ pub async fn start(
             Some(handle)
         }
     };
+    let wall_clock: Arc<dyn crate::wallclock::WallClock> = match opts.wall_clock_at {
+        Some(at) => Arc::new(crate::wallclock::Simulated::at(at.saturating_mul(1000))),
+        None => Arc::new(crate::wallclock::System),
+    };
     let central = school.central.as_ref().map(|c| {
         let key = device_key
             .clone()
             .map_err(|e| format!("the board has no identity to sign with: {e}"))?;
-        let client = ruji_sync::Client::new(&c.url, c.ca.as_deref(), key)?;
+        // Certificates are checked by the board's wall clock, never earlier than the latest time
+        // it knew (Room::open sets that floor).
+        let wall = wall_clock.clone();
+        let now: ruji_sync::Now = Arc::new(move || wall.now_ms() / 1000);
+        let client = ruji_sync::Client::with_clock(&c.url, c.ca.as_deref(), key, now)?;
         tracing::info!(url = %c.url, "central server");
         Ok(Arc::new(client))
     });
@@ -162,10 +170,7 @@ pub async fn start(
         gate_next_day: school.gates_next_day(),
         usb_control: opts.usb_control.clone(),
         hash_concurrency: crate::passwords::default_concurrency(),
-        wall_clock: match opts.wall_clock_at {
-            Some(at) => Arc::new(crate::wallclock::Simulated::at(at.saturating_mul(1000))),
-            None => Arc::new(crate::wallclock::System),
-        },
+        wall_clock,
         trusted_issuers: school
             .trusted_issuers
             .iter()

@@ -7,6 +7,7 @@
 //! clock).
 
 use std::sync::atomic::{AtomicI64, Ordering};
+use std::time::Duration;
 
 use ruji_core::wallclock::{self as rules, Trust};
 use ruji_store::{Action, Actor};
@@ -108,6 +109,11 @@ impl ClockSource {
     }
 }
 
+/// How often the clock keeper asks while the clock is not set.
+pub const ASK_EVERY: Duration = Duration::from_secs(30);
+/// A signed time whose exchange took longer than this is not used (it may be that far off).
+pub const MAX_ROUND_TRIP: Duration = Duration::from_secs(10);
+
 /// A change of the wall clock that was made.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ClockChange {
@@ -184,6 +190,64 @@ impl Room {
             )
             .await?;
         Ok(Some(ClockChange { from_ms, to_ms }))
+    }
+}
+
+impl Room {
+    /// Asks the central server for its signed time and sets the clock from it: the answer must
+    /// be signed by an issuer this board trusts, for the nonce it sent, and come back within
+    /// [`MAX_ROUND_TRIP`] (half the round trip is added). `Ok(None)`: the clock was right.
+    pub async fn clock_from_central(&self) -> std::result::Result<Option<ClockChange>, String> {
+        let client = match &self.settings().central {
+            Some(Ok(c)) => c.clone(),
+            Some(Err(e)) => return Err(e.clone()),
+            None => return Err("no central server is set in ruji.toml".into()),
+        };
+        let nonce = format!("{:032x}", rand::random::<u128>());
+        let (t, rtt) = client
+            .signed_time(&nonce)
+            .await
+            .map_err(|e| e.to_string())?;
+        if rtt > MAX_ROUND_TRIP {
+            return Err(format!("the answer took {} ms", rtt.as_millis()));
+        }
+        if !self.trusted_keys().contains(&t.issuer) {
+            return Err("the time is signed by an issuer this board does not trust".into());
+        }
+        ruji_package::verify_signature(
+            &t.issuer,
+            &ruji_sync::time_message(&nonce, t.unix_ms),
+            &t.signature,
+        )
+        .map_err(|e| format!("the time's signature is wrong: {e}"))?;
+        let to = t.unix_ms + (rtt.as_millis() / 2) as u64;
+        let source = ClockSource::Central {
+            url: client.url().to_string(),
+            signed: true,
+        };
+        self.set_wall_clock(to, source)
+            .await
+            .map_err(|e| e.to_string())
+    }
+
+    /// The clock keeper (`ruji serve` runs it for the board's life): while the wall clock is
+    /// not set, asks the central server for its signed time every [`ASK_EVERY`] (nothing
+    /// without a central server); the proctor's page can set it meanwhile.
+    pub async fn clock_keeper(self) {
+        if !matches!(self.settings().central, Some(Ok(_))) {
+            return;
+        }
+        loop {
+            if self.clock_not_set() {
+                match self.clock_from_central().await {
+                    Ok(_) => {}
+                    Err(e) => {
+                        tracing::info!(error = %e, "clock not set from the central server yet")
+                    }
+                }
+            }
+            tokio::time::sleep(ASK_EVERY).await;
+        }
     }
 }
 

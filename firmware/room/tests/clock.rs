@@ -7,7 +7,7 @@
 use std::sync::Arc;
 
 use ruji_core::wallclock::Refusal;
-use ruji_room::wallclock::{ClockSource, Simulated};
+use ruji_room::wallclock::{ClockSource, Simulated, WallClock};
 use ruji_room::{Room, RoomError, Settings};
 use ruji_store::{Action, OpenOptions, Store};
 
@@ -121,4 +121,129 @@ async fn a_trusted_source_corrects_a_set_clock_either_way() {
         sets[1].1.ends_with("by NTP server pool.ntp.org"),
         "{sets:?}"
     );
+}
+
+/// A `ruji central` over TLS on 127.0.0.1 with a certificate valid from 2026-10-01 (after 1970,
+/// before this build) to 2036; its address and CA.
+async fn central_2026(key: &ruji_package::IssuerKey) -> (String, String) {
+    let c = ruji_central::Central::new(
+        ruji_central::Options {
+            key: ruji_package::IssuerKey::from_secret_text(&key.to_secret_text()).unwrap(),
+            devices: None,
+            utc_offset_minutes: 420,
+            lead_minutes: 60,
+        },
+        vec![(
+            "demo.rujipkg".into(),
+            ruji_package::pack(
+                &ruji_core::demo::package(),
+                &ruji_package::assets::Assets::default(),
+                key,
+                0,
+            )
+            .unwrap(),
+        )],
+    )
+    .unwrap();
+    let mut params = rcgen::CertificateParams::new(vec!["127.0.0.1".to_string()]).unwrap();
+    params.not_before = rcgen::date_time_ymd(2026, 10, 1);
+    params.not_after = rcgen::date_time_ymd(2036, 1, 1);
+    let signing = rcgen::KeyPair::generate().unwrap();
+    let cert = params.self_signed(&signing).unwrap();
+    let tls = ruji_central::tls_config(cert.pem().as_bytes(), signing.serialize_pem().as_bytes())
+        .unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("https://{}", listener.local_addr().unwrap());
+    tokio::spawn(ruji_central::serve_tls(
+        listener,
+        tls,
+        ruji_central::router(Arc::new(c)),
+        std::future::pending(),
+    ));
+    (url, cert.pem())
+}
+
+/// A room at 1970 whose central server client reads the same simulated clock.
+async fn room_with_central(
+    url: &str,
+    ca: &str,
+    trusted: &str,
+    dir: &std::path::Path,
+) -> (Room, Store) {
+    let wall = Arc::new(Simulated::at(0));
+    let board = Arc::new(ruji_package::device::DeviceKey::load_or_create(dir).unwrap());
+    let w = wall.clone();
+    let now: ruji_sync::Now = Arc::new(move || w.now_ms() / 1000);
+    let client = ruji_sync::Client::with_clock(url, Some(ca), board.clone(), now).unwrap();
+    let store = Store::open(&dir.join("ruji.redb"), OpenOptions::default()).unwrap();
+    let room = Room::open(
+        store.clone(),
+        Settings {
+            wall_clock: wall,
+            trusted_issuers: vec![trusted.to_string()],
+            device_key: Some(board),
+            central: Some(Ok(Arc::new(client))),
+            ..Settings::default()
+        },
+    )
+    .await
+    .unwrap();
+    (room, store)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_board_at_1970_sets_its_clock_from_the_central_servers_signed_time() {
+    let key = ruji_package::IssuerKey::generate();
+    let (url, ca) = central_2026(&key).await;
+    let dir = tempfile::tempdir().unwrap();
+    let (room, store) = room_with_central(&url, &ca, &key.public(), dir.path()).await;
+    assert!(room.clock_not_set());
+    // At 1970 the certificate is "not valid yet"; the board checks it at this build's date.
+    let change = room.clock_from_central().await.unwrap().unwrap();
+    let real = ruji_room::wallclock::System.now_ms();
+    assert!(change.from_ms < 60_000, "{change:?}");
+    assert!(change.to_ms.abs_diff(real) < 5_000, "{change:?} vs {real}");
+    assert!(!room.clock_not_set(), "the attention clears");
+    let e = store
+        .audit_tail(5)
+        .unwrap()
+        .into_iter()
+        .find(|e| e.action == Action::ClockSet.name())
+        .unwrap();
+    assert_eq!(e.actor, "system");
+    assert!(
+        e.detail
+            .ends_with(&format!("by central server {url} (signed time)")),
+        "{}",
+        e.detail
+    );
+    // Asked again: right already, nothing written.
+    assert_eq!(room.clock_from_central().await, Ok(None));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_time_signed_by_an_issuer_the_board_does_not_trust_is_not_taken() {
+    let key = ruji_package::IssuerKey::generate();
+    let (url, ca) = central_2026(&key).await;
+    let dir = tempfile::tempdir().unwrap();
+    let other = ruji_package::IssuerKey::generate().public();
+    let (room, _store) = room_with_central(&url, &ca, &other, dir.path()).await;
+    let e = room.clock_from_central().await.unwrap_err();
+    assert!(e.contains("does not trust"), "{e}");
+    assert!(room.clock_not_set());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_the_floor_a_clock_at_1970_cannot_reach_the_central_server() {
+    let key = ruji_package::IssuerKey::generate();
+    let (url, ca) = central_2026(&key).await;
+    let dir = tempfile::tempdir().unwrap();
+    let board = Arc::new(ruji_package::device::DeviceKey::load_or_create(dir.path()).unwrap());
+    let at_1970: ruji_sync::Now = Arc::new(|| 0);
+    let client = ruji_sync::Client::with_clock(&url, Some(&ca), board, at_1970).unwrap();
+    let e = client.signed_time(&"0".repeat(32)).await.unwrap_err();
+    assert!(matches!(e, ruji_sync::CentralError::Certificate(_)), "{e}");
+    client.set_time_floor(ruji_room::health::BUILD_EPOCH);
+    let (t, _) = client.signed_time(&"0".repeat(32)).await.unwrap();
+    assert_eq!(t.issuer, key.public());
 }

@@ -387,6 +387,7 @@ async fn serve_with_panel(
     ));
     let periodic = tokio::spawn(room.clone().periodic());
     let uploader = tokio::spawn(room.clone().uploader());
+    let clock_keeper = tokio::spawn(room.clone().clock_keeper());
     let web = ruji_web::AppState::new(
         room.clone(),
         ruji_web::Settings {
@@ -414,6 +415,7 @@ async fn serve_with_panel(
     // Whatever ended the serving: the clock is recorded and the LAN service stopped.
     periodic.abort();
     uploader.abort();
+    clock_keeper.abort();
     room.close().await;
     served.map_err(|e| e.to_string())?;
     match rx.await.unwrap_or(Stop::Signal) {

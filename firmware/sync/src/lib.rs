@@ -181,6 +181,38 @@ pub fn release_message(r: &ReleaseRequest) -> Vec<u8> {
     out
 }
 
+/// `POST /api/v1/time`: the board asks for the central server's time with a fresh nonce (32
+/// hex digits), so that an answer cannot be replayed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TimeRequest {
+    /// 16 random bytes as hex.
+    pub nonce: String,
+}
+
+/// The central server's time, signed with the issuer's key over [`time_message`]: the board
+/// sets its clock from it only when the key is one it trusts and the nonce is its own.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SignedTime {
+    /// Milliseconds since 1970 when the server answered.
+    pub unix_ms: u64,
+    /// The issuer's public key (`ruji-pk:...`).
+    pub issuer: String,
+    /// The signature (`ruji-sig:...`).
+    pub signature: String,
+}
+
+/// The bytes the central server signs for its time: a domain label, the board's nonce and the
+/// time, each length-prefixed like [`release_message`].
+pub fn time_message(nonce: &str, unix_ms: u64) -> Vec<u8> {
+    let ms = unix_ms.to_string();
+    let mut out = Vec::new();
+    for part in ["ruji central time v1", nonce, ms.as_str()] {
+        out.extend_from_slice(&(part.len() as u64).to_be_bytes());
+        out.extend_from_slice(part.as_bytes());
+    }
+    out
+}
+
 /// Checks a central server address from the settings: `https://host[:port][/prefix]`, or
 /// `http://` only to the board itself (127.0.0.1, localhost) for a local test. Returns it
 /// without a trailing slash.
@@ -214,12 +246,15 @@ pub fn check_url(url: &str) -> Result<String, String> {
 }
 
 #[cfg(feature = "client")]
-pub use client::{CentralError, Client};
+pub use client::{CentralError, Client, Now};
 
 #[cfg(feature = "client")]
 mod client {
+    use std::sync::atomic::{AtomicU64, Ordering};
     use std::sync::Arc;
     use std::time::Duration;
+
+    use rustls::pki_types::UnixTime;
 
     use super::*;
     use ruji_package::device::DeviceKey;
@@ -246,6 +281,58 @@ mod client {
         http: reqwest::Client,
         base: String,
         device: Arc<DeviceKey>,
+        floor: Arc<AtomicU64>,
+    }
+
+    /// What a client reads as the time now, Unix seconds.
+    pub type Now = Arc<dyn Fn() -> u64 + Send + Sync>;
+
+    /// The time certificates are checked at: the clock, but never earlier than the floor (this
+    /// build's date, the latest time the board knew; [`Client::set_time_floor`]). A board
+    /// without a clock battery starts in 1970, when every certificate is "not valid yet"; it
+    /// must still reach its central server, which is where it gets its time.
+    struct NotBefore {
+        now: Now,
+        floor: Arc<AtomicU64>,
+    }
+
+    impl std::fmt::Debug for NotBefore {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.debug_struct("NotBefore")
+                .field("floor", &self.floor.load(Ordering::Relaxed))
+                .finish()
+        }
+    }
+
+    impl rustls::time_provider::TimeProvider for NotBefore {
+        fn current_time(&self) -> Option<UnixTime> {
+            let secs = (self.now)().max(self.floor.load(Ordering::Relaxed));
+            Some(UnixTime::since_unix_epoch(Duration::from_secs(secs)))
+        }
+    }
+
+    /// The TLS configuration: Mozilla's roots and the school's CA, checked at [`NotBefore`].
+    fn tls(ca_pem: Option<&str>, time: NotBefore) -> Result<rustls::ClientConfig, String> {
+        use rustls::pki_types::pem::PemObject;
+        let mut roots = rustls::RootCertStore::empty();
+        roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
+        if let Some(pem) = ca_pem.filter(|p| !p.trim().is_empty()) {
+            parse_ca(pem)?;
+            for der in rustls::pki_types::CertificateDer::pem_slice_iter(pem.as_bytes()) {
+                let der = der.map_err(|e| format!("not a PEM certificate: {e}"))?;
+                roots
+                    .add(der)
+                    .map_err(|e| format!("not a usable CA certificate: {e}"))?;
+            }
+        }
+        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let mut config = rustls::ClientConfig::builder_with_details(provider, Arc::new(time))
+            .with_safe_default_protocol_versions()
+            .map_err(|e| e.to_string())?
+            .with_root_certificates(roots)
+            .with_no_client_auth();
+        config.alpn_protocols = vec![b"http/1.1".to_vec()];
+        Ok(config)
     }
 
     impl std::fmt::Debug for Client {
@@ -289,21 +376,68 @@ mod client {
             ca_pem: Option<&str>,
             device: Arc<DeviceKey>,
         ) -> Result<Client, String> {
+            let system: Now = Arc::new(|| {
+                std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .map_or(0, |d| d.as_secs())
+            });
+            Client::with_clock(url, ca_pem, device, system)
+        }
+
+        /// As [`Client::new`], checking certificates at the time `now` reads (never earlier
+        /// than the floor): a board's wall clock, or a test's.
+        pub fn with_clock(
+            url: &str,
+            ca_pem: Option<&str>,
+            device: Arc<DeviceKey>,
+            now: Now,
+        ) -> Result<Client, String> {
             let base = check_url(url)?;
-            let mut b = reqwest::Client::builder()
+            let floor = Arc::new(AtomicU64::new(0));
+            let time = NotBefore {
+                now,
+                floor: floor.clone(),
+            };
+            let http = reqwest::Client::builder()
                 .user_agent(concat!("ruji/", env!("CARGO_PKG_VERSION")))
                 .connect_timeout(Duration::from_secs(10))
                 .timeout(Duration::from_secs(CLIENT_TOTAL_SECONDS))
                 .https_only(!base.starts_with("http://"))
                 .redirect(reqwest::redirect::Policy::none())
-                .use_rustls_tls();
-            if let Some(pem) = ca_pem.filter(|p| !p.trim().is_empty()) {
-                for c in parse_ca(pem)? {
-                    b = b.add_root_certificate(c);
-                }
-            }
-            let http = b.build().map_err(|e| e.to_string())?;
-            Ok(Client { http, base, device })
+                .use_preconfigured_tls(tls(ca_pem, time)?)
+                .build()
+                .map_err(|e| e.to_string())?;
+            Ok(Client {
+                http,
+                base,
+                device,
+                floor,
+            })
+        }
+
+        /// Certificates are checked at a time never earlier than `unix_secs` (this build's
+        /// date, or the latest time the board is known to have seen), whatever the clock reads.
+        pub fn set_time_floor(&self, unix_secs: u64) {
+            self.floor.fetch_max(unix_secs, Ordering::Relaxed);
+        }
+
+        /// The central server's signed time for a fresh `nonce` ([`TimeRequest`]), and how long
+        /// the exchange took (the answer is at most that old). Not checked here: the caller
+        /// checks the issuer and the signature ([`time_message`]).
+        pub async fn signed_time(
+            &self,
+            nonce: &str,
+        ) -> Result<(SignedTime, Duration), CentralError> {
+            let started = std::time::Instant::now();
+            let t: SignedTime = self
+                .post(
+                    "/time",
+                    &TimeRequest {
+                        nonce: nonce.to_string(),
+                    },
+                )
+                .await?;
+            Ok((t, started.elapsed()))
         }
 
         /// The server's address.
