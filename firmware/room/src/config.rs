@@ -68,9 +68,23 @@ pub struct SchoolConfig {
     /// `[results] gate_next_day`: a session waits for the central server's receipts of the
     /// earlier days' results (`None`: on exactly when a central server is set).
     pub gate_next_day: Option<bool>,
+    /// `[clock] ntp`: the NTP servers asked while the clock is not set (`None`: the defaults,
+    /// [`DEFAULT_NTP`]; an empty list asks none).
+    pub ntp: Option<Vec<String>>,
 }
 
+/// NTP servers asked when ruji.toml names none: Indonesia's pool first, then the world's.
+pub const DEFAULT_NTP: [&str; 2] = ["id.pool.ntp.org", "pool.ntp.org"];
+
 impl SchoolConfig {
+    /// The NTP servers to ask ([`DEFAULT_NTP`] unless `[clock] ntp` is set).
+    pub fn ntp_servers(&self) -> Vec<String> {
+        match &self.ntp {
+            Some(list) => list.clone(),
+            None => DEFAULT_NTP.iter().map(|s| s.to_string()).collect(),
+        }
+    }
+
     /// The next day's sessions wait for the earlier days' receipts.
     pub fn gates_next_day(&self) -> bool {
         self.gate_next_day.unwrap_or(self.central.is_some())
@@ -121,6 +135,13 @@ struct RawFile {
     packages: RawPackages,
     central: RawCentral,
     results: RawResults,
+    clock: RawClock,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default, deny_unknown_fields)]
+struct RawClock {
+    ntp: Option<Vec<Spanned<String>>>,
 }
 
 #[derive(Deserialize, Default)]
@@ -396,6 +417,26 @@ pub fn parse(text: &str, path: &Path) -> Result<SchoolConfig, ConfigError> {
         _ => {}
     }
     cfg.gate_next_day = raw.results.gate_next_day;
+    if let Some(list) = raw.clock.ntp {
+        let mut servers = Vec::with_capacity(list.len());
+        for s in list {
+            let name = s.get_ref().trim();
+            let host = name.rsplit_once(':').map_or(name, |(h, _)| h);
+            if host.is_empty()
+                || name.len() > 260
+                || !name
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b"-.:".contains(&b))
+            {
+                return Err(err(
+                    Some(s.span()),
+                    format!("{name:?} is not an NTP server name; write it as \"pool.ntp.org\" or \"192.168.1.1\""),
+                ));
+            }
+            servers.push(name.to_string());
+        }
+        cfg.ntp = Some(servers);
+    }
     Ok(cfg)
 }
 
@@ -730,6 +771,20 @@ mod tests {
         let shipped = include_str!("../../../image/rootfs-overlay/etc/ruji/ruji.toml.default");
         assert_eq!(p(shipped).unwrap(), SchoolConfig::default());
         assert_eq!(p("").unwrap(), SchoolConfig::default());
+    }
+
+    #[test]
+    fn ntp_servers_default_to_indonesias_pool_and_can_be_named_or_turned_off() {
+        assert_eq!(
+            p("").unwrap().ntp_servers(),
+            ["id.pool.ntp.org", "pool.ntp.org"]
+        );
+        let c = p("[clock]\nntp = [\"10.0.0.1\", \"ntp.sekolah.id:123\"]\n").unwrap();
+        assert_eq!(c.ntp_servers(), ["10.0.0.1", "ntp.sekolah.id:123"]);
+        assert!(p("[clock]\nntp = []\n").unwrap().ntp_servers().is_empty());
+        let bad = p("[clock]\nntp = [\"pool ntp org\"]\n").unwrap_err();
+        assert_eq!(bad.line, Some(2));
+        assert!(bad.message.contains("not an NTP server name"), "{bad}");
     }
 
     #[test]

@@ -110,6 +110,8 @@ pub struct Settings {
     pub gate_next_day: bool,
     /// The board's wall clock ([`wallclock::System`] on a board).
     pub wall_clock: Arc<dyn wallclock::WallClock>,
+    /// NTP servers asked while the clock is not set (ruji.toml `[clock] ntp`); none in tests.
+    pub ntp_servers: Vec<String>,
 }
 
 impl Default for Settings {
@@ -131,6 +133,7 @@ impl Default for Settings {
             central: None,
             gate_next_day: false,
             wall_clock: Arc::new(wallclock::System),
+            ntp_servers: vec![],
         }
     }
 }

@@ -49,7 +49,8 @@ pub struct StartOptions {
     /// The image's USB mount helper's folder (`/run/ruji-usb`), when it runs.
     pub usb_control: Option<PathBuf>,
     /// Development and tests: a simulated wall clock that starts at this time (Unix seconds;
-    /// 0 shows a board's 1970 start) and is set without touching the machine's clock.
+    /// 0 shows a board's 1970 start) and is set without touching the machine's clock; no NTP
+    /// server is asked then.
     pub wall_clock_at: Option<u64>,
 }
 
@@ -171,6 +172,11 @@ pub async fn start(
         usb_control: opts.usb_control.clone(),
         hash_concurrency: crate::passwords::default_concurrency(),
         wall_clock,
+        // A simulated clock (development, tests) asks no NTP server: nothing leaves the machine.
+        ntp_servers: match opts.wall_clock_at {
+            Some(_) => vec![],
+            None => school.ntp_servers(),
+        },
         trusted_issuers: school
             .trusted_issuers
             .iter()

@@ -193,11 +193,48 @@ impl Room {
     }
 }
 
+/// How long one NTP server may take to answer.
+pub const NTP_WAIT: Duration = Duration::from_secs(5);
+
+/// Asks one NTP server (`name` or `name:port`, port 123 by default) for the time, over SNTP
+/// (RFC 4330): its transmit time plus half the round trip, ms since 1970.
+pub async fn ntp_time(server: &str) -> std::result::Result<u64, String> {
+    let with_port = if server.contains(':') {
+        server.to_string()
+    } else {
+        format!("{server}:123")
+    };
+    let ask = async {
+        let addr = tokio::net::lookup_host(&with_port)
+            .await
+            .map_err(|e| format!("cannot find {server}: {e}"))?
+            .find(std::net::SocketAddr::is_ipv4)
+            .ok_or_else(|| format!("{server} has no IPv4 address"))?;
+        let socket = tokio::net::UdpSocket::bind("0.0.0.0:0")
+            .await
+            .map_err(|e| e.to_string())?;
+        let socket = sntpc_net_tokio::UdpSocketWrapper::from(socket);
+        let context = sntpc::NtpContext::new(sntpc::StdTimestampGen::default());
+        let r = sntpc::get_time(addr, &socket, context)
+            .await
+            .map_err(|e| format!("{server}: {e:?}"))?;
+        let fraction_ms = (u64::from(r.sec_fraction()) * 1000) >> 32;
+        Ok(r.sec() * 1000 + fraction_ms + r.roundtrip() / 2000)
+    };
+    tokio::time::timeout(NTP_WAIT, ask)
+        .await
+        .unwrap_or_else(|_| {
+            Err(format!(
+                "{server}: no answer within {} s",
+                NTP_WAIT.as_secs()
+            ))
+        })
+}
+
 impl Room {
-    /// Asks the central server for its signed time and sets the clock from it: the answer must
-    /// be signed by an issuer this board trusts, for the nonce it sent, and come back within
-    /// [`MAX_ROUND_TRIP`] (half the round trip is added). `Ok(None)`: the clock was right.
-    pub async fn clock_from_central(&self) -> std::result::Result<Option<ClockChange>, String> {
+    /// The central server's signed time: signed by an issuer this board trusts, for the nonce
+    /// it sent, back within [`MAX_ROUND_TRIP`] (half the round trip is added).
+    async fn central_time(&self) -> std::result::Result<(u64, ClockSource), String> {
         let client = match &self.settings().central {
             Some(Ok(c)) => c.clone(),
             Some(Err(e)) => return Err(e.clone()),
@@ -220,30 +257,67 @@ impl Room {
             &t.signature,
         )
         .map_err(|e| format!("the time's signature is wrong: {e}"))?;
-        let to = t.unix_ms + (rtt.as_millis() / 2) as u64;
         let source = ClockSource::Central {
             url: client.url().to_string(),
             signed: true,
         };
+        Ok((t.unix_ms + (rtt.as_millis() / 2) as u64, source))
+    }
+
+    /// Sets the clock from the central server's signed time. `Ok(None)`: it was right.
+    pub async fn clock_from_central(&self) -> std::result::Result<Option<ClockChange>, String> {
+        let (to, source) = self.central_time().await?;
         self.set_wall_clock(to, source)
             .await
             .map_err(|e| e.to_string())
     }
 
+    /// Sets the clock from the WAN: every NTP server of the settings and the central server's
+    /// signed time are asked at once, and the first good answer is taken. `Ok(None)`: it was
+    /// right; `Err` with every source's reason when none answered.
+    pub async fn clock_from_wan(&self) -> std::result::Result<Option<ClockChange>, String> {
+        let mut asks = tokio::task::JoinSet::new();
+        for server in self.settings().ntp_servers.clone() {
+            asks.spawn(async move {
+                let ms = ntp_time(&server).await?;
+                Ok((ms, ClockSource::Ntp { server }))
+            });
+        }
+        if self.settings().central.is_some() {
+            let room = self.clone();
+            asks.spawn(async move { room.central_time().await });
+        }
+        let mut reasons = vec![];
+        while let Some(r) = asks.join_next().await {
+            match r {
+                Ok(Ok((to, source))) => {
+                    asks.abort_all();
+                    return self
+                        .set_wall_clock(to, source)
+                        .await
+                        .map_err(|e| e.to_string());
+                }
+                Ok(Err(why)) => reasons.push(why),
+                Err(e) => reasons.push(e.to_string()),
+            }
+        }
+        if reasons.is_empty() {
+            return Err("no NTP server and no central server to ask".into());
+        }
+        Err(reasons.join("; "))
+    }
+
     /// The clock keeper (`ruji serve` runs it for the board's life): while the wall clock is
-    /// not set, asks the central server for its signed time every [`ASK_EVERY`] (nothing
-    /// without a central server); the proctor's page can set it meanwhile.
+    /// not set, asks the WAN ([`Room::clock_from_wan`]) every [`ASK_EVERY`]; the proctor's page
+    /// can set it meanwhile. Nothing to do without NTP servers and a central server.
     pub async fn clock_keeper(self) {
-        if !matches!(self.settings().central, Some(Ok(_))) {
+        if self.settings().ntp_servers.is_empty() && self.settings().central.is_none() {
             return;
         }
         loop {
             if self.clock_not_set() {
-                match self.clock_from_central().await {
-                    Ok(_) => {}
-                    Err(e) => {
-                        tracing::info!(error = %e, "clock not set from the central server yet")
-                    }
+                if let Err(e) = self.clock_from_wan().await {
+                    tracing::info!(error = %e, "clock not set from the WAN yet");
                 }
             }
             tokio::time::sleep(ASK_EVERY).await;

@@ -247,3 +247,107 @@ async fn without_the_floor_a_clock_at_1970_cannot_reach_the_central_server() {
     let (t, _) = client.signed_time(&"0".repeat(32)).await.unwrap();
     assert_eq!(t.issuer, key.public());
 }
+
+/// A one-line SNTP server on 127.0.0.1 that answers every request with `unix_ms` (stratum 1,
+/// the request's transmit time as origin, as RFC 4330 asks); its address.
+async fn sntp_server(unix_ms: u64) -> String {
+    let sock = tokio::net::UdpSocket::bind("127.0.0.1:0").await.unwrap();
+    let addr = sock.local_addr().unwrap().to_string();
+    tokio::spawn(async move {
+        let mut req = [0u8; 48];
+        while let Ok((n, from)) = sock.recv_from(&mut req).await {
+            if n < 48 {
+                continue;
+            }
+            let secs = unix_ms / 1000 + 2_208_988_800;
+            let frac = ((unix_ms % 1000) << 32) / 1000;
+            let ts = (secs << 32 | frac).to_be_bytes();
+            let mut resp = [0u8; 48];
+            resp[0] = 0x24; // LI 0, version 4, mode 4 (server)
+            resp[1] = 1; // stratum 1
+            resp[12..16].copy_from_slice(b"TEST");
+            resp[16..24].copy_from_slice(&ts);
+            resp[24..32].copy_from_slice(&req[40..48]);
+            resp[32..40].copy_from_slice(&ts);
+            resp[40..48].copy_from_slice(&ts);
+            let _ = sock.send_to(&resp, from).await;
+        }
+    });
+    addr
+}
+
+/// A UDP port that takes requests and never answers.
+async fn silent_server() -> (tokio::net::UdpSocket, String) {
+    let sock = tokio::net::UdpSocket::bind("127.0.0.1:0").await.unwrap();
+    let addr = sock.local_addr().unwrap().to_string();
+    (sock, addr)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_board_at_1970_sets_its_clock_from_ntp() {
+    let server = sntp_server(DEC7 + 250).await;
+    let (_silent, dead) = silent_server().await;
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&dir.path().join("ruji.redb"), OpenOptions::default()).unwrap();
+    let room = Room::open(
+        store.clone(),
+        Settings {
+            wall_clock: Arc::new(Simulated::at(0)),
+            // One server that never answers: the other's answer is taken at once.
+            ntp_servers: vec![dead, server.clone()],
+            ..Settings::default()
+        },
+    )
+    .await
+    .unwrap();
+    assert!(room.clock_not_set());
+    let change = room.clock_from_wan().await.unwrap().unwrap();
+    assert!(
+        (DEC7 + 250..DEC7 + 1_250).contains(&change.to_ms),
+        "{change:?}"
+    );
+    assert!(!room.clock_not_set());
+    let e = store
+        .audit_tail(5)
+        .unwrap()
+        .into_iter()
+        .find(|e| e.action == Action::ClockSet.name())
+        .unwrap();
+    assert!(
+        e.detail.ends_with(&format!("by NTP server {server}")),
+        "{}",
+        e.detail
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_no_ntp_answer_the_central_servers_time_is_taken_and_every_reason_told() {
+    let key = ruji_package::IssuerKey::generate();
+    let (url, ca) = central_2026(&key).await;
+    let dir = tempfile::tempdir().unwrap();
+    let (room, _store) = room_with_central(&url, &ca, &key.public(), dir.path()).await;
+    assert!(
+        room.clock_from_wan().await.unwrap().is_some(),
+        "the central's time"
+    );
+    // Nothing answers at all: every source's reason, and the clock left as it was.
+    let dir2 = tempfile::tempdir().unwrap();
+    let store = Store::open(&dir2.path().join("ruji.redb"), OpenOptions::default()).unwrap();
+    let (_silent, dead) = silent_server().await;
+    let (_silent2, dead2) = silent_server().await;
+    let room = Room::open(
+        store,
+        Settings {
+            wall_clock: Arc::new(Simulated::at(0)),
+            // Loopback only: no name is looked up.
+            ntp_servers: vec![dead.clone(), dead2.clone()],
+            ..Settings::default()
+        },
+    )
+    .await
+    .unwrap();
+    let e = room.clock_from_wan().await.unwrap_err();
+    assert!(e.contains(&format!("{dead}: no answer within 5 s")), "{e}");
+    assert!(e.contains(&format!("{dead2}: no answer within 5 s")), "{e}");
+    assert!(room.clock_not_set());
+}
