@@ -117,8 +117,9 @@ fn serve_claims_the_address_and_shows_seats_going_offline_and_online() {
             );
             out.push_str(&String::from_utf8_lossy(&buf[..n]));
         }
-        // Started as root, it keeps only CAP_NET_BIND_SERVICE (10), CAP_NET_ADMIN (12) and
-        // CAP_NET_RAW (13), in its bounding set too (so the `ip` it runs has no more).
+        // Started as root, it keeps only CAP_NET_BIND_SERVICE (10), CAP_NET_ADMIN (12),
+        // CAP_NET_RAW (13) and CAP_SYS_TIME (25, to set a board's clock), in its bounding set
+        // too (so the `ip` it runs has no more).
         let proc_status = std::fs::read_to_string(format!("/proc/{}/status", server.id())).unwrap();
         let cap = |name: &str| {
             proc_status
@@ -127,7 +128,7 @@ fn serve_claims_the_address_and_shows_seats_going_offline_and_online() {
                 .map(|v| u64::from_str_radix(v.trim(), 16).unwrap())
                 .unwrap()
         };
-        let keep = (1 << 10) | (1 << 12) | (1 << 13);
+        let keep = (1 << 10) | (1 << 12) | (1 << 13) | (1 << 25);
         assert_eq!(cap("CapEff:"), keep, "{proc_status}");
         assert_eq!(cap("CapBnd:"), keep, "{proc_status}");
         let code = out
