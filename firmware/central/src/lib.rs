@@ -516,6 +516,31 @@ pub async fn serve_tls(
     .await
 }
 
+/// Serves `central` over TLS (`cert_pem`, `key_pem`) on 127.0.0.1 with a port the system
+/// chooses, in the background until the runtime stops; its `https://127.0.0.1:PORT` address.
+/// For tests and benchmarks of the board against a real server on the same machine.
+pub async fn serve_tls_on_loopback(
+    central: Arc<Central>,
+    cert_pem: &[u8],
+    key_pem: &[u8],
+) -> Result<String, String> {
+    let tls = tls_config(cert_pem, key_pem)?;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .map_err(|e| e.to_string())?;
+    let url = format!(
+        "https://{}",
+        listener.local_addr().map_err(|e| e.to_string())?
+    );
+    tokio::spawn(serve_tls(
+        listener,
+        tls,
+        router(central),
+        std::future::pending(),
+    ));
+    Ok(url)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

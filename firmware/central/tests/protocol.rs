@@ -57,19 +57,13 @@ async fn lab(register_board: bool) -> Lab {
     let clk = clock.clone();
     let c = Arc::new(c.with_clock(move || clk.load(Ordering::SeqCst)));
     let cert = rcgen::generate_simple_self_signed(vec!["127.0.0.1".into()]).unwrap();
-    let tls = ruji_central::tls_config(
+    let url = ruji_central::serve_tls_on_loopback(
+        c,
         cert.cert.pem().as_bytes(),
         cert.signing_key.serialize_pem().as_bytes(),
     )
+    .await
     .unwrap();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("https://{}", listener.local_addr().unwrap());
-    tokio::spawn(ruji_central::serve_tls(
-        listener,
-        tls,
-        ruji_central::router(c),
-        std::future::pending(),
-    ));
     Lab {
         url,
         ca: cert.cert.pem(),

@@ -177,23 +177,12 @@ async fn central(
     .with_results(dir)?;
     let cert =
         rcgen::generate_simple_self_signed(vec!["127.0.0.1".into()]).map_err(|e| e.to_string())?;
-    let tls = ruji_central::tls_config(
+    let url = ruji_central::serve_tls_on_loopback(
+        Arc::new(c),
         cert.cert.pem().as_bytes(),
         cert.signing_key.serialize_pem().as_bytes(),
-    )?;
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .map_err(|e| e.to_string())?;
-    let url = format!(
-        "https://{}",
-        listener.local_addr().map_err(|e| e.to_string())?
-    );
-    tokio::spawn(ruji_central::serve_tls(
-        listener,
-        tls,
-        ruji_central::router(Arc::new(c)),
-        std::future::pending(),
-    ));
+    )
+    .await?;
     Ok((url, cert.cert.pem()))
 }
 

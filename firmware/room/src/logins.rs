@@ -176,7 +176,7 @@ impl Room {
     }
 
     /// Asks again after [`Login::Waiting`]: waits at most `wait` for the job of `ticket`
-    /// (started from `client`). Its result is given once; an unknown ticket (already picked up,
+    /// (started from `client`; a zero `wait` answers at once). Its result is given once; an unknown ticket (already picked up,
     /// forgotten after [`KEEP_ENDED`], or from another client) is [`RoomError::LoginGone`].
     pub async fn login_wait(&self, ticket: &str, client: &str, wait: Duration) -> Result<Login> {
         let mut ended = {
@@ -186,7 +186,11 @@ impl Room {
                 _ => return Err(RoomError::LoginGone),
             }
         };
-        let _ = tokio::time::timeout(wait, ended.wait_for(|e| *e)).await;
+        // No wait at all: the answer is what the job is now, without yielding (a job started
+        // in this call is always still waiting).
+        if !wait.is_zero() {
+            let _ = tokio::time::timeout(wait, ended.wait_for(|e| *e)).await;
+        }
         let mut jobs = self.0.logins.jobs.lock().expect("not poisoned");
         let Some(job) = jobs.get(ticket) else {
             return Err(RoomError::LoginGone);

@@ -14,19 +14,25 @@ use ruji_store::{Action, OpenOptions, Store};
 /// 2026-12-07 00:00 UTC.
 const DEC7: u64 = 1_796_601_600_000;
 
-async fn room_at_1970() -> (Room, Store, tempfile::TempDir) {
+/// A room whose simulated clock starts in 1970, with these NTP servers.
+async fn room_at_1970_asking(ntp_servers: Vec<String>) -> (Room, Store, tempfile::TempDir) {
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(&dir.path().join("ruji.redb"), OpenOptions::default()).unwrap();
     let room = Room::open(
         store.clone(),
         Settings {
             wall_clock: Arc::new(Simulated::at(0)),
+            ntp_servers,
             ..Settings::default()
         },
     )
     .await
     .unwrap();
     (room, store, dir)
+}
+
+async fn room_at_1970() -> (Room, Store, tempfile::TempDir) {
+    room_at_1970_asking(vec![]).await
 }
 
 fn proctor() -> ClockSource {
@@ -150,16 +156,13 @@ async fn central_2026(key: &ruji_package::IssuerKey) -> (String, String) {
     params.not_after = rcgen::date_time_ymd(2036, 1, 1);
     let signing = rcgen::KeyPair::generate().unwrap();
     let cert = params.self_signed(&signing).unwrap();
-    let tls = ruji_central::tls_config(cert.pem().as_bytes(), signing.serialize_pem().as_bytes())
-        .unwrap();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("https://{}", listener.local_addr().unwrap());
-    tokio::spawn(ruji_central::serve_tls(
-        listener,
-        tls,
-        ruji_central::router(Arc::new(c)),
-        std::future::pending(),
-    ));
+    let url = ruji_central::serve_tls_on_loopback(
+        Arc::new(c),
+        cert.pem().as_bytes(),
+        signing.serialize_pem().as_bytes(),
+    )
+    .await
+    .unwrap();
     (url, cert.pem())
 }
 
@@ -287,19 +290,8 @@ async fn silent_server() -> (tokio::net::UdpSocket, String) {
 async fn a_board_at_1970_sets_its_clock_from_ntp() {
     let server = sntp_server(DEC7 + 250).await;
     let (_silent, dead) = silent_server().await;
-    let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(&dir.path().join("ruji.redb"), OpenOptions::default()).unwrap();
-    let room = Room::open(
-        store.clone(),
-        Settings {
-            wall_clock: Arc::new(Simulated::at(0)),
-            // One server that never answers: the other's answer is taken at once.
-            ntp_servers: vec![dead, server.clone()],
-            ..Settings::default()
-        },
-    )
-    .await
-    .unwrap();
+    // One server that never answers: the other's answer is taken at once.
+    let (room, store, _dir) = room_at_1970_asking(vec![dead, server.clone()]).await;
     assert!(room.clock_not_set());
     let change = room.clock_from_wan().await.unwrap().unwrap();
     assert!(
@@ -330,22 +322,11 @@ async fn with_no_ntp_answer_the_central_servers_time_is_taken_and_every_reason_t
         room.clock_from_wan().await.unwrap().is_some(),
         "the central's time"
     );
-    // Nothing answers at all: every source's reason, and the clock left as it was.
-    let dir2 = tempfile::tempdir().unwrap();
-    let store = Store::open(&dir2.path().join("ruji.redb"), OpenOptions::default()).unwrap();
+    // Nothing answers at all: every source's reason, and the clock left as it was. (Loopback
+    // only: no name is looked up.)
     let (_silent, dead) = silent_server().await;
     let (_silent2, dead2) = silent_server().await;
-    let room = Room::open(
-        store,
-        Settings {
-            wall_clock: Arc::new(Simulated::at(0)),
-            // Loopback only: no name is looked up.
-            ntp_servers: vec![dead.clone(), dead2.clone()],
-            ..Settings::default()
-        },
-    )
-    .await
-    .unwrap();
+    let (room, _store, _dir2) = room_at_1970_asking(vec![dead.clone(), dead2.clone()]).await;
     let e = room.clock_from_wan().await.unwrap_err();
     assert!(e.contains(&format!("{dead}: no answer within 5 s")), "{e}");
     assert!(e.contains(&format!("{dead2}: no answer within 5 s")), "{e}");

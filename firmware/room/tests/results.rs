@@ -65,19 +65,13 @@ async fn central(key: &IssuerKey, pkg: Vec<u8>, board: &DeviceKey, dir: &Path) -
     .with_results(dir)
     .unwrap();
     let cert = rcgen::generate_simple_self_signed(vec!["127.0.0.1".into()]).unwrap();
-    let tls = ruji_central::tls_config(
+    let url = ruji_central::serve_tls_on_loopback(
+        Arc::new(c),
         cert.cert.pem().as_bytes(),
         cert.signing_key.serialize_pem().as_bytes(),
     )
+    .await
     .unwrap();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("https://{}", listener.local_addr().unwrap());
-    tokio::spawn(ruji_central::serve_tls(
-        listener,
-        tls,
-        ruji_central::router(Arc::new(c)),
-        std::future::pending(),
-    ));
     (url, cert.cert.pem())
 }
 

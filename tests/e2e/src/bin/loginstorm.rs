@@ -152,26 +152,19 @@ async fn main() {
         let again = presses.load(std::sync::atomic::Ordering::Relaxed) - n as u64;
         let failed_n: u64 = failed.values().sum();
         let opt = |v: Option<u64>| v.map(mb).unwrap_or_else(|| "-".into());
+        let (last, median) = (
+            format!("{:.2}", last.as_secs_f64()),
+            format!("{:.2}", percentile(&times, 50.0).as_secs_f64()),
+        );
+        let (got_in, before, peak, after) = (times.len(), opt(before), opt(peak), opt(after));
         if args.markdown {
             println!(
-                "| {n} | {storm} | {:.2} | {:.2} | {} | {timed_out} | {failed_n} | {again} | {} | {} | {} |",
-                last.as_secs_f64(),
-                percentile(&times, 50.0).as_secs_f64(),
-                times.len(),
-                opt(before),
-                opt(peak),
-                opt(after),
+                "| {n} | {storm} | {last} | {median} | {got_in} | {timed_out} | {failed_n} | {again} | {before} | {peak} | {after} |"
             );
         } else {
             println!(
-                "clients={n} storm={storm} last_in_s={:.2} median_s={:.2} in={} timed_out={timed_out} \
-                 failed={failed:?} pressed_again={again} rss_before_mb={} rss_peak_mb={} rss_after_mb={}",
-                last.as_secs_f64(),
-                percentile(&times, 50.0).as_secs_f64(),
-                times.len(),
-                opt(before),
-                opt(peak),
-                opt(after),
+                "clients={n} storm={storm} last_in_s={last} median_s={median} in={got_in} timed_out={timed_out} \
+                 failed={failed:?} pressed_again={again} rss_before_mb={before} rss_peak_mb={peak} rss_after_mb={after}"
             );
         }
     }
