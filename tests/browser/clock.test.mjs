@@ -97,6 +97,7 @@ test('the clock typed by hand, JavaScript off', async (t) => {
     await submit(page, '#clock-form button[type=submit]');
     assert.equal(here(page), '/proctor?e=clock_out_of_range');
     assert.match(await text(page, 'p.error'), /tidak mungkin benar/);
+    await page.setViewportSize({ width: 1366, height: 768 });
     await screenshot(page, 'proctor-clock-refused-1366.png', { fullPage: false });
   });
 
