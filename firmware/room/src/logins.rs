@@ -176,8 +176,9 @@ impl Room {
     }
 
     /// Asks again after [`Login::Waiting`]: waits at most `wait` for the job of `ticket`
-    /// (started from `client`; a zero `wait` answers at once). Its result is given once; an unknown ticket (already picked up,
-    /// forgotten after [`KEEP_ENDED`], or from another client) is [`RoomError::LoginGone`].
+    /// (started from `client`; a zero `wait` answers at once). Its result is given once; an
+    /// unknown ticket (already picked up, forgotten after [`KEEP_ENDED`], or from another
+    /// client) is [`RoomError::LoginGone`].
     pub async fn login_wait(&self, ticket: &str, client: &str, wait: Duration) -> Result<Login> {
         let mut ended = {
             let jobs = self.0.logins.jobs.lock().expect("not poisoned");
@@ -187,7 +188,7 @@ impl Room {
             }
         };
         // No wait at all: the answer is what the job is now, without yielding (a job started
-        // in this call is always still waiting).
+        // in this call that has a password to hash is still waiting).
         if !wait.is_zero() {
             let _ = tokio::time::timeout(wait, ended.wait_for(|e| *e)).await;
         }
