@@ -264,14 +264,6 @@ impl Room {
         Ok((t.unix_ms + (rtt.as_millis() / 2) as u64, source))
     }
 
-    /// Sets the clock from the central server's signed time. `Ok(None)`: it was right.
-    pub async fn clock_from_central(&self) -> std::result::Result<Option<ClockChange>, String> {
-        let (to, source) = self.central_time().await?;
-        self.set_wall_clock(to, source)
-            .await
-            .map_err(|e| e.to_string())
-    }
-
     /// Sets the clock from the WAN: every NTP server of the settings and the central server's
     /// signed time are asked at once, and the first good answer is taken. `Ok(None)`: it was
     /// right; `Err` with every source's reason when none answered.

@@ -166,43 +166,59 @@ async fn central_2026(key: &ruji_package::IssuerKey) -> (String, String) {
     (url, cert.pem())
 }
 
-/// A room at 1970 whose central server client reads the same simulated clock.
-async fn room_with_central(
-    url: &str,
-    ca: &str,
-    trusted: &str,
-    dir: &std::path::Path,
-) -> (Room, Store) {
+/// A board at 1970 and its central server (signed by `key`).
+struct WithCentral {
+    room: Room,
+    store: Store,
+    url: String,
+    _dir: tempfile::TempDir,
+}
+
+/// A room at 1970 with a central server of `key` whose client reads the same simulated clock;
+/// the board trusts `trusted` and asks the NTP servers `ntp_servers`.
+async fn at_1970_with_central(
+    key: &ruji_package::IssuerKey,
+    trusted: String,
+    ntp_servers: Vec<String>,
+) -> WithCentral {
+    let (url, ca) = central_2026(key).await;
+    let dir = tempfile::tempdir().unwrap();
     let wall = Arc::new(Simulated::at(0));
-    let board = Arc::new(ruji_package::device::DeviceKey::load_or_create(dir).unwrap());
+    let board = Arc::new(ruji_package::device::DeviceKey::load_or_create(dir.path()).unwrap());
     let w = wall.clone();
     let now: ruji_sync::Now = Arc::new(move || w.now_ms() / 1000);
-    let client = ruji_sync::Client::with_clock(url, Some(ca), board.clone(), now).unwrap();
-    let store = Store::open(&dir.join("ruji.redb"), OpenOptions::default()).unwrap();
+    let client = ruji_sync::Client::with_clock(&url, Some(&ca), board.clone(), now).unwrap();
+    let store = Store::open(&dir.path().join("ruji.redb"), OpenOptions::default()).unwrap();
     let room = Room::open(
         store.clone(),
         Settings {
             wall_clock: wall,
-            trusted_issuers: vec![trusted.to_string()],
+            trusted_issuers: vec![trusted],
             device_key: Some(board),
             central: Some(Ok(Arc::new(client))),
+            ntp_servers,
             ..Settings::default()
         },
     )
     .await
     .unwrap();
-    (room, store)
+    WithCentral {
+        room,
+        store,
+        url,
+        _dir: dir,
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_board_at_1970_sets_its_clock_from_the_central_servers_signed_time() {
     let key = ruji_package::IssuerKey::generate();
-    let (url, ca) = central_2026(&key).await;
-    let dir = tempfile::tempdir().unwrap();
-    let (room, store) = room_with_central(&url, &ca, &key.public(), dir.path()).await;
+    let WithCentral {
+        room, store, url, ..
+    } = at_1970_with_central(&key, key.public(), vec![]).await;
     assert!(room.clock_not_set());
     // At 1970 the certificate is "not valid yet"; the board checks it at this build's date.
-    let change = room.clock_from_central().await.unwrap().unwrap();
+    let change = room.clock_from_wan().await.unwrap().unwrap();
     let real = ruji_room::wallclock::System.now_ms();
     assert!(change.from_ms < 60_000, "{change:?}");
     assert!(change.to_ms.abs_diff(real) < 5_000, "{change:?} vs {real}");
@@ -221,17 +237,15 @@ async fn a_board_at_1970_sets_its_clock_from_the_central_servers_signed_time() {
         e.detail
     );
     // Asked again: right already, nothing written.
-    assert_eq!(room.clock_from_central().await, Ok(None));
+    assert_eq!(room.clock_from_wan().await, Ok(None));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_time_signed_by_an_issuer_the_board_does_not_trust_is_not_taken() {
     let key = ruji_package::IssuerKey::generate();
-    let (url, ca) = central_2026(&key).await;
-    let dir = tempfile::tempdir().unwrap();
     let other = ruji_package::IssuerKey::generate().public();
-    let (room, _store) = room_with_central(&url, &ca, &other, dir.path()).await;
-    let e = room.clock_from_central().await.unwrap_err();
+    let WithCentral { room, .. } = at_1970_with_central(&key, other, vec![]).await;
+    let e = room.clock_from_wan().await.unwrap_err();
     assert!(e.contains("does not trust"), "{e}");
     assert!(room.clock_not_set());
 }
@@ -315,16 +329,15 @@ async fn a_board_at_1970_sets_its_clock_from_ntp() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn with_no_ntp_answer_the_central_servers_time_is_taken_and_every_reason_told() {
     let key = ruji_package::IssuerKey::generate();
-    let (url, ca) = central_2026(&key).await;
-    let dir = tempfile::tempdir().unwrap();
-    let (room, _store) = room_with_central(&url, &ca, &key.public(), dir.path()).await;
+    let (_silent, dead) = silent_server().await;
+    let WithCentral { room, .. } =
+        at_1970_with_central(&key, key.public(), vec![dead.clone()]).await;
     assert!(
         room.clock_from_wan().await.unwrap().is_some(),
         "the central's time"
     );
     // Nothing answers at all: every source's reason, and the clock left as it was. (Loopback
     // only: no name is looked up.)
-    let (_silent, dead) = silent_server().await;
     let (_silent2, dead2) = silent_server().await;
     let (room, _store, _dir2) = room_at_1970_asking(vec![dead.clone(), dead2.clone()]).await;
     let e = room.clock_from_wan().await.unwrap_err();

@@ -686,26 +686,13 @@ fn a_full_stick_is_said_so_and_left_without_a_half_file() {
     let dir = tempfile::tempdir().unwrap();
     let media = dir.path().join("media");
     std::fs::create_dir_all(media.join("sda1")).unwrap();
-    let exe = std::env::current_exe().unwrap();
-    let out = std::process::Command::new("unshare")
-        .args(["--user", "--map-root-user", "--mount", "sh", "-c"])
-        .arg(
-            "mount -t tmpfs -o size=64k tmpfs \"$0/media/sda1\" || exit 90; \
-             dd if=/dev/zero of=\"$0/media/sda1/filler\" bs=1k count=1024 2>/dev/null; \
-             exec \"$1\" --exact full_stick_inner --ignored --nocapture --test-threads 1",
-        )
-        .arg(dir.path())
-        .arg(&exe)
-        .env(FULL_STICK_DIR, dir.path())
-        .output()
-        .expect("unshare (util-linux) runs");
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
+    ruji_store::testing::rerun_in_mount_namespace(
+        "mount -t tmpfs -o size=64k tmpfs \"$0/media/sda1\" || exit 90\n\
+         dd if=/dev/zero of=\"$0/media/sda1/filler\" bs=1k count=1024 2>/dev/null",
+        dir.path(),
+        "full_stick_inner",
+        (FULL_STICK_DIR, dir.path()),
     );
-    assert!(out.status.success(), "inside the namespace: {text}");
-    assert!(text.contains("1 passed"), "the inner test ran: {text}");
 }
 
 /// [`a_full_stick_is_said_so_and_left_without_a_half_file`], inside its namespace.

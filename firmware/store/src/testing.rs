@@ -5,6 +5,9 @@
 //! - [`PowerCutBackend`]: an in-memory disk that keeps what was synced apart from what was only
 //!   written, and loses its power at a chosen write, length change or sync; open a new store on
 //!   what it held and see that everything acknowledged is there.
+//!
+//! And [`rerun_in_mount_namespace`]: a test run again inside a mount namespace of its own,
+//! where a small file system stands for a full card or stick.
 
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -272,4 +275,29 @@ impl PowerCut {
         }
         image
     }
+}
+
+/// Runs the test `inner` of this test binary again inside a user and mount namespace of its own
+/// (`unshare --user --map-root-user --mount`), after the shell script `setup` (with `$0` set to
+/// `dir`) has mounted what the test needs there (a small tmpfs for a full card), with the
+/// variable `env` set. Panics unless the inner test ran and passed.
+pub fn rerun_in_mount_namespace(setup: &str, dir: &Path, inner: &str, env: (&str, &Path)) {
+    let exe = std::env::current_exe().expect("the test binary");
+    let out = std::process::Command::new("unshare")
+        .args(["--user", "--map-root-user", "--mount", "sh", "-c"])
+        .arg(format!(
+            "{setup}\nexec \"$1\" --exact {inner} --ignored --nocapture --test-threads 1"
+        ))
+        .arg(dir)
+        .arg(&exe)
+        .env(env.0, env.1)
+        .output()
+        .expect("unshare (util-linux) runs");
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(out.status.success(), "inside the namespace: {text}");
+    assert!(text.contains("1 passed"), "the inner test ran: {text}");
 }

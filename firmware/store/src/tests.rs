@@ -826,25 +826,12 @@ const FULL_CARD_DIR: &str = "RUJI_TEST_FULL_CARD_DIR";
 fn a_full_card_is_told_apart_and_loses_nothing_acknowledged() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::create_dir_all(dir.path().join("card")).unwrap();
-    let exe = std::env::current_exe().unwrap();
-    let out = std::process::Command::new("unshare")
-        .args(["--user", "--map-root-user", "--mount", "sh", "-c"])
-        .arg(
-            "mount -t tmpfs -o size=4m tmpfs \"$0/card\" || exit 90; \
-             exec \"$1\" --exact tests::full_card_inner --ignored --nocapture --test-threads 1",
-        )
-        .arg(dir.path())
-        .arg(&exe)
-        .env(FULL_CARD_DIR, dir.path().join("card"))
-        .output()
-        .expect("unshare (util-linux) runs");
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
+    crate::testing::rerun_in_mount_namespace(
+        "mount -t tmpfs -o size=4m tmpfs \"$0/card\" || exit 90",
+        dir.path(),
+        "tests::full_card_inner",
+        (FULL_CARD_DIR, &dir.path().join("card")),
     );
-    assert!(out.status.success(), "inside the namespace: {text}");
-    assert!(text.contains("1 passed"), "the inner test ran: {text}");
 }
 
 /// [`a_full_card_is_told_apart_and_loses_nothing_acknowledged`], inside its namespace.

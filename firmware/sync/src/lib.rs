@@ -313,13 +313,10 @@ mod client {
 
     /// The TLS configuration: Mozilla's roots and the school's CA, checked at [`NotBefore`].
     fn tls(ca_pem: Option<&str>, time: NotBefore) -> Result<rustls::ClientConfig, String> {
-        use rustls::pki_types::pem::PemObject;
         let mut roots = rustls::RootCertStore::empty();
         roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
         if let Some(pem) = ca_pem.filter(|p| !p.trim().is_empty()) {
-            parse_ca(pem)?;
-            for der in rustls::pki_types::CertificateDer::pem_slice_iter(pem.as_bytes()) {
-                let der = der.map_err(|e| format!("not a PEM certificate: {e}"))?;
+            for der in parse_ca(pem)? {
                 roots
                     .add(der)
                     .map_err(|e| format!("not a usable CA certificate: {e}"))?;
@@ -342,8 +339,10 @@ mod client {
     }
 
     /// Reads PEM certificates (a school's or a district's own CA).
-    pub fn parse_ca(pem: &str) -> Result<Vec<reqwest::Certificate>, String> {
-        let certs = reqwest::Certificate::from_pem_bundle(pem.as_bytes())
+    pub fn parse_ca(pem: &str) -> Result<Vec<rustls::pki_types::CertificateDer<'static>>, String> {
+        use rustls::pki_types::pem::PemObject;
+        let certs = rustls::pki_types::CertificateDer::pem_slice_iter(pem.as_bytes())
+            .collect::<Result<Vec<_>, _>>()
             .map_err(|e| format!("not a PEM certificate: {e}"))?;
         if certs.is_empty() {
             return Err("no certificate (-----BEGIN CERTIFICATE-----) in it".into());

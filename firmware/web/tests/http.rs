@@ -2,14 +2,17 @@
 //! the participant flow (several at once), reset and resume, force finish, time-out, the
 //! authorisation matrix, CSRF, throttling, and bad input that must change nothing.
 
+mod common;
+
 use std::time::Duration;
 
 use reqwest::{Client, StatusCode};
 use ruji_core::attempt::Outcome;
 use ruji_room::{Room, Settings};
 use ruji_store::{OpenOptions, Store};
-use ruji_web::AppState;
 use serde_json::{json, Value};
+
+use common::client;
 
 const SETUP_CODE: &str = "1234-5678";
 const TOKEN: &str = "ABCDEF";
@@ -40,26 +43,14 @@ async fn server_with(open: bool, settings: Settings) -> Server {
         let t = ruji_core::token::Token::parse(TOKEN).unwrap();
         store.open_session("H1S1", t).await.unwrap().unwrap();
     }
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
     tokio::spawn(room.clone().periodic());
-    let state = AppState::new(room.clone(), ruji_web::Settings::default());
-    tokio::spawn(ruji_web::run(listener, state, std::future::pending()));
+    let addr = common::serve(&room, ruji_web::Settings::default()).await;
     Server {
-        url,
+        url: format!("http://{addr}"),
         store,
         room,
         _dir: dir,
     }
-}
-
-fn client() -> Client {
-    Client::builder()
-        .cookie_store(true)
-        .redirect(reqwest::redirect::Policy::none())
-        .timeout(Duration::from_secs(30))
-        .build()
-        .unwrap()
 }
 
 fn demo(i: usize) -> (String, String, String, String) {

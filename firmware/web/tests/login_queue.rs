@@ -5,14 +5,17 @@
 //! browsers close at once still logs every participant in with no more hashes running than the
 //! bound.
 
+mod common;
+
 use std::time::Duration;
 
-use reqwest::{Client, StatusCode};
+use reqwest::StatusCode;
 use ruji_room::{Room, Settings};
 use ruji_store::{Action, OpenOptions, Store};
-use ruji_web::AppState;
 use serde_json::{json, Value};
 use tokio::io::AsyncWriteExt;
+
+use common::client;
 
 const BOUND: usize = 1;
 
@@ -38,14 +41,11 @@ async fn server(participants: usize) -> Server {
         .unwrap();
     let t = ruji_core::token::Token::parse("ABCDEF").unwrap();
     store.open_session("H1S1", t).await.unwrap().unwrap();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
     let web = ruji_web::Settings {
         login_wait: Duration::ZERO,
         ..ruji_web::Settings::default()
     };
-    let state = AppState::new(room.clone(), web);
-    tokio::spawn(ruji_web::run(listener, state, std::future::pending()));
+    let addr = common::serve(&room, web).await;
     Server {
         url: format!("http://{addr}"),
         addr,
@@ -53,15 +53,6 @@ async fn server(participants: usize) -> Server {
         room,
         _dir: dir,
     }
-}
-
-fn client() -> Client {
-    Client::builder()
-        .cookie_store(true)
-        .redirect(reqwest::redirect::Policy::none())
-        .timeout(Duration::from_secs(30))
-        .build()
-        .unwrap()
 }
 
 fn location(r: &reqwest::Response) -> String {

@@ -6,6 +6,8 @@
 //! results page: a failed upload explained, the results saved to a USB folder, a receipt
 //! uploaded by hand, the next day's session held until then.
 
+mod common;
+
 use std::path::Path;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Arc;
@@ -18,7 +20,6 @@ use ruji_package::{self as package, IssuerKey};
 use ruji_room::{Actor, Room, Settings};
 use ruji_store::{OpenOptions, Store};
 use ruji_sync::Client as CentralClient;
-use ruji_web::AppState;
 
 const SETUP_CODE: &str = "1234-5678";
 
@@ -59,21 +60,17 @@ async fn server_set(trusted: Vec<String>, change: impl FnOnce(&Path, &mut Settin
     room.install_package(ruji_core::demo::package())
         .await
         .unwrap();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
     tokio::spawn(room.clone().periodic());
-    let state = AppState::new(room.clone(), ruji_web::Settings::default());
-    tokio::spawn(ruji_web::run(listener, state, std::future::pending()));
-    Server { url, room, dir }
+    let addr = common::serve(&room, ruji_web::Settings::default()).await;
+    Server {
+        url: format!("http://{addr}"),
+        room,
+        dir,
+    }
 }
 
 fn client() -> Client {
-    Client::builder()
-        .cookie_store(true)
-        .redirect(reqwest::redirect::Policy::none())
-        .timeout(Duration::from_secs(60))
-        .build()
-        .unwrap()
+    common::client_timeout(Duration::from_secs(60))
 }
 
 async fn proctor(s: &Server) -> (Client, String) {

@@ -14,13 +14,14 @@
 //!
 //! Waits are bounded generously; nothing asserts how fast anything happens.
 
+mod common;
+
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::time::Duration;
 
 use reqwest::{Client, StatusCode};
 use ruji_room::{Room, Settings};
 use ruji_store::{OpenOptions, Store};
-use ruji_web::AppState;
 use serde_json::{json, Value};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
@@ -67,15 +68,12 @@ async fn server(limits: ruji_http::Limits) -> Server {
         .unwrap();
     let t = ruji_core::token::Token::parse(TOKEN).unwrap();
     store.open_session("H1S1", t).await.unwrap().unwrap();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
     tokio::spawn(room.clone().periodic());
     let settings = ruji_web::Settings {
         limits,
         ..ruji_web::Settings::default()
     };
-    let state = AppState::new(room.clone(), settings);
-    tokio::spawn(ruji_web::run(listener, state, std::future::pending()));
+    let addr = common::serve(&room, settings).await;
     Server {
         addr,
         url: format!("http://{addr}"),

@@ -140,6 +140,14 @@ impl ApiError {
             ApiError::Http { status, code } => format!("{status} {code}"),
         }
     }
+    /// A request that got no answer; a timeout says so (`timed out: ...`).
+    fn transport(e: reqwest::Error) -> ApiError {
+        if e.is_timeout() {
+            ApiError::Transport(format!("timed out: {e}"))
+        } else {
+            ApiError::Transport(e.to_string())
+        }
+    }
     /// The API error code, if the server gave one.
     pub fn code(&self) -> Option<&str> {
         match self {
@@ -198,15 +206,9 @@ impl Api {
     }
 
     async fn send(&self, req: reqwest::RequestBuilder) -> Result<Value, ApiError> {
-        let resp = req
-            .send()
-            .await
-            .map_err(|e| ApiError::Transport(e.to_string()))?;
+        let resp = req.send().await.map_err(ApiError::transport)?;
         let status = resp.status().as_u16();
-        let bytes = resp
-            .bytes()
-            .await
-            .map_err(|e| ApiError::Transport(e.to_string()))?;
+        let bytes = resp.bytes().await.map_err(ApiError::transport)?;
         let body: Value = if bytes.is_empty() {
             Value::Null
         } else {

@@ -76,13 +76,15 @@ async fn one(
         presses.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         match api.login(&u, &p).await {
             Ok(_) => return Outcome::In(t0.elapsed()),
-            // More PCs than the server serves at once: the participant presses LOGIN again.
+            // No answer within the request timeout: counted, never retried away.
+            Err(ApiError::Transport(e)) if e.starts_with("timed out") => return Outcome::TimedOut,
+            // More PCs than the server serves at once (a 503, or the connection closed at
+            // once): the participant presses LOGIN again.
             Err(ApiError::Http { status: 503, .. }) | Err(ApiError::Transport(_))
                 if t0.elapsed() < Duration::from_secs(120) =>
             {
                 tokio::time::sleep(Duration::from_secs(1)).await;
             }
-            Err(ApiError::Transport(e)) if e.contains("timed out") => return Outcome::TimedOut,
             Err(e) => return Outcome::Failed(e.label()),
         }
     }
