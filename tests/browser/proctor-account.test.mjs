@@ -1,6 +1,8 @@
 // The proctor's account in two browsers (a laptop and a phone): the password change page, which
-// ends every other login on the server; logging out ends that login too. Screenshots
-// (RUJI_SHOTS): proctor-password-*.png, proctor-password-changed-*.png.
+// ends every other login on the server; logging out ends that login too. Then the invigilator's
+// read-only account on a third (a tablet), and signing out everywhere. Screenshots
+// (RUJI_SHOTS): proctor-password-*.png, proctor-password-changed-*.png,
+// proctor-invigilator-*.png (the invigilator's dashboard).
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -15,19 +17,23 @@ let server;
 let browser;
 let lctx; // the laptop
 let mctx; // the phone
+let tctx; // the invigilator's tablet
 let laptop;
 let phone;
+let tablet;
 
 before(async () => {
   [server, browser] = await Promise.all([startServer(), launchBrowser()]);
   lctx = await newContext(browser);
   mctx = await newContext(browser);
+  tctx = await newContext(browser);
   laptop = await lctx.newPage();
   phone = await mctx.newPage();
+  tablet = await tctx.newPage();
 });
 
 after(async () => {
-  for (const c of [lctx, mctx]) assertClean(c);
+  for (const c of [lctx, mctx, tctx]) assertClean(c);
   await browser?.close();
   await server?.stop();
 });
@@ -70,7 +76,7 @@ test('proctor password change and logout', async (t) => {
   await step('the dashboard links to the password page', async () => {
     await Promise.all([laptop.waitForNavigation(), laptop.click('a[href="/proctor/password"]')]);
     assert.equal(here(laptop), '/proctor/password');
-    assert.equal(await text(laptop, 'h1'), 'Ganti password');
+    assert.equal(await text(laptop, 'h1'), 'Akun');
     assert.match(await text(laptop, 'p.hint'), /semua browser lain yang login sebagai proktor akan keluar/);
     await shots(laptop, 'proctor-password');
   });
@@ -89,7 +95,7 @@ test('proctor password change and logout', async (t) => {
     await laptop.fill('#password', NEW_PASSWORD);
     await laptop.fill('#password2', NEW_PASSWORD);
     await submit(laptop);
-    assert.equal(here(laptop), '/proctor/password?ok=1');
+    assert.equal(here(laptop), '/proctor/password?ok=password');
     assert.match(await text(laptop, '#changed'), /^Password sudah diganti/);
     await shots(laptop, 'proctor-password-changed');
     await laptop.goto(server.url + '/proctor');
@@ -115,5 +121,48 @@ test('proctor password change and logout', async (t) => {
     assert.equal(await text(laptop, 'h1'), 'Login proktor', 'a copied cookie is dead');
     await phone.reload();
     assert.ok(await phone.$('#dashboard'), 'the phone is still logged in');
+  });
+});
+
+const INVIGILATOR = 'pengawas-lab-1';
+
+test('the invigilator watches, read-only; signing out everywhere', async (t) => {
+  const step = stepper(t);
+
+  await step('the proctor gives the invigilator a password on the account page', async () => {
+    await laptop.goto(server.url + '/proctor');
+    await logIn(laptop, NEW_PASSWORD);
+    await laptop.goto(server.url + '/proctor/password');
+    assert.match(await text(laptop, '#invigilator-state'), /Belum ada akun pengawas/);
+    await laptop.fill('#inv-password', INVIGILATOR);
+    await laptop.fill('#inv-password2', INVIGILATOR);
+    await Promise.all([laptop.waitForNavigation(), laptop.click('form[action="/proctor/invigilator"] button')]);
+    assert.equal(here(laptop), '/proctor/password?ok=invigilator');
+    assert.match(await text(laptop, '#invigilator-state'), /Akun pengawas aktif/);
+  });
+
+  await step('the invigilator logs in on the same page and sees the room without actions', async () => {
+    await laptop.goto(server.url + '/proctor');
+    await Promise.all([laptop.waitForNavigation(), laptop.click('form[action$="/open"] button')]);
+    await logIn(tablet, INVIGILATOR);
+    assert.match(await text(tablet, '#token'), /^[A-Z0-9]{6}$/, 'the token to announce');
+    assert.equal(here(tablet), '/proctor');
+    assert.match(await text(tablet, '#read-only'), /hanya melihat/);
+    assert.equal(await tablet.$$eval('form', (f) => f.map((x) => x.getAttribute('action')).join(' ')),
+      '/proctor/logout', 'the only form is logging out');
+    await shots(tablet, 'proctor-invigilator');
+    // Typing an action's address is refused in the invigilator's language.
+    await tablet.goto(server.url + '/proctor/password');
+    assert.match(await text(tablet, 'body'), /Akun pengawas hanya untuk melihat/);
+  });
+
+  await step('signing out everywhere ends every browser\'s login', async () => {
+    await laptop.goto(server.url + '/proctor/password');
+    await Promise.all([laptop.waitForNavigation(), laptop.click('form[action="/proctor/sign-out-everywhere"] button')]);
+    assert.equal(await text(laptop, 'h1'), 'Login proktor');
+    for (const p of [phone, tablet]) {
+      await p.goto(server.url + '/proctor');
+      assert.equal(await text(p, 'h1'), 'Login proktor');
+    }
   });
 });

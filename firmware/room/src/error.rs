@@ -57,6 +57,12 @@ pub enum RoomError {
     /// The two new passwords differ.
     #[error("the passwords differ")]
     PasswordRepeat,
+    /// The invigilator's account only looks: the action is the proctor's.
+    #[error("the invigilator's account is read-only")]
+    ReadOnly,
+    /// The invigilator's password may not be the proctor's.
+    #[error("the invigilator's password is the proctor's")]
+    InvigilatorSameAsProctor,
     /// The time to press the board's button ran out.
     #[error("the button was not pressed in time")]
     ConfirmExpired,

@@ -20,11 +20,16 @@ pub const MIN_PASSWORD_CHARS: usize = 8;
 /// Longest force-finish reason (it goes into the session report).
 pub const MAX_REASON_BYTES: usize = 500;
 
-/// A proctor's login on the board's page, as the proctor's cookie carries it: valid while the
-/// account has this generation and the login has not ended (logout, a password change or a
-/// recovery end it on the board, so a copied cookie stops working).
+pub use ruji_store::records::Role;
+
+/// A login on the board's proctor page (the proctor's or the invigilator's), as its cookie
+/// carries it: valid while the role's account has this generation and the login has not ended
+/// (logout, a password change, signing out everywhere or a recovery end it on the board, so a
+/// copied cookie stops working).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ProctorLogin {
+    /// The proctor, or the invigilator (read-only).
+    pub role: Role,
     /// The account's generation.
     pub generation: u32,
     /// The login's random id (32 hex digits).
@@ -194,34 +199,107 @@ impl Room {
         // then leads to the login).
         *self.0.pending.lock().expect("not poisoned") = None;
         tracing::info!(client, "proctor password created");
-        let login = self.new_proctor_login(generation, client).await?;
+        let login = self.new_login(Role::Proctor, generation, client).await?;
         Ok(Setup::Created { login })
     }
 
-    /// A new login for account `generation` from `client`, recorded on the board.
-    async fn new_proctor_login(&self, generation: u32, client: &str) -> Result<ProctorLogin> {
+    /// A new login of `role` for account `generation` from `client`, recorded on the board.
+    async fn new_login(&self, role: Role, generation: u32, client: &str) -> Result<ProctorLogin> {
         let id = format!("{:032x}", rand::random::<u128>());
         match flat(
             self.store()
-                .add_proctor_login(generation, id.clone(), format!("from {client}"))
+                .add_login(role, generation, id.clone(), format!("from {client}"))
                 .await,
         ) {
             Err(RoomError::Refused(Refusal::ProctorChanged)) => Err(RoomError::NoProctor),
-            other => other.map(|()| ProctorLogin { generation, id }),
+            other => other.map(|()| ProctorLogin {
+                role,
+                generation,
+                id,
+            }),
         }
     }
 
-    /// Whether `login` (read from a proctor's cookie) is still valid on the board.
+    /// Whether `login` (read from a proctor's or invigilator's cookie) is still valid on the
+    /// board.
     pub fn proctor_login_valid(&self, login: &ProctorLogin) -> bool {
         self.store()
-            .proctor_login_valid(login.generation, &login.id)
+            .login_valid(login.role, login.generation, &login.id)
             .unwrap_or(false)
     }
 
     /// Logging out: `login` ends on the board (its cookie, even copied, no longer works).
     pub async fn proctor_logout(&self, login: &ProctorLogin) -> Result<()> {
-        self.store().end_proctor_login(login.id.clone()).await?;
+        self.store().end_login(login.role, login.id.clone()).await?;
         Ok(())
+    }
+
+    /// Signing out everywhere, by the proctor: every proctor and invigilator login ends,
+    /// `login`'s own included. Returns how many ended.
+    pub async fn sign_out_everywhere(&self, login: &ProctorLogin) -> Result<usize> {
+        proctor_only(login)?;
+        let ended = self.store().end_every_login().await?;
+        tracing::info!(ended, "every proctor and invigilator login ended");
+        Ok(ended)
+    }
+
+    /// Does the invigilator's account exist.
+    pub fn has_invigilator(&self) -> bool {
+        matches!(self.store().invigilator_account(), Ok(Some(_)))
+    }
+
+    /// Sets the invigilator's password (read-only account), by the proctor: the new password
+    /// twice, at least [`MIN_PASSWORD_CHARS`] long and not the proctor's. Every invigilator
+    /// login ends.
+    pub async fn set_invigilator_password(
+        &self,
+        login: &ProctorLogin,
+        password: &str,
+        password2: &str,
+    ) -> Result<()> {
+        proctor_only(login)?;
+        if password.chars().count() < MIN_PASSWORD_CHARS {
+            return Err(RoomError::PasswordShort);
+        }
+        if password != password2 {
+            return Err(RoomError::PasswordRepeat);
+        }
+        let account = self
+            .store()
+            .proctor_account()?
+            .ok_or(RoomError::NoProctor)?;
+        // One password would be both accounts: the login could not tell them apart.
+        if self
+            .0
+            .passwords
+            .verify(
+                Priority::Proctor,
+                Some(account.password_hash),
+                password.to_string(),
+            )
+            .await?
+        {
+            return Err(RoomError::InvigilatorSameAsProctor);
+        }
+        let hash = self
+            .0
+            .passwords
+            .hash(Priority::Proctor, password.to_string())
+            .await?;
+        self.set_invigilator(login, Some(hash)).await
+    }
+
+    /// Removes the invigilator's account, by the proctor: every invigilator login ends.
+    pub async fn remove_invigilator(&self, login: &ProctorLogin) -> Result<()> {
+        proctor_only(login)?;
+        self.set_invigilator(login, None).await
+    }
+
+    async fn set_invigilator(&self, login: &ProctorLogin, hash: Option<String>) -> Result<()> {
+        match flat(self.store().set_invigilator(login.generation, hash).await) {
+            Err(RoomError::Refused(Refusal::ProctorChanged)) => Err(RoomError::NoProctor),
+            other => other,
+        }
     }
 
     /// Changes the proctor password after checking the current one (throttled as a login):
@@ -234,7 +312,11 @@ impl Room {
         password: &str,
         password2: &str,
     ) -> Result<ProctorLogin> {
-        self.check_proctor_password(client, current).await?;
+        proctor_only(login)?;
+        // The invigilator's password is not the proctor's current one.
+        if self.check_password(client, current).await?.0 != Role::Proctor {
+            return Err(RoomError::ProctorPassword);
+        }
         if password.chars().count() < MIN_PASSWORD_CHARS {
             return Err(RoomError::PasswordShort);
         }
@@ -256,7 +338,11 @@ impl Room {
             other => other?,
         };
         tracing::info!(client, "proctor password changed; other logins ended");
-        Ok(ProctorLogin { generation, id })
+        Ok(ProctorLogin {
+            role: Role::Proctor,
+            generation,
+            id,
+        })
     }
 
     /// Creates the proctor account; the setup code is used up.
@@ -291,7 +377,7 @@ impl Room {
         let Some(generation) = self.proctor_generation() else {
             return Claim::Unknown;
         };
-        match self.new_proctor_login(generation, client).await {
+        match self.new_login(Role::Proctor, generation, client).await {
             Ok(login) => Claim::Done { login },
             Err(e) => {
                 tracing::error!(error = %e, "cannot record the proctor's login after the claim");
@@ -300,38 +386,47 @@ impl Room {
         }
     }
 
-    /// Checks the proctor password (throttled per client address); returns the new login for
-    /// the cookie.
+    /// Checks the password typed on the proctor's login page (throttled per client address):
+    /// the proctor's logs in as the proctor, the invigilator's as the invigilator. Returns the
+    /// new login for the cookie.
     pub async fn proctor_login(&self, client: &str, password: &str) -> Result<ProctorLogin> {
-        let generation = self.check_proctor_password(client, password).await?;
-        self.new_proctor_login(generation, client).await
+        let (role, generation) = self.check_password(client, password).await?;
+        self.new_login(role, generation, client).await
     }
 
-    /// Checks the proctor password typed at `client` (a guess, throttled per address); the
-    /// account's generation when it is right.
-    async fn check_proctor_password(&self, client: &str, password: &str) -> Result<u32> {
-        let account = self
+    /// Checks the password typed at `client` (one guess, throttled per address) against the
+    /// proctor's account, then the invigilator's: whose it is, with the account's generation.
+    async fn check_password(&self, client: &str, password: &str) -> Result<(Role, u32)> {
+        let proctor = self
             .store()
             .proctor_account()?
             .ok_or(RoomError::NoProctor)?;
         let key = format!("proctor:{client}");
         let guess = self.guess(&[(&key, USER_BURST)]).await?;
-        if !self
-            .0
-            .passwords
-            .verify(
-                Priority::Proctor,
-                Some(account.password_hash),
-                password.to_string(),
-            )
-            .await?
-        {
-            tracing::warn!(client, "wrong proctor password");
-            guess.failed().await;
-            return Err(RoomError::ProctorPassword);
+        let mut accounts = vec![(Role::Proctor, proctor)];
+        accounts.extend(
+            self.store()
+                .invigilator_account()?
+                .map(|a| (Role::Invigilator, a)),
+        );
+        for (role, account) in accounts {
+            if self
+                .0
+                .passwords
+                .verify(
+                    Priority::Proctor,
+                    Some(account.password_hash),
+                    password.to_string(),
+                )
+                .await?
+            {
+                guess.succeeded().await;
+                return Ok((role, account.generation));
+            }
         }
-        guess.succeeded().await;
-        Ok(account.generation)
+        tracing::warn!(client, "wrong proctor password");
+        guess.failed().await;
+        Err(RoomError::ProctorPassword)
     }
 
     /// Recovery (the button held at power-on): removes the proctor password so that it can be
@@ -499,6 +594,14 @@ impl Room {
             .store()
             .audit_event(Actor::System, action, detail)
             .await?)
+    }
+}
+
+/// `Err(ReadOnly)` unless `login` is the proctor's.
+pub fn proctor_only(login: &ProctorLogin) -> Result<()> {
+    match login.role {
+        Role::Proctor => Ok(()),
+        Role::Invigilator => Err(RoomError::ReadOnly),
     }
 }
 

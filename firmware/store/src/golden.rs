@@ -63,7 +63,10 @@ fn encode_sample(name: &str, sample: &serde_json::Value) -> Vec<u8> {
             encoded::<BTreeMap<String, ruji_core::Millis>>(name, sample)
         }
         ("meta", "meta/lockouts") => encoded::<BTreeMap<String, Lockout>>(name, sample),
-        ("meta", "meta/proctor_logins") => encoded::<Vec<ProctorLogin>>(name, sample),
+        ("meta", "meta/proctor_logins" | "meta/invigilator_logins") => {
+            encoded::<Vec<ProctorLogin>>(name, sample)
+        }
+        ("meta", "meta/invigilator") => encoded::<ProctorAccount>(name, sample),
         _ => panic!("sample {name}: no record type known for it; add it to golden.rs"),
     }
 }

@@ -45,6 +45,42 @@ pub struct Release {
     pub actor: Actor<'static>,
 }
 
+/// Who a login on the board's proctor page is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    /// The proctor: every action.
+    Proctor,
+    /// The invigilator (*pengawas*): sees the dashboard, the token, the event log and the
+    /// printables; changes nothing but the session report's notes.
+    Invigilator,
+}
+
+impl Role {
+    /// The `meta` key of this role's account.
+    fn account(self) -> MetaKey<ProctorAccount> {
+        match self {
+            Role::Proctor => PROCTOR,
+            Role::Invigilator => INVIGILATOR,
+        }
+    }
+
+    /// The `meta` key of this role's valid logins.
+    fn logins(self) -> MetaKey<Vec<ProctorLogin>> {
+        match self {
+            Role::Proctor => PROCTOR_LOGINS,
+            Role::Invigilator => INVIGILATOR_LOGINS,
+        }
+    }
+
+    /// Who this role's audit entries name.
+    pub fn actor(self) -> Actor<'static> {
+        match self {
+            Role::Proctor => Actor::Proctor,
+            Role::Invigilator => Actor::Invigilator,
+        }
+    }
+}
+
 impl Store {
     /// The cookie-signing key; made (random) and recorded on first use.
     pub async fn cookie_key(&self) -> Result<Vec<u8>> {
@@ -108,39 +144,46 @@ impl Store {
         self.write(move |tx| {
             tx.remove_meta(PROCTOR)?;
             tx.remove_meta(PROCTOR_LOGINS)?;
+            tx.remove_meta(INVIGILATOR_LOGINS)?;
             tx.audit(Actor::System, Action::ProctorPasswordReset, detail)?;
             Ok(())
         })
         .await
     }
 
-    /// Whether the proctor login `id` of account `generation` is valid: the account is that
+    /// Whether the `role`'s login `id` of account `generation` is valid: the account is that
     /// generation and the login has not ended.
-    pub fn proctor_login_valid(&self, generation: u32, id: &str) -> Result<bool> {
+    pub fn login_valid(&self, role: Role, generation: u32, id: &str) -> Result<bool> {
         let r = self.reader()?;
-        if r.meta(PROCTOR)?.is_none_or(|a| a.generation != generation) {
+        if r.meta(role.account())?
+            .is_none_or(|a| a.generation != generation)
+        {
             return Ok(false);
         }
-        Ok(r.meta(PROCTOR_LOGINS)?
+        Ok(r.meta(role.logins())?
             .unwrap_or_default()
             .iter()
             .any(|l| l.generation == generation && l.id == id))
     }
 
-    /// Records a new proctor login `id` for account `generation` (after its password, code or
-    /// button press was checked); the oldest beyond [`MAX_PROCTOR_LOGINS`] ends. Refused with
-    /// [`Refusal::ProctorChanged`] when the account is gone or newer.
-    pub async fn add_proctor_login(
+    /// Records a new login `id` of `role` for account `generation` (after its password, code
+    /// or button press was checked); the oldest beyond [`MAX_PROCTOR_LOGINS`] ends. Refused
+    /// with [`Refusal::ProctorChanged`] when the account is gone or newer.
+    pub async fn add_login(
         &self,
+        role: Role,
         generation: u32,
         id: String,
         detail: String,
     ) -> crate::room::RoomResult<()> {
         self.write(move |tx| {
-            if tx.meta(PROCTOR)?.is_none_or(|a| a.generation != generation) {
+            if tx
+                .meta(role.account())?
+                .is_none_or(|a| a.generation != generation)
+            {
                 return Ok(Err(Refusal::ProctorChanged));
             }
-            let mut logins = tx.meta(PROCTOR_LOGINS)?.unwrap_or_default();
+            let mut logins = tx.meta(role.logins())?.unwrap_or_default();
             logins.retain(|l| l.generation == generation);
             logins.push(ProctorLogin {
                 id,
@@ -149,26 +192,101 @@ impl Store {
             });
             let excess = logins.len().saturating_sub(MAX_PROCTOR_LOGINS);
             logins.drain(..excess);
-            tx.set_meta(PROCTOR_LOGINS, &logins)?;
-            tx.audit(Actor::Proctor, Action::ProctorLogin, detail)?;
+            tx.set_meta(role.logins(), &logins)?;
+            let action = match role {
+                Role::Proctor => Action::ProctorLogin,
+                Role::Invigilator => Action::InvigilatorLogin,
+            };
+            tx.audit(role.actor(), action, detail)?;
             Ok(Ok(()))
         })
         .await
     }
 
-    /// Ends the proctor login `id` (logging out): its cookie no longer works. `false` when it
+    /// Ends the `role`'s login `id` (logging out): its cookie no longer works. `false` when it
     /// was not valid (nothing written).
-    pub async fn end_proctor_login(&self, id: String) -> Result<bool> {
+    pub async fn end_login(&self, role: Role, id: String) -> Result<bool> {
         self.write(move |tx| {
-            let mut logins = tx.meta(PROCTOR_LOGINS)?.unwrap_or_default();
+            let mut logins = tx.meta(role.logins())?.unwrap_or_default();
             let before = logins.len();
             logins.retain(|l| l.id != id);
             if logins.len() == before {
                 return Ok(false);
             }
-            tx.set_meta(PROCTOR_LOGINS, &logins)?;
-            tx.audit(Actor::Proctor, Action::ProctorLogout, String::new())?;
+            tx.set_meta(role.logins(), &logins)?;
+            let action = match role {
+                Role::Proctor => Action::ProctorLogout,
+                Role::Invigilator => Action::InvigilatorLogout,
+            };
+            tx.audit(role.actor(), action, String::new())?;
             Ok(true)
+        })
+        .await
+    }
+
+    /// Signing out everywhere: every proctor and invigilator login ends (a browser left logged
+    /// in on a lab PC, a lost phone). Returns how many ended.
+    pub async fn end_every_login(&self) -> Result<usize> {
+        self.write(move |tx| {
+            let mut ended = 0;
+            for role in [Role::Proctor, Role::Invigilator] {
+                ended += tx.meta(role.logins())?.map_or(0, |l| l.len());
+                tx.remove_meta(role.logins())?;
+            }
+            tx.audit(
+                Actor::Proctor,
+                Action::SignedOutEverywhere,
+                format!("{ended} logins ended"),
+            )?;
+            Ok(ended)
+        })
+        .await
+    }
+
+    /// The invigilator's account, if the proctor set one.
+    pub fn invigilator_account(&self) -> Result<Option<ProctorAccount>> {
+        self.reader()?.meta(INVIGILATOR)
+    }
+
+    /// Sets the invigilator's password to `password_hash` (`None` removes the account), by the
+    /// proctor of account `proctor_generation`: every invigilator login ends, and the account
+    /// gets the next generation so that no older invigilator cookie works again. Refused with
+    /// [`Refusal::ProctorChanged`] when the proctor's account is gone or newer.
+    pub async fn set_invigilator(
+        &self,
+        proctor_generation: u32,
+        password_hash: Option<String>,
+    ) -> crate::room::RoomResult<()> {
+        self.write(move |tx| {
+            if tx
+                .meta(PROCTOR)?
+                .is_none_or(|a| a.generation != proctor_generation)
+            {
+                return Ok(Err(Refusal::ProctorChanged));
+            }
+            let generation = tx.meta(INVIGILATOR)?.map_or(0, |a| a.generation) + 1;
+            tx.remove_meta(INVIGILATOR_LOGINS)?;
+            match password_hash {
+                Some(password_hash) => {
+                    tx.set_meta(
+                        INVIGILATOR,
+                        &ProctorAccount {
+                            password_hash,
+                            generation,
+                        },
+                    )?;
+                    tx.audit(
+                        Actor::Proctor,
+                        Action::InvigilatorPasswordSet,
+                        "every invigilator login ended".into(),
+                    )?;
+                }
+                None => {
+                    tx.remove_meta(INVIGILATOR)?;
+                    tx.audit(Actor::Proctor, Action::InvigilatorRemoved, String::new())?;
+                }
+            }
+            Ok(Ok(()))
         })
         .await
     }

@@ -5,7 +5,7 @@
 //!
 //! | table | key | value |
 //! |---|---|---|
-//! | meta | [`SCHEMA`], [`CLOCK`], [`PACKAGE`], [`PACKAGE_SOURCE`], [`TRUSTED_ISSUERS`], [`PROCTOR`], [`PROCTOR_GENERATION`], [`COOKIE_KEY`], [`RESULTS_EXPORTED`] | one record each |
+//! | meta | [`SCHEMA`], [`CLOCK`], [`PACKAGE`], [`PACKAGE_SOURCE`], [`TRUSTED_ISSUERS`], [`PROCTOR`], [`PROCTOR_GENERATION`], [`COOKIE_KEY`], [`RESULTS_EXPORTED`], [`LOCKOUTS`], [`PROCTOR_LOGINS`], [`INVIGILATOR`], [`INVIGILATOR_LOGINS`] | one record each |
 //! | participants | username | [`ParticipantRecord`] |
 //! | attempts | username SEP test | [`ruji_core::attempt::Attempt`] |
 //! | answers | username SEP test SEP item | [`ruji_core::response::Answer`] |
@@ -131,6 +131,12 @@ pub const LOCKOUTS: MetaKey<BTreeMap<String, Lockout>> = MetaKey::new("lockouts"
 /// or a recovery removes them, so a copied cookie stops working. At most
 /// [`MAX_PROCTOR_LOGINS`], the oldest dropped first.
 pub const PROCTOR_LOGINS: MetaKey<Vec<ProctorLogin>> = MetaKey::new("proctor_logins");
+/// The invigilator's (*pengawas*) read-only account, whose password the proctor sets; absent
+/// until then. Its generation is bumped at every change, so older invigilator cookies stop
+/// working.
+pub const INVIGILATOR: MetaKey<ProctorAccount> = MetaKey::new("invigilator");
+/// The invigilator's valid logins, as [`PROCTOR_LOGINS`] (at most [`MAX_PROCTOR_LOGINS`]).
+pub const INVIGILATOR_LOGINS: MetaKey<Vec<ProctorLogin>> = MetaKey::new("invigilator_logins");
 
 /// Most lockouts kept (the latest ending win); the throttle in memory is bounded likewise.
 pub const MAX_LOCKOUTS: usize = 1024;
@@ -139,7 +145,7 @@ pub const MAX_PROCTOR_LOGINS: usize = 8;
 
 /// Every `meta` key (the golden fixtures check each has a sample).
 #[cfg(test)]
-pub(crate) const META_KEY_NAMES: [&str; 11] = [
+pub(crate) const META_KEY_NAMES: [&str; 13] = [
     SCHEMA.key,
     CLOCK.key,
     PACKAGE.key,
@@ -151,6 +157,8 @@ pub(crate) const META_KEY_NAMES: [&str; 11] = [
     RESULTS_EXPORTED.key,
     LOCKOUTS.key,
     PROCTOR_LOGINS.key,
+    INVIGILATOR.key,
+    INVIGILATOR_LOGINS.key,
 ];
 
 /// Key of an attempt.
@@ -346,6 +354,8 @@ pub enum Actor<'a> {
     System,
     /// The proctor (on the page or with the board's button).
     Proctor,
+    /// The invigilator (*pengawas*), on the read-only account.
+    Invigilator,
     /// A participant, by username.
     Participant(&'a str),
 }
@@ -356,6 +366,7 @@ impl Actor<'_> {
         match self {
             Actor::System => "system",
             Actor::Proctor => "proctor",
+            Actor::Invigilator => "invigilator",
             Actor::Participant(u) => u,
         }
     }
@@ -451,4 +462,14 @@ actions! {
     /// The board's wall clock was set (from, to, and by what: NTP, the central server, the
     /// proctor's browser).
     ClockSet = "clock_set",
+    /// The proctor set the invigilator's password (every invigilator login ends).
+    InvigilatorPasswordSet = "invigilator_password_set",
+    /// The proctor removed the invigilator's account (every invigilator login ends).
+    InvigilatorRemoved = "invigilator_removed",
+    /// The invigilator logged in.
+    InvigilatorLogin = "invigilator_login",
+    /// The invigilator logged out.
+    InvigilatorLogout = "invigilator_logout",
+    /// The proctor signed out everywhere: every proctor and invigilator login ended.
+    SignedOutEverywhere = "signed_out_everywhere",
 }

@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use axum_extra::extract::cookie::{Cookie, SameSite, SignedCookieJar};
-use ruji_room::proctor::ProctorLogin;
+use ruji_room::proctor::{ProctorLogin, Role};
 
 use crate::AppState;
 
@@ -46,7 +46,7 @@ pub fn participant_value(username: &str, login_id: u64) -> String {
     format!("{username}:{login_id}")
 }
 
-/// A proctor's login, per its signed cookie.
+/// A proctor's or invigilator's login, per its signed cookie.
 #[derive(Debug, Clone)]
 pub struct ProctorSession {
     /// The CSRF token every proctor form must carry.
@@ -55,18 +55,27 @@ pub struct ProctorSession {
     pub login: ProctorLogin,
 }
 
-/// The cookie value for the proctor's new `login`.
+/// The cookie value for the proctor's (`generation:id:csrf:expires`) or the invigilator's
+/// (`i:` before it) new `login`.
 pub fn proctor_value(login: &ProctorLogin) -> String {
     let csrf = format!("{:032x}", rand::random::<u128>());
     let expires = ruji_sys::unix_secs() + PROCTOR_SESSION.as_secs();
-    format!("{}:{}:{csrf}:{expires}", login.generation, login.id)
+    let role = match login.role {
+        Role::Proctor => "",
+        Role::Invigilator => "i:",
+    };
+    format!("{role}{}:{}:{csrf}:{expires}", login.generation, login.id)
 }
 
 /// Reads the proctor cookie (signed, not expired). Whether its login is still valid on the
 /// board is the room's to say ([`ruji_room::Room::proctor_login_valid`]).
 pub fn proctor(jar: &SignedCookieJar) -> Option<ProctorSession> {
     let c = jar.get(PROCTOR_COOKIE)?;
-    let mut parts = c.value().split(':');
+    let (role, value) = match c.value().strip_prefix("i:") {
+        Some(rest) => (Role::Invigilator, rest),
+        None => (Role::Proctor, c.value()),
+    };
+    let mut parts = value.split(':');
     let generation: u32 = parts.next()?.parse().ok()?;
     let id = parts.next()?.to_string();
     let csrf = parts.next()?.to_string();
@@ -78,7 +87,11 @@ pub fn proctor(jar: &SignedCookieJar) -> Option<ProctorSession> {
     }
     Some(ProctorSession {
         csrf,
-        login: ProctorLogin { generation, id },
+        login: ProctorLogin {
+            role,
+            generation,
+            id,
+        },
     })
 }
 
@@ -97,6 +110,7 @@ mod tests {
         let s = ProctorSession {
             csrf: "abc".into(),
             login: ProctorLogin {
+                role: Role::Proctor,
                 generation: 1,
                 id: "x".into(),
             },

@@ -115,6 +115,10 @@ codes! {
     UnknownParticipant = "unknown_participant" => ErrUnknownParticipant,
     /// A proctor page without a proctor login.
     Forbidden = "forbidden" => ErrForbidden,
+    /// The invigilator's account is read-only.
+    ReadOnly = "read_only" => ErrReadOnly,
+    /// The invigilator's password may not be the proctor's.
+    InvigilatorSame = "invigilator_same" => ErrInvigilatorSame,
     /// The form's CSRF token is wrong.
     Csrf = "csrf" => ErrCsrf,
     /// No such page.
@@ -272,6 +276,8 @@ impl WebError {
             }
             RoomError::ClockFailed(_) => new(S::SERVICE_UNAVAILABLE, C::ClockFailed),
             RoomError::ProctorPassword => new(S::UNAUTHORIZED, C::ProctorPassword),
+            RoomError::ReadOnly => new(S::FORBIDDEN, C::ReadOnly),
+            RoomError::InvigilatorSameAsProctor => new(S::UNPROCESSABLE_ENTITY, C::InvigilatorSame),
             RoomError::NoProctor => new(S::UNAUTHORIZED, C::Forbidden),
             RoomError::AlreadySetup => new(S::CONFLICT, C::AlreadySetup),
             RoomError::ClaimInProgress { seconds } => new(S::CONFLICT, C::ClaimInProgress)

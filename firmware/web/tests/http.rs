@@ -898,14 +898,14 @@ async fn proctor_logins_end_on_the_board() {
         "/proctor/password?e=password_short"
     );
     let r = change("rahasia-proktor", "kata-sandi-baru").await;
-    assert_eq!(r.headers()["location"], "/proctor/password?ok=1");
+    assert_eq!(r.headers()["location"], "/proctor/password?ok=password");
     let phone2 = cookie_of(&r);
     // This browser stays logged in (its new cookie); every other login ended.
     assert_eq!(with_cookie(&s, &phone2, status).await, StatusCode::OK);
     for old in [&phone, &other] {
         assert_eq!(with_cookie(&s, old, status).await, StatusCode::UNAUTHORIZED);
     }
-    let page = page_with(&s, &phone2, "/proctor/password?ok=1").await;
+    let page = page_with(&s, &phone2, "/proctor/password?ok=password").await;
     assert!(page.contains("Password sudah diganti"), "{page}");
     // The old password no longer logs in; the new one does.
     let r = client()
@@ -1406,4 +1406,253 @@ async fn network_page_shows_seats_findings_and_who_sits_where() {
         .await
         .unwrap();
     assert!(html.contains("--lan-iface"));
+}
+
+/// `POST path` with `cookie` and a form; the response (redirects not followed).
+async fn post_with(
+    s: &Server,
+    cookie: &str,
+    path: &str,
+    form: &[(&str, &str)],
+) -> reqwest::Response {
+    client()
+        .post(format!("{}{path}", s.url))
+        .header("cookie", cookie)
+        .form(form)
+        .send()
+        .await
+        .unwrap()
+}
+
+/// Every route under `/proctor`, as the routers in src/proctor declare them: (method, path).
+fn proctor_routes() -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    for (src, prefix) in [
+        (include_str!("../src/proctor/mod.rs"), "/proctor"),
+        (
+            include_str!("../src/proctor/package.rs"),
+            "/proctor/package",
+        ),
+    ] {
+        // `.route("/path", get(..).post(..))`, possibly over several lines.
+        for part in src.split(".route(").skip(1) {
+            let path = part.split('"').nth(1).unwrap();
+            let call = &part[..part.find("\n        .").unwrap_or(part.len())];
+            for method in ["get", "post"] {
+                if call.contains(&format!("{method}(")) {
+                    let full = format!("{prefix}{}", path.trim_end_matches('/'));
+                    out.push((method.to_uppercase(), full));
+                }
+            }
+        }
+    }
+    out
+}
+
+#[tokio::test]
+async fn invigilator_is_refused_every_action() {
+    let s = server(true).await;
+    let part = client();
+    start(&s, &part, 7).await;
+    proctor(&s).await;
+    let proc_ = proctor_cookie(&s, "rahasia-proktor").await;
+    let csrf = csrf_with(&s, &proc_).await;
+
+    // The proctor sets the invigilator's password on the account page; the rules first.
+    let set = |pw: &'static str, pw2: &'static str| {
+        let (s, proc_, csrf) = (&s, proc_.clone(), csrf.clone());
+        async move {
+            let r = post_with(
+                s,
+                &proc_,
+                "/proctor/invigilator",
+                &[("csrf", &csrf), ("password", pw), ("password2", pw2)],
+            )
+            .await;
+            r.headers()["location"].to_str().unwrap().to_string()
+        }
+    };
+    assert_eq!(
+        set("pendek", "pendek").await,
+        "/proctor/password?e=password_short"
+    );
+    assert_eq!(
+        set("pengawas-ruang", "pengawas-ruangX").await,
+        "/proctor/password?e=password_repeat"
+    );
+    assert_eq!(
+        set("rahasia-proktor", "rahasia-proktor").await,
+        "/proctor/password?e=invigilator_same"
+    );
+    let page = page_with(&s, &proc_, "/proctor/password?e=invigilator_same").await;
+    assert!(
+        page.contains("harus berbeda dari password proktor"),
+        "{page}"
+    );
+    assert!(page.contains("Belum ada akun pengawas"), "{page}");
+    assert_eq!(
+        set("pengawas-ruang", "pengawas-ruang").await,
+        "/proctor/password?ok=invigilator"
+    );
+    assert!(page_with(&s, &proc_, "/proctor/password")
+        .await
+        .contains("Akun pengawas aktif"));
+
+    // The invigilator logs in on the same page with their own password and sees the room.
+    let inv = proctor_cookie(&s, "pengawas-ruang").await;
+    let dash = page_with(&s, &inv, "/proctor").await;
+    assert!(dash.contains("id=\"read-only\""), "{dash}");
+    assert!(dash.contains(TOKEN), "the invigilator announces the token");
+    assert!(dash.contains("DEMO007"), "the participants' rows");
+    for action in [
+        "/reset",
+        "/finish",
+        "/open",
+        "/close",
+        "/rotate",
+        "/proctor/password\"",
+    ] {
+        assert!(
+            !dash.contains(action),
+            "no {action} form for the invigilator"
+        );
+    }
+    let inv_csrf = csrf_with(&s, &inv).await;
+
+    // Every route, by who may use it; a route added without a place here fails the test.
+    let viewer = [
+        "GET /proctor",
+        "GET /proctor/status.json",
+        "GET /proctor/token",
+        "GET /proctor/audit",
+        "GET /proctor/network",
+        "GET /proctor/network.json",
+        "GET /proctor/package/report",
+        "GET /proctor/package/report.json",
+    ];
+    // Before a login, or the login itself (the invigilator gains nothing there).
+    let public = [
+        "POST /proctor/setup",
+        "GET /proctor/claim/{id}",
+        "POST /proctor/login",
+        "POST /proctor/logout",
+    ];
+    let audit_before = audit_len(&s).await;
+    let mut checked = 0;
+    for (method, path) in proctor_routes() {
+        let route = format!("{method} {path}");
+        if public.contains(&route.as_str()) {
+            continue;
+        }
+        let url_path = path.replace("{id}", "H1S1").replace("{u}", "DEMO007");
+        let r = if method == "GET" {
+            client()
+                .get(format!("{}{url_path}", s.url))
+                .header("cookie", &inv)
+                .send()
+                .await
+                .unwrap()
+        } else {
+            post_with(
+                &s,
+                &inv,
+                &url_path,
+                &[
+                    ("csrf", inv_csrf.as_str()),
+                    ("reason", "x"),
+                    ("password", "x"),
+                ],
+            )
+            .await
+        };
+        let status = r.status();
+        let body = r.text().await.unwrap();
+        if viewer.contains(&route.as_str()) {
+            assert_eq!(status, StatusCode::OK, "{route}: {body}");
+        } else {
+            assert_eq!(status, StatusCode::FORBIDDEN, "{route}");
+            assert!(
+                body.contains("read_only") || body.contains("Akun pengawas hanya untuk melihat"),
+                "{route}: {body}"
+            );
+        }
+        checked += 1;
+    }
+    assert!(checked >= 30, "every route was tried: {checked}");
+    for r in viewer {
+        assert!(
+            proctor_routes()
+                .iter()
+                .any(|(m, p)| format!("{m} {p}") == r),
+            "{r} is a route"
+        );
+    }
+    assert_eq!(
+        audit_len(&s).await,
+        audit_before,
+        "the invigilator changed nothing"
+    );
+    let (_, v) = api(&part, "GET", format!("{}/api/v1/attempt", s.url), None).await;
+    assert_eq!(v["phase"], "in_progress");
+
+    // A new invigilator password ends the invigilator's logins, not the proctor's.
+    assert_eq!(
+        set("pengawas-baru", "pengawas-baru").await,
+        "/proctor/password?ok=invigilator"
+    );
+    let status = "/proctor/status.json";
+    assert_eq!(
+        with_cookie(&s, &inv, status).await,
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(with_cookie(&s, &proc_, status).await, StatusCode::OK);
+    let inv = proctor_cookie(&s, "pengawas-baru").await;
+    // Signing out everywhere ends every login, the proctor's own included.
+    let r = post_with(
+        &s,
+        &proc_,
+        "/proctor/sign-out-everywhere",
+        &[("csrf", &csrf)],
+    )
+    .await;
+    assert_eq!(r.headers()["location"], "/proctor");
+    for c in [&inv, &proc_] {
+        assert_eq!(with_cookie(&s, c, status).await, StatusCode::UNAUTHORIZED);
+    }
+    // Removed, the invigilator's password no longer logs in.
+    let proc_ = proctor_cookie(&s, "rahasia-proktor").await;
+    let csrf = csrf_with(&s, &proc_).await;
+    let r = post_with(
+        &s,
+        &proc_,
+        "/proctor/invigilator/remove",
+        &[("csrf", &csrf)],
+    )
+    .await;
+    assert_eq!(r.headers()["location"], "/proctor/password?ok=removed");
+    let r = client()
+        .post(format!("{}/proctor/login", s.url))
+        .form(&[("password", "pengawas-baru")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.headers()["location"], "/proctor?e=proctor_password");
+    let actions: Vec<(String, String)> = s
+        .store
+        .audit_tail(40)
+        .unwrap()
+        .into_iter()
+        .map(|e| (e.actor, e.action))
+        .collect();
+    for (actor, action) in [
+        ("proctor", "invigilator_password_set"),
+        ("invigilator", "invigilator_login"),
+        ("proctor", "signed_out_everywhere"),
+        ("proctor", "invigilator_removed"),
+    ] {
+        assert!(
+            actions.iter().any(|(a, x)| a == actor && x == action),
+            "{actor} {action}: {actions:?}"
+        );
+    }
 }

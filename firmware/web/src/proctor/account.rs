@@ -1,6 +1,9 @@
 //! The proctor's account: first-run setup (with the one-time code printed on the console, or
-//! confirmed by a press of the board's button), the page that waits for the press, login,
-//! logout and the password change; the last two end logins on the board. The rules (throttling, the code, the password's length) are the room's.
+//! confirmed by a press of the board's button), the page that waits for the press, login (the
+//! proctor's password or the invigilator's), logout, and the account page: the password
+//! change, the invigilator's read-only account, signing out everywhere. Logout, the password
+//! change and signing out end logins on the board. The rules (throttling, the code, the
+//! password's length, who may do what) are the room's.
 
 use std::net::SocketAddr;
 
@@ -14,7 +17,7 @@ use ruji_room::proctor::{Claim, ProctorLogin, Setup};
 use ruji_room::RoomError;
 use serde::Deserialize;
 
-use super::{refused, CsrfForm, Note, Proctor};
+use super::{refused, CsrfForm, Note, Proctor, Viewer};
 use crate::auth;
 use crate::error::render;
 use crate::i18n::{Lang, Msg, Tr};
@@ -127,10 +130,10 @@ pub(super) async fn login(
     }
 }
 
-/// `POST /proctor/logout`.
+/// `POST /proctor/logout` (the proctor or the invigilator).
 pub(super) async fn logout(
     State(state): State<AppState>,
-    p: Proctor,
+    p: Viewer,
     jar: SignedCookieJar,
     Form(f): Form<CsrfForm>,
 ) -> Response {
@@ -148,24 +151,32 @@ pub(super) async fn logout(
         .into_response()
 }
 
-/// The page to change the proctor password.
+/// The account page: the proctor's password, the invigilator's account, signing out
+/// everywhere.
 #[derive(Template)]
 #[template(path = "proctor_password.html")]
 struct PasswordPage {
     tr: Tr,
     csrf: String,
     error: Option<&'static str>,
-    changed: bool,
+    /// Which form succeeded (`?ok=password` or `?ok=invigilator`).
+    ok: String,
+    invigilator: bool,
 }
 
-/// `GET /proctor/password`.
-pub(super) async fn password_page(p: Proctor, Query(note): Query<Note>) -> Response {
-    let (error, ok) = note.texts(p.lang);
+/// `GET /proctor/password`: the account page.
+pub(super) async fn password_page(
+    State(state): State<AppState>,
+    p: Proctor,
+    Query(note): Query<Note>,
+) -> Response {
+    let (error, _) = note.texts(p.lang);
     render(&PasswordPage {
         tr: Tr { lang: p.lang },
         csrf: p.session.csrf.clone(),
         error,
-        changed: ok.is_some(),
+        ok: note.ok.clone().unwrap_or_default(),
+        invigilator: state.room.has_invigilator(),
     })
 }
 
@@ -205,11 +216,85 @@ pub(super) async fn change_password(
         )
         .await
     {
-        Ok(login) => logged_in(&state, jar, &login, "/proctor/password?ok=1"),
-        Err(RoomError::NoProctor) => Redirect::to("/proctor").into_response(),
-        Err(e) => {
-            let e = p.fail(e);
-            Redirect::to(&format!("/proctor/password?e={}", e.code.as_str())).into_response()
-        }
+        Ok(login) => logged_in(&state, jar, &login, "/proctor/password?ok=password"),
+        Err(e) => back_to_account(&p, e),
     }
+}
+
+/// Back to the account page with the error's code, or to the login when the account is gone.
+fn back_to_account(p: &Proctor, e: RoomError) -> Response {
+    if matches!(e, RoomError::NoProctor) {
+        return Redirect::to("/proctor").into_response();
+    }
+    let e = p.fail(e);
+    if e.is_storage() {
+        return e.into_response();
+    }
+    Redirect::to(&format!("/proctor/password?e={}", e.code.as_str())).into_response()
+}
+
+#[derive(Deserialize)]
+pub(super) struct InvigilatorForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    password2: String,
+}
+
+/// `POST /proctor/invigilator`: the invigilator's password (new twice); every invigilator
+/// login ends.
+pub(super) async fn set_invigilator(
+    State(state): State<AppState>,
+    p: Proctor,
+    Form(f): Form<InvigilatorForm>,
+) -> Response {
+    if !p.csrf_ok(&f.csrf) {
+        return p.csrf_refused("/proctor/password");
+    }
+    match state
+        .room
+        .set_invigilator_password(&p.session.login, &f.password, &f.password2)
+        .await
+    {
+        Ok(()) => Redirect::to("/proctor/password?ok=invigilator").into_response(),
+        Err(e) => back_to_account(&p, e),
+    }
+}
+
+/// `POST /proctor/invigilator/remove`: no invigilator's account any more.
+pub(super) async fn remove_invigilator(
+    State(state): State<AppState>,
+    p: Proctor,
+    Form(f): Form<CsrfForm>,
+) -> Response {
+    if !p.csrf_ok(&f.csrf) {
+        return p.csrf_refused("/proctor/password");
+    }
+    match state.room.remove_invigilator(&p.session.login).await {
+        Ok(()) => Redirect::to("/proctor/password?ok=removed").into_response(),
+        Err(e) => back_to_account(&p, e),
+    }
+}
+
+/// `POST /proctor/sign-out-everywhere`: every proctor and invigilator login ends, this
+/// browser's too (back to the login page).
+pub(super) async fn sign_out_everywhere(
+    State(state): State<AppState>,
+    p: Proctor,
+    jar: SignedCookieJar,
+    Form(f): Form<CsrfForm>,
+) -> Response {
+    if !p.csrf_ok(&f.csrf) {
+        return p.csrf_refused("/proctor/password");
+    }
+    if let Err(e) = state.room.sign_out_everywhere(&p.session.login).await {
+        return back_to_account(&p, e);
+    }
+    (
+        jar.remove(state.cookie(auth::PROCTOR_COOKIE, String::new(), SameSite::Strict)),
+        Redirect::to("/proctor"),
+    )
+        .into_response()
 }

@@ -18,7 +18,7 @@ use ruji_room::{ParticipantStatus, SessionState};
 use serde_json::{json, Value};
 
 use super::account::{LoginPage, SetupPage};
-use super::{after, CsrfForm, Note, Proctor};
+use super::{after, CsrfForm, Note, Proctor, Viewer};
 use crate::auth;
 use crate::error::{render, WebError};
 use crate::i18n::{Lang, Msg, Tr};
@@ -116,6 +116,8 @@ struct Dashboard {
     rows: Vec<Row>,
     counts: (usize, usize, usize),
     board: BoardNotes,
+    /// The proctor (every action) or the invigilator (no forms but logging out).
+    can_act: bool,
 }
 
 /// One attention reason as the dashboard lists it.
@@ -296,6 +298,7 @@ pub(super) async fn home(
     );
     render(&Dashboard {
         tr,
+        can_act: session.login.role == ruji_room::proctor::Role::Proctor,
         csrf: session.csrf,
         error,
         ok,
@@ -316,7 +319,7 @@ pub(super) async fn home(
 /// `GET /proctor/status.json`: the dashboard's live data.
 pub(super) async fn status_json(
     State(state): State<AppState>,
-    p: Proctor,
+    p: Viewer,
 ) -> Result<Json<Value>, WebError> {
     let tr = Tr { lang: p.lang };
     let attention: Vec<&str> = state.room.attention().iter().map(|a| a.name()).collect();
@@ -358,7 +361,7 @@ struct TokenPage {
 }
 
 /// `GET /proctor/token`: the token full screen, to show on a projector.
-pub(super) async fn token_page(State(state): State<AppState>, p: Proctor) -> Response {
+pub(super) async fn token_page(State(state): State<AppState>, p: Viewer) -> Response {
     let (token, session) = state
         .room
         .current_session()

@@ -1,6 +1,12 @@
 //! The proctor side under `/proctor`. Every POST carries the CSRF token bound to the proctor's
 //! signed cookie; the cookie is `SameSite=Strict` and `HttpOnly`.
 //!
+//! Two extractors say who may ask: [`Proctor`] (every action; the invigilator is refused with
+//! "read-only") and [`Viewer`] (the proctor or the invigilator: the dashboard, the token, the
+//! event log, the network and sync reports, logging out). Every route takes one of them but
+//! the login, setup and claim routes; `tests/http.rs` (`invigilator_is_refused_every_action`)
+//! checks each.
+//!
 //! - this file: the routes, the [`Proctor`] extractor, the `?e=`/`?ok=` notes, CSRF checks;
 //! - [`account`]: first-run password setup (one-time code or the board's button), login, logout;
 //! - [`dashboard`]: the live dashboard (`status.json` polled by the page), the token page, and
@@ -27,6 +33,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::Router;
 use axum_extra::extract::cookie::{Key, SignedCookieJar};
+use ruji_room::proctor::Role;
 use ruji_room::RoomError;
 use serde::Deserialize;
 
@@ -47,6 +54,9 @@ pub fn routes() -> Router<AppState> {
             "/password",
             get(account::password_page).post(account::change_password),
         )
+        .route("/invigilator", post(account::set_invigilator))
+        .route("/invigilator/remove", post(account::remove_invigilator))
+        .route("/sign-out-everywhere", post(account::sign_out_everywhere))
         .route("/status.json", get(dashboard::status_json))
         .route("/token", get(dashboard::token_page))
         .route("/sessions/{id}/open", post(dashboard::open_session))
@@ -71,13 +81,28 @@ pub fn routes() -> Router<AppState> {
         .nest("/package", package::routes())
 }
 
-/// A request from the logged-in proctor.
-pub struct Proctor {
+/// A request from the logged-in proctor (not the invigilator): a [`Viewer`] who may act.
+pub struct Proctor(Viewer);
+
+impl std::ops::Deref for Proctor {
+    type Target = Viewer;
+    fn deref(&self) -> &Viewer {
+        &self.0
+    }
+}
+
+/// A request from a login that may look: the proctor's or the invigilator's.
+pub struct Viewer {
     pub(crate) session: ProctorSession,
     pub(crate) lang: Lang,
 }
 
-impl Proctor {
+impl Viewer {
+    /// May this login act (the proctor), or only look (the invigilator)?
+    pub fn can_act(&self) -> bool {
+        self.session.login.role == Role::Proctor
+    }
+
     /// Is the submitted CSRF token this login's.
     pub fn csrf_ok(&self, submitted: &str) -> bool {
         auth::csrf_ok(&self.session, submitted)
@@ -88,29 +113,42 @@ impl Proctor {
         html_error(StatusCode::FORBIDDEN, ErrorCode::Csrf, self.lang, back)
     }
 
-    /// A room error in the proctor's language.
+    /// A room error in the viewer's language.
     pub fn fail(&self, e: RoomError) -> WebError {
         WebError::for_proctor(e, self.lang)
     }
 }
 
-/// Rejection for proctor routes without a valid proctor login.
+/// Rejection for proctor routes without a valid proctor login, or with the invigilator's
+/// where the proctor's is needed.
 pub struct NotProctor {
     json: bool,
     lang: Lang,
+    read_only: bool,
 }
 
 impl IntoResponse for NotProctor {
     fn into_response(self) -> Response {
-        if self.json {
-            WebError::new(StatusCode::UNAUTHORIZED, ErrorCode::Forbidden, self.lang).into_response()
-        } else {
-            Redirect::to("/proctor").into_response()
+        match (self.read_only, self.json) {
+            (true, true) => {
+                WebError::new(StatusCode::FORBIDDEN, ErrorCode::ReadOnly, self.lang).into_response()
+            }
+            (true, false) => html_error(
+                StatusCode::FORBIDDEN,
+                ErrorCode::ReadOnly,
+                self.lang,
+                "/proctor",
+            ),
+            (false, true) => {
+                WebError::new(StatusCode::UNAUTHORIZED, ErrorCode::Forbidden, self.lang)
+                    .into_response()
+            }
+            (false, false) => Redirect::to("/proctor").into_response(),
         }
     }
 }
 
-impl FromRequestParts<AppState> for Proctor {
+impl FromRequestParts<AppState> for Viewer {
     type Rejection = NotProctor;
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, NotProctor> {
         let lang = Lang::from_headers(&parts.headers);
@@ -119,8 +157,28 @@ impl FromRequestParts<AppState> for Proctor {
         let jar = SignedCookieJar::<Key>::from_headers(&parts.headers, state.key.clone());
         let session = auth::proctor(&jar)
             .filter(|s| state.room.proctor_login_valid(&s.login))
-            .ok_or(NotProctor { json, lang })?;
-        Ok(Proctor { session, lang })
+            .ok_or(NotProctor {
+                json,
+                lang,
+                read_only: false,
+            })?;
+        Ok(Viewer { session, lang })
+    }
+}
+
+impl FromRequestParts<AppState> for Proctor {
+    type Rejection = NotProctor;
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, NotProctor> {
+        let v = Viewer::from_request_parts(parts, state).await?;
+        if !v.can_act() {
+            let path = crate::participant::original_path(parts);
+            return Err(NotProctor {
+                json: path.ends_with(".json") || path.contains("/results/"),
+                lang: v.lang,
+                read_only: true,
+            });
+        }
+        Ok(Proctor(v))
     }
 }
 

@@ -11,7 +11,7 @@ use axum_extra::extract::Form;
 use ruji_lan::ClaimStatus;
 use serde_json::Value;
 
-use super::{CsrfForm, Note, Proctor};
+use super::{CsrfForm, Note, Proctor, Viewer};
 use crate::error::render;
 use crate::i18n::{Lang, Msg, Tr};
 use crate::AppState;
@@ -38,6 +38,8 @@ struct NetworkPage {
     link_up: bool,
     seats: Vec<SeatRow>,
     findings: Vec<String>,
+    /// The proctor (may rescan) or the invigilator.
+    can_act: bool,
 }
 
 /// Who is logged in from which address (the participant's login records the client).
@@ -61,7 +63,7 @@ async fn who_sits_where(state: &AppState) -> HashMap<String, String> {
 /// `GET /proctor/network`.
 pub(super) async fn page(
     State(state): State<AppState>,
-    p: Proctor,
+    p: Viewer,
     Query(note): Query<Note>,
 ) -> Response {
     let tr = Tr { lang: p.lang };
@@ -76,6 +78,7 @@ pub(super) async fn page(
         link_up: false,
         seats: vec![],
         findings: vec![],
+        can_act: p.can_act(),
     };
     if let Some(st) = state.room.lan_status() {
         let r = &st.report;
@@ -114,7 +117,7 @@ pub(super) async fn page(
 
 /// `GET /proctor/network.json`: the LAN service's status (the `ruji lan-check` shape plus
 /// `claim`); `null` when the service does not run.
-pub(super) async fn json(State(state): State<AppState>, _p: Proctor) -> Json<Value> {
+pub(super) async fn json(State(state): State<AppState>, _p: Viewer) -> Json<Value> {
     Json(serde_json::to_value(state.room.lan_status()).unwrap_or(Value::Null))
 }
 

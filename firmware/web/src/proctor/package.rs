@@ -15,7 +15,7 @@ use ruji_room::Actor;
 use ruji_room::{PackageError, PackageErrorKind as K, RoomError};
 use serde::Deserialize;
 
-use super::{utc, Proctor};
+use super::{utc, Proctor, Viewer};
 use crate::error::render;
 use crate::i18n::{Msg, Tr};
 use crate::AppState;
@@ -84,12 +84,12 @@ struct ReportPage {
 }
 
 /// `GET /proctor/package/report.json`.
-async fn report_json(State(state): State<AppState>, _p: Proctor) -> axum::Json<SyncReport> {
+async fn report_json(State(state): State<AppState>, _p: Viewer) -> axum::Json<SyncReport> {
     axum::Json(state.room.sync_report())
 }
 
 /// `GET /proctor/package/report`: the sync report, for print.
-async fn report_page(State(state): State<AppState>, p: Proctor) -> Response {
+async fn report_page(State(state): State<AppState>, p: Viewer) -> Response {
     let tr = Tr { lang: p.lang };
     let r = state.room.sync_report();
     let pk = &r.package;

@@ -7,7 +7,7 @@ use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 
-use super::Proctor;
+use super::{Proctor, Viewer};
 use crate::error::{render, WebError};
 use crate::i18n::{Msg, Tr};
 use crate::participant::hms;
@@ -53,7 +53,7 @@ struct AuditPage {
 }
 
 /// `GET /proctor/audit`: the newest events.
-pub(super) async fn audit(State(state): State<AppState>, p: Proctor) -> Result<Response, WebError> {
+pub(super) async fn audit(State(state): State<AppState>, p: Viewer) -> Result<Response, WebError> {
     let entries = state.room.audit_tail(AUDIT_ROWS).map_err(|e| p.fail(e))?;
     let rows = entries
         .into_iter()
