@@ -81,7 +81,7 @@ test('the clock from the browser, JavaScript on', async (t) => {
     await attentionGone(page, server.url);
     await page.goto(server.url + '/proctor/audit');
     const log = await text(page, 'body');
-    assert.match(log, /clock_set/);
+    assert.match(log, /Jam papan disetel/);
     assert.match(log, /from 1970-01-01 00:00:\d\d UTC to \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC by the proctor's browser at 127\.0\.0\.1/);
     const year = new Date(before).getUTCFullYear();
     assert.ok(log.includes(`to ${year}-`), 'set to this computer\'s time');

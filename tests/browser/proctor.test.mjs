@@ -194,7 +194,7 @@ test('proctor dashboard', async (t) => {
     // The audit log has it, with the reason; so do the results.
     const audit = await pctx.newPage();
     await audit.goto(server.url + '/proctor/audit');
-    assert.match(await text(audit, 'table.data'), /DEMO004 test DEMO reason: Komputer rusak, pindah ke ujian susulan/);
+    assert.match(await text(audit, '#events'), /DEMO004 test DEMO reason: Komputer rusak, pindah ke ujian susulan/);
     await audit.close();
     const res = await (await pctx.request.get(`${server.url}/proctor/results/H1S1.json`)).json();
     const a = res.attempts.find((x) => x.username === user.username && x.test === 'DEMO');

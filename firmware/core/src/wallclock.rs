@@ -67,6 +67,66 @@ pub fn decide(
     Ok(now_ms.abs_diff(to_ms) >= MIN_CORRECTION_MS)
 }
 
+/// Indonesia's three time zones, in which the board's pages and printables show wall times
+/// (ruji.toml `[school] time_zone`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Zone {
+    /// Waktu Indonesia Barat, UTC+7 (the default).
+    #[default]
+    Wib,
+    /// Waktu Indonesia Tengah, UTC+8.
+    Wita,
+    /// Waktu Indonesia Timur, UTC+9.
+    Wit,
+}
+
+impl Zone {
+    /// Minutes east of UTC.
+    pub fn minutes(self) -> i64 {
+        match self {
+            Zone::Wib => 420,
+            Zone::Wita => 480,
+            Zone::Wit => 540,
+        }
+    }
+
+    /// `WIB`, `WITA` or `WIT`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Zone::Wib => "WIB",
+            Zone::Wita => "WITA",
+            Zone::Wit => "WIT",
+        }
+    }
+
+    /// The zone named `WIB`, `WITA` or `WIT` (any case).
+    pub fn parse(s: &str) -> Option<Zone> {
+        match s.trim().to_ascii_uppercase().as_str() {
+            "WIB" => Some(Zone::Wib),
+            "WITA" => Some(Zone::Wita),
+            "WIT" => Some(Zone::Wit),
+            _ => None,
+        }
+    }
+
+    /// `YYYY-MM-DD HH:MM:SS` in this zone for `secs` since 1970 (no zone name).
+    pub fn format(self, secs: u64) -> String {
+        let local = secs as i64 + self.minutes() * 60;
+        let (y, m, d) = crate::package::civil_from_days(local.div_euclid(86_400));
+        let t = local.rem_euclid(86_400);
+        format!(
+            "{y:04}-{m:02}-{d:02} {:02}:{:02}:{:02}",
+            t / 3600,
+            t % 3600 / 60,
+            t % 60
+        )
+    }
+}
+
+/// Wall times (Unix seconds) before this (2020-01-01 00:00 UTC) are a clock that was not set:
+/// no board ran Ruji then.
+pub const PLAUSIBLE_SECS: u64 = 1_577_836_800;
+
 /// A local date and time as a browser's `datetime-local` field sends it (`YYYY-MM-DDTHH:MM`,
 /// seconds optional, a space for the `T` accepted) in the zone `zone_minutes` east of UTC (WIB
 /// 420): milliseconds since 1970.
@@ -97,6 +157,21 @@ mod tests {
 
     const BUILD: u64 = 1_793_491_200; // 2026-11-01
     const DEC7: u64 = 1_796_601_600_000; // 2026-12-07 00:00 UTC, ms
+
+    #[test]
+    fn wall_times_shown_in_each_zone() {
+        let secs = DEC7 / 1000 + 3_723; // 01:02:03 UTC
+        assert_eq!(Zone::Wib.format(secs), "2026-12-07 08:02:03");
+        assert_eq!(Zone::Wita.format(secs), "2026-12-07 09:02:03");
+        assert_eq!(Zone::Wit.format(secs), "2026-12-07 10:02:03");
+        // Across midnight, and the zone round-trips through its name and parse_local.
+        assert_eq!(Zone::Wib.format(DEC7 / 1000 - 1), "2026-12-07 06:59:59");
+        for z in [Zone::Wib, Zone::Wita, Zone::Wit] {
+            assert_eq!(Zone::parse(&z.name().to_lowercase()), Some(z));
+            assert_eq!(parse_local(&z.format(secs), z.minutes()), Some(secs * 1000));
+        }
+        assert_eq!(Zone::parse("UTC"), None);
+    }
 
     #[test]
     fn a_local_time_in_wib_wita_or_wit() {

@@ -71,7 +71,23 @@ pub struct SchoolConfig {
     /// `[clock] ntp`: the NTP servers asked while the clock is not set (`None`: the defaults,
     /// [`DEFAULT_NTP`]; an empty list asks none).
     pub ntp: Option<Vec<String>>,
+    /// `[school]`: the school's name, the room, the time zone (the printables' heading).
+    pub school: School,
 }
+
+/// `[school]`: who and where, for the printables and the event log's times.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct School {
+    /// The school's name, e.g. "SMP Negeri 1 Contoh" (empty: a blank line to write on).
+    pub name: String,
+    /// The room, e.g. "Lab Komputer 1" (empty: a blank line to write on).
+    pub room: String,
+    /// The zone wall times are shown in (`WIB`, `WITA`, `WIT`; WIB by default).
+    pub zone: ruji_core::wallclock::Zone,
+}
+
+/// Longest school or room name kept (a printable's heading line).
+pub const MAX_SCHOOL_CHARS: usize = 120;
 
 /// NTP servers asked when ruji.toml names none: Indonesia's pool first, then the world's.
 pub const DEFAULT_NTP: [&str; 2] = ["id.pool.ntp.org", "pool.ntp.org"];
@@ -136,6 +152,15 @@ struct RawFile {
     central: RawCentral,
     results: RawResults,
     clock: RawClock,
+    school: RawSchool,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default, deny_unknown_fields)]
+struct RawSchool {
+    name: Option<Spanned<String>>,
+    room: Option<Spanned<String>>,
+    time_zone: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize, Default)]
@@ -437,6 +462,32 @@ pub fn parse(text: &str, path: &Path) -> Result<SchoolConfig, ConfigError> {
         }
         cfg.ntp = Some(servers);
     }
+    for (field, value) in [
+        (&mut cfg.school.name, &raw.school.name),
+        (&mut cfg.school.room, &raw.school.room),
+    ] {
+        if let Some(v) = value {
+            let text = v.get_ref().trim();
+            if text.chars().count() > MAX_SCHOOL_CHARS || text.chars().any(char::is_control) {
+                return Err(err(
+                    Some(v.span()),
+                    format!("{text:?} is too long or has a line break; write at most {MAX_SCHOOL_CHARS} characters on one line"),
+                ));
+            }
+            *field = text.to_string();
+        }
+    }
+    if let Some(z) = &raw.school.time_zone {
+        cfg.school.zone = ruji_core::wallclock::Zone::parse(z.get_ref()).ok_or_else(|| {
+            err(
+                Some(z.span()),
+                format!(
+                    "time_zone {:?} is not one of \"WIB\", \"WITA\", \"WIT\"",
+                    z.get_ref()
+                ),
+            )
+        })?;
+    }
     Ok(cfg)
 }
 
@@ -640,6 +691,8 @@ pub struct InForce {
     pub count_downtime: bool,
     /// The next day's sessions wait for the earlier days' receipts.
     pub gate_next_day: bool,
+    /// The school, the room and the time zone.
+    pub school: School,
 }
 
 /// What the proctor page says about ruji.toml.
@@ -679,6 +732,7 @@ impl Loaded {
                 token_grace_minutes: c.token.grace / MINUTE,
                 count_downtime: count_downtime || c.count_downtime,
                 gate_next_day: c.gates_next_day(),
+                school: c.school.clone(),
             }),
         }
     }
@@ -785,6 +839,28 @@ mod tests {
         let bad = p("[clock]\nntp = [\"pool ntp org\"]\n").unwrap_err();
         assert_eq!(bad.line, Some(2));
         assert!(bad.message.contains("not an NTP server name"), "{bad}");
+    }
+
+    #[test]
+    fn the_school_room_and_time_zone_for_the_printables() {
+        let c = p(
+            "[school]\nname = \" SMP Negeri 1 Contoh \"\nroom = \"Lab 1\"\ntime_zone = \"wita\"\n",
+        )
+        .unwrap();
+        assert_eq!(
+            c.school,
+            School {
+                name: "SMP Negeri 1 Contoh".into(),
+                room: "Lab 1".into(),
+                zone: ruji_core::wallclock::Zone::Wita,
+            }
+        );
+        assert_eq!(p("").unwrap().school.zone, ruji_core::wallclock::Zone::Wib);
+        let bad = p("[school]\ntime_zone = \"UTC+7\"\n").unwrap_err();
+        assert_eq!(bad.line, Some(2));
+        assert!(bad.message.contains("\"WIB\", \"WITA\", \"WIT\""), "{bad}");
+        let bad = p(&format!("[school]\nname = \"{}\"\n", "x".repeat(121))).unwrap_err();
+        assert!(bad.message.contains("at most 120 characters"), "{bad}");
     }
 
     #[test]

@@ -24,6 +24,8 @@
 //! - [`logins`]: participants' logins as jobs that outlive their requests.
 //! - [`wallclock`]: the board's wall clock, and setting it from NTP, the central server or the
 //!   proctor's browser.
+//! - [`events`]: the event log as a proctor reads it: filters, answer saves folded per
+//!   participant, wall times (estimated where the clock was not set yet), incidents.
 //! - [`error`]: [`RoomError`], every way an operation can fail, typed.
 //!
 //! Layering: ruji-room uses ruji-store (durable state, each operation one transaction),
@@ -34,6 +36,7 @@
 pub mod config;
 pub mod confirm;
 pub mod error;
+pub mod events;
 mod guesses;
 pub mod health;
 pub mod logins;
@@ -61,7 +64,7 @@ pub use config::SettingsNotice;
 pub use error::{PackageError, PackageErrorKind, RoomError};
 pub use ruji_store::room::{AttemptResult, Context, ItemResult, ParticipantStatus, Refusal, Saved};
 pub use ruji_store::tables::{PackageSource, SessionState, TrustedIssuer};
-pub use ruji_store::{Actor, AuditEntry, Fault, StoreError};
+pub use ruji_store::{Action, Actor, AuditEntry, Fault, StoreError};
 
 /// Result of a room operation.
 pub type Result<T, E = RoomError> = std::result::Result<T, E>;
@@ -112,6 +115,9 @@ pub struct Settings {
     pub wall_clock: Arc<dyn wallclock::WallClock>,
     /// NTP servers asked while the clock is not set (ruji.toml `[clock] ntp`); none in tests.
     pub ntp_servers: Vec<String>,
+    /// The school, the room and the time zone (ruji.toml `[school]`): the printables' heading
+    /// and the zone of the wall times on the proctor's pages.
+    pub school: config::School,
 }
 
 impl Default for Settings {
@@ -134,6 +140,7 @@ impl Default for Settings {
             gate_next_day: false,
             wall_clock: Arc::new(wallclock::System),
             ntp_servers: vec![],
+            school: config::School::default(),
         }
     }
 }
@@ -174,6 +181,8 @@ pub(crate) struct Inner {
     package_changes: tokio::sync::Mutex<()>,
     /// One export to a USB stick at a time.
     usb_export: tokio::sync::Mutex<()>,
+    /// One read of the whole event log at a time ([`events`]).
+    event_reads: tokio::sync::Mutex<()>,
     /// One result bundle made at a time (a close and a download at once would write the same
     /// file twice).
     bundling: tokio::sync::Mutex<()>,
@@ -205,6 +214,7 @@ impl Room {
             notice: Mutex::new(notice),
             package_changes: tokio::sync::Mutex::new(()),
             usb_export: tokio::sync::Mutex::new(()),
+            event_reads: tokio::sync::Mutex::new(()),
             bundling: tokio::sync::Mutex::new(()),
             shutting_down: AtomicBool::new(false),
             uploads: tokio::sync::Notify::new(),

@@ -169,6 +169,7 @@ pub async fn start(
         device_key: device_key.as_ref().ok().cloned(),
         central,
         gate_next_day: school.gates_next_day(),
+        school: school.school.clone(),
         usb_control: opts.usb_control.clone(),
         hash_concurrency: crate::passwords::default_concurrency(),
         wall_clock,

@@ -55,6 +55,46 @@ pub struct AttemptExport {
     pub answers: BTreeMap<String, Answer>,
 }
 
+impl AuditEntry {
+    /// The participant this entry is about: the actor when a participant acted, the one the
+    /// proctor acted on (reset, force finish, activation), the username of a locked-out
+    /// `u:` key.
+    pub fn participant(&self) -> Option<&str> {
+        match Action::from_name(&self.action)? {
+            Action::ResetLogin | Action::ActivateReserve => Some(self.detail.trim()),
+            Action::ForceFinish => self.detail.split(' ').next(),
+            Action::LockedOut => self
+                .detail
+                .strip_prefix("u:")
+                .and_then(|r| r.split(':').next()),
+            _ => match self.actor.as_str() {
+                "system" | "proctor" | "invigilator" => None,
+                u => Some(u),
+            },
+        }
+    }
+
+    /// Does this entry belong to `session` (see the module docs)? `window` is the exam-clock
+    /// span the session was last open ([`SessionState::window`]).
+    pub fn concerns(&self, session: &Session, window: (u64, u64)) -> bool {
+        concerns(self, session, window)
+    }
+}
+
+impl SessionState {
+    /// The exam-clock span the session was last open (to `now` while it is open); empty when
+    /// it never was.
+    pub fn window(&self, now: u64) -> (u64, u64) {
+        (
+            self.opened_at.unwrap_or(u64::MAX),
+            match self.closed_at {
+                Some(c) if !self.open => c,
+                _ => now,
+            },
+        )
+    }
+}
+
 /// Does audit entry `e` belong to `session` (see the module docs)? `window` is the exam-clock
 /// span the session was last open.
 fn concerns(e: &AuditEntry, session: &Session, window: (u64, u64)) -> bool {
@@ -121,13 +161,7 @@ impl Store {
                 attempts,
             });
         }
-        let window = (
-            state.opened_at.unwrap_or(u64::MAX),
-            match state.closed_at {
-                Some(c) if !state.open => c,
-                _ => now,
-            },
-        );
+        let window = state.window(now);
         let mut events: BTreeMap<String, u64> = BTreeMap::new();
         let mut as_of_seq = 0;
         r.audit_each(|e| {
@@ -197,6 +231,54 @@ mod tests {
         ];
         for x in &no {
             assert!(!concerns(x, &session, w), "{x:?}");
+        }
+    }
+
+    #[test]
+    fn the_participant_an_entry_is_about() {
+        let e = |actor: &str, action: Action, detail: &str| AuditEntry {
+            seq: 1,
+            at: 0,
+            wall: 0,
+            actor: actor.into(),
+            action: action.name().into(),
+            detail: detail.into(),
+        };
+        for (entry, who) in [
+            (e("P1", Action::Answer, "test LIT item I1"), Some("P1")),
+            (e("proctor", Action::ResetLogin, "P2"), Some("P2")),
+            (
+                e("proctor", Action::ActivateReserve, "CAD01"),
+                Some("CAD01"),
+            ),
+            (
+                e("proctor", Action::ForceFinish, "P3 test LIT reason: mati"),
+                Some("P3"),
+            ),
+            (
+                e(
+                    "system",
+                    Action::LockedOut,
+                    "u:P4: 5 failures, locked for 30 s",
+                ),
+                Some("P4"),
+            ),
+            (
+                e(
+                    "system",
+                    Action::LockedOut,
+                    "ip:10.0.0.9: 6 failures, locked for 30 s",
+                ),
+                None,
+            ),
+            (e("proctor", Action::OpenSession, "H1S1 token ABCDEF"), None),
+            (
+                e("invigilator", Action::InvigilatorLogin, "from 10.0.0.2"),
+                None,
+            ),
+            (e("system", Action::Timeout, "test LIT"), None),
+        ] {
+            assert_eq!(entry.participant(), who, "{entry:?}");
         }
     }
 }

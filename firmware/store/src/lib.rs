@@ -676,6 +676,12 @@ impl Store {
         self.reader()?.audit_tail(n)
     }
 
+    /// Calls `f` with every audit entry, oldest first, from one snapshot (a read of the whole
+    /// log: call it off the async workers).
+    pub fn audit_each(&self, f: impl FnMut(AuditEntry)) -> Result<()> {
+        self.reader()?.audit_each(f)
+    }
+
     /// The installed package (the demo or an imported one).
     pub fn package(&self) -> Arc<Package> {
         self.inner.package.read().expect("not poisoned").clone()

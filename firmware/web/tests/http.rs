@@ -1525,6 +1525,7 @@ async fn invigilator_is_refused_every_action() {
         "GET /proctor/status.json",
         "GET /proctor/token",
         "GET /proctor/audit",
+        "GET /proctor/audit.csv",
         "GET /proctor/network",
         "GET /proctor/network.json",
         "GET /proctor/package/report",
@@ -1655,4 +1656,138 @@ async fn invigilator_is_refused_every_action() {
             "{actor} {action}: {actions:?}"
         );
     }
+}
+
+/// The rows' action codes of an event log page, top to bottom.
+fn event_codes(html: &str) -> Vec<String> {
+    html.split("<tr data-code=\"")
+        .skip(1)
+        .map(|r| r.split('"').next().unwrap().to_string())
+        .collect()
+}
+
+#[tokio::test]
+async fn event_log_filters_summaries_csv_and_pages() {
+    let s = server(true).await;
+    let (a, b) = (client(), client());
+    start(&s, &a, 7).await;
+    answer_all(&s, &a).await;
+    // Saving the same item again is one more save of the same item.
+    let (_, item) = api(&a, "GET", format!("{}/api/v1/items/1", s.url), None).await;
+    let id = item["item"]["id"].as_str().unwrap().to_string();
+    let (st, _) = api(
+        &a,
+        "PUT",
+        format!("{}/api/v1/answers/{id}", s.url),
+        Some(json!({"response": right_answer(&item), "doubtful": true, "rev": 2})),
+    )
+    .await;
+    assert_eq!(st, StatusCode::OK);
+    start(&s, &b, 8).await;
+    proctor(&s).await;
+    let p = proctor_cookie(&s, "rahasia-proktor").await;
+    let csrf = csrf_with(&s, &p).await;
+    let r = post_with(
+        &s,
+        &p,
+        "/proctor/participants/DEMO008/reset",
+        &[("csrf", &csrf)],
+    )
+    .await;
+    assert_eq!(r.headers()["location"], "/proctor?ok=1");
+    let r = post_with(
+        &s,
+        &p,
+        "/proctor/participants/DEMO007/finish",
+        &[("csrf", &csrf), ("reason", "komputer mati")],
+    )
+    .await;
+    assert_eq!(r.headers()["location"], "/proctor?ok=1");
+
+    // Every event, newest first, in Indonesian; eight saves are one line.
+    let page = page_with(&s, &p, "/proctor/audit").await;
+    let codes = event_codes(&page);
+    assert_eq!(
+        codes.iter().filter(|c| *c == "answer").count(),
+        1,
+        "{codes:?}"
+    );
+    assert!(page.contains("8 kali simpan, 7 soal (DEMO)"), "{page}");
+    assert!(page.contains("Paksa selesai") && page.contains("Reset login"));
+    assert!(
+        page.contains("DEMO007 Gilang Ramadhan"),
+        "participants named"
+    );
+    let stored = s.store.audit_tail(1).unwrap()[0].seq;
+    assert!(
+        page.contains(&format!("({stored} entri tersimpan di log)")),
+        "{page}"
+    );
+    // The demo board's clock is set: real times in WIB, none estimated.
+    assert!(page.contains("Waktu (WIB)") && !page.contains("ev-estimated"));
+
+    // Filters: a participant, a kind, a session.
+    let dm8 = event_codes(&page_with(&s, &p, "/proctor/audit?participant=DEMO008").await);
+    assert_eq!(
+        dm8.first().map(String::as_str),
+        Some("reset_login"),
+        "{dm8:?}"
+    );
+    assert!(dm8.iter().all(|c| c != "force_finish"), "{dm8:?}");
+    let incidents = event_codes(&page_with(&s, &p, "/proctor/audit?kind=incident").await);
+    assert_eq!(incidents, ["force_finish", "reset_login"]);
+    let h1 = event_codes(&page_with(&s, &p, "/proctor/audit?session=H1S1&kind=proctor").await);
+    assert_eq!(h1, ["force_finish", "reset_login", "open_session"]);
+    let r = client()
+        .get(format!("{}/proctor/audit?session=NOPE", s.url))
+        .header("cookie", &p)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
+
+    // CSV: the same lines, a header, a byte-order mark for spreadsheets.
+    let r = client()
+        .get(format!("{}/proctor/audit.csv?participant=DEMO007", s.url))
+        .header("cookie", &p)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.headers()["content-type"], "text/csv; charset=utf-8");
+    let csv = r.text().await.unwrap();
+    assert!(
+        csv.starts_with("\u{feff}#,Waktu (WIB),Oleh,Kejadian,code,Rincian"),
+        "{csv}"
+    );
+    assert!(
+        csv.contains(
+            "Paksa selesai,force_finish,DEMO007 test DEMO reason: komputer mati (Gilang Ramadhan)"
+        ),
+        "{csv}"
+    );
+    assert!(
+        csv.contains("Menyimpan jawaban,answer,\"8 kali simpan, 7 soal"),
+        "{csv}"
+    );
+    assert!(!csv.contains("DEMO008"), "{csv}");
+
+    // Nothing dropped: 300 more events are pages of 200, every one reachable, and all on one
+    // page to print.
+    for i in 0..300 {
+        s.store
+            .audit_event(
+                ruji_store::Actor::System,
+                ruji_store::Action::Recovery,
+                format!("test {i}"),
+            )
+            .await
+            .unwrap();
+    }
+    let all = event_codes(&page_with(&s, &p, "/proctor/audit?all=1").await);
+    let p1 = event_codes(&page_with(&s, &p, "/proctor/audit").await);
+    let p2 = page_with(&s, &p, "/proctor/audit?page=2").await;
+    assert_eq!(p1.len(), 200);
+    assert_eq!(p1.len() + event_codes(&p2).len(), all.len());
+    assert!(all.len() > 300, "{}", all.len());
+    assert!(p2.contains("id=\"ev-newer\"") && !p2.contains("id=\"ev-older\""));
 }

@@ -190,6 +190,19 @@ async fn board_notes(state: &AppState, tr: Tr) -> BoardNotes {
                         .to_string(),
                 ),
                 (
+                    tr.t(Msg::SetSchool),
+                    [
+                        f.school.name.as_str(),
+                        f.school.room.as_str(),
+                        f.school.zone.name(),
+                    ]
+                    .iter()
+                    .filter(|s| !s.is_empty())
+                    .copied()
+                    .collect::<Vec<_>>()
+                    .join(" · "),
+                ),
+                (
                     tr.t(Msg::SetGateNextDay),
                     tr.t(if f.gate_next_day { Msg::Yes } else { Msg::No })
                         .to_string(),

@@ -15,7 +15,7 @@ use ruji_room::Actor;
 use ruji_room::{PackageError, PackageErrorKind as K, RoomError};
 use serde::Deserialize;
 
-use super::{utc, Proctor, Viewer};
+use super::{utc, Heading, Proctor, Viewer};
 use crate::error::render;
 use crate::i18n::{Msg, Tr};
 use crate::AppState;
@@ -81,6 +81,7 @@ struct ReportPage {
     main: usize,
     reserve: usize,
     classes: String,
+    heading: Heading,
 }
 
 /// `GET /proctor/package/report.json`.
@@ -158,6 +159,7 @@ async fn report_page(State(state): State<AppState>, p: Viewer) -> Response {
             .map(|(k, v)| format!("{k}: {v}"))
             .collect::<Vec<_>>()
             .join(", "),
+        heading: Heading::now(&state),
     };
     render(&page)
 }
