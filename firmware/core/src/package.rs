@@ -117,6 +117,23 @@ pub enum Sex {
     Female,
 }
 
+/// Length of a password Ruji makes for a login card (`ruji pack`, a reissue on the board).
+pub const PASSWORD_LEN: usize = 8;
+
+/// Characters of a password Ruji makes: capitals and digits without look-alikes (no `0`/`O`,
+/// `1`/`I`, and no lowercase letters at all, so no `l`), easy to type from a printed card.
+pub const PASSWORD_ALPHABET: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+
+/// A password of [`PASSWORD_LEN`] characters from [`PASSWORD_ALPHABET`]; `index(n)` gives a
+/// uniformly random number below `n` (the caller's random source: no I/O here).
+pub fn generate_password(mut index: impl FnMut(usize) -> usize) -> String {
+    (0..PASSWORD_LEN)
+        .map(|_| {
+            PASSWORD_ALPHABET[index(PASSWORD_ALPHABET.len()) % PASSWORD_ALPHABET.len()] as char
+        })
+        .collect()
+}
+
 /// A participant as listed in the package. The password is the one printed on the login card; the
 /// store keeps only its argon2 hash.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

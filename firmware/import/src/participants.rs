@@ -28,12 +28,7 @@ use crate::sanitize::Ctx;
 /// How many rows from the top are searched for the header row.
 pub const HEADER_SEARCH_ROWS: usize = 30;
 
-/// Length of a generated password.
-pub const PASSWORD_LEN: usize = 8;
-
-/// Characters of a generated password: capitals and digits without look-alikes (no `0`/`O`,
-/// `1`/`I`, and no lowercase letters at all, so no `l`), easy to type from a printed card.
-pub const PASSWORD_ALPHABET: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+pub use ruji_core::package::{PASSWORD_ALPHABET, PASSWORD_LEN};
 
 /// Largest workbook accepted, counted uncompressed (a school's list is well under 1 MB).
 const MAX_XLSX_UNPACKED: u128 = 64 << 20;
@@ -384,9 +379,7 @@ fn settle(ctx: &Ctx, file: &str, drafts: Vec<Draft>) -> Vec<Participant> {
 
 /// A password of [`PASSWORD_LEN`] characters from [`PASSWORD_ALPHABET`].
 pub fn generate_password(rng: &mut impl Rng) -> String {
-    (0..PASSWORD_LEN)
-        .map(|_| PASSWORD_ALPHABET[rng.random_range(0..PASSWORD_ALPHABET.len())] as char)
-        .collect()
+    ruji_core::package::generate_password(|n| rng.random_range(0..n))
 }
 
 /// The rule of `Package::validate`: 1-64 letters, digits, `-`, `_` or `.`.

@@ -100,7 +100,9 @@ pub fn kind_of(action: Action) -> Kind {
         | A::RotateToken
         | A::ResetLogin
         | A::ForceFinish
-        | A::ActivateReserve => Kind::Proctor,
+        | A::ActivateReserve
+        | A::PasswordReissued
+        | A::SessionNotes => Kind::Proctor,
         A::ResultsExported | A::ResultsBundled | A::ResultsAcknowledged | A::ResultsToUsb => {
             Kind::Results
         }
@@ -126,14 +128,15 @@ pub fn kind_of(action: Action) -> Kind {
 }
 
 /// Is an entry of `action` an incident: something the session report must account for
-/// (a login reset, a force finish, a reserve activated, a lock-out after wrong passwords, a
-/// recovery, the clock set, every login ended).
+/// (a login reset, a force finish, a reserve activated, a new password, a lock-out after wrong
+/// passwords, a recovery, the clock set, every login ended).
 pub fn is_incident(action: Action) -> bool {
     matches!(
         action,
         Action::ResetLogin
             | Action::ForceFinish
             | Action::ActivateReserve
+            | Action::PasswordReissued
             | Action::LockedOut
             | Action::Recovery
             | Action::ProctorPasswordReset
@@ -535,6 +538,19 @@ mod tests {
         assert_eq!(run(k(Kind::Results)), [6]);
         for k in Kind::ALL {
             assert_eq!(Kind::parse(k.name()), Some(k));
+        }
+    }
+
+    #[test]
+    fn every_action_has_a_label_in_both_languages() {
+        for a in Action::ALL {
+            for lang in [ruji_print::Lang::Id, ruji_print::Lang::En] {
+                assert!(
+                    ruji_print::labels::action(a.name(), lang).is_some(),
+                    "{}",
+                    a.name()
+                );
+            }
         }
     }
 }

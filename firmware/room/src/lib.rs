@@ -12,6 +12,9 @@
 //! - [`periodic`]: the work done every second (time-outs, token rotation, clock checkpoints).
 //! - [`results`]: each session's signed result bundle, its upload to the central server and
 //!   the receipt.
+//! - [`printables`]: the paper of an exam day from the room's records: attendance lists,
+//!   session reports with the proctor's and invigilator's notes, login cards with reissued
+//!   passwords (laid out by ruji-print as PDF and print-ready HTML).
 //! - [`reports`]: reports for teachers (scores, responses, item analysis, essays) from the
 //!   results files, as XLSX, HTML or CSV.
 //! - [`usb`]: the results files saved to a USB stick (through the image's mount helper).
@@ -45,6 +48,7 @@ pub mod panel;
 pub mod participants;
 pub mod passwords;
 pub mod periodic;
+pub mod printables;
 pub mod proctor;
 pub mod reports;
 pub mod results;
@@ -362,4 +366,11 @@ pub fn new_setup_code() -> String {
 /// A fresh random token.
 pub fn new_token() -> Token {
     Token::generate(rand::random::<u32>)
+}
+
+/// A new login-card password ([`ruji_core::package::generate_password`]).
+pub fn new_password() -> String {
+    use rand::Rng;
+    let mut rng = rand::rng();
+    ruji_core::package::generate_password(|n| rng.random_range(0..n))
 }

@@ -336,25 +336,13 @@ impl Room {
         actor: Actor<'static>,
         note: String,
     ) -> Result<()> {
-        // As many hashes in the queue as can run (a school of thousands does not fill it), behind
-        // any login: an import never delays a room's logins.
-        let mut hashes = Vec::with_capacity(package.participants.len());
-        let mut todo = package.participants.iter();
-        let mut tasks = tokio::task::JoinSet::new();
-        loop {
-            while tasks.len() < self.0.passwords.concurrency() {
-                let Some(p) = todo.next() else { break };
-                let (room, u, pw) = (self.clone(), p.username.clone(), p.password.clone());
-                tasks.spawn(
-                    async move { (u, room.0.passwords.hash(Priority::Background, pw).await) },
-                );
-            }
-            let Some(r) = tasks.join_next().await else {
-                break;
-            };
-            let (u, hash) = r.expect("hashing does not panic");
-            hashes.push((u, hash?));
-        }
+        // Behind any login: an import never delays a room's logins.
+        let plain = package
+            .participants
+            .iter()
+            .map(|p| (p.username.clone(), p.password.clone()))
+            .collect();
+        let hashes = self.hash_all(Priority::Background, plain).await?;
         self.store()
             .install_package(Install {
                 package,

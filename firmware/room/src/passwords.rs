@@ -342,6 +342,33 @@ impl Passwords {
     }
 }
 
+impl crate::Room {
+    /// Hashes every `(username, password)` at `priority`: as many in the queue at once as can
+    /// run (a school of thousands does not fill it). The hashes come back in no set order.
+    pub(crate) async fn hash_all(
+        &self,
+        priority: Priority,
+        plain: Vec<(String, String)>,
+    ) -> crate::Result<Vec<(String, String)>> {
+        let mut hashes = Vec::with_capacity(plain.len());
+        let mut todo = plain.into_iter();
+        let mut tasks = tokio::task::JoinSet::new();
+        loop {
+            while tasks.len() < self.0.passwords.concurrency() {
+                let Some((u, pw)) = todo.next() else { break };
+                let room = self.clone();
+                tasks.spawn(async move { (u, room.0.passwords.hash(priority, pw).await) });
+            }
+            let Some(r) = tasks.join_next().await else {
+                break;
+            };
+            let (u, hash) = r.expect("hashing does not panic");
+            hashes.push((u, hash?));
+        }
+        Ok(hashes)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -529,9 +529,11 @@ impl Room {
         flat(self.store().force_finish(username, reason).await)
     }
 
-    /// Activates a reserve participant (replacing an absent one).
-    pub async fn activate_reserve(&self, username: &str) -> Result<()> {
-        flat(self.store().activate_reserve(username).await)
+    /// Activates a reserve participant, replacing `replaces` (an absent main participant) when
+    /// the proctor names one: the session report says whom each reserve replaced.
+    pub async fn activate_reserve(&self, username: &str, replaces: Option<&str>) -> Result<()> {
+        let replaces = replaces.map(str::trim).filter(|r| !r.is_empty());
+        flat(self.store().activate_reserve(username, replaces).await)
     }
 
     /// The dashboard's rows of a session, with who is online where (read on the blocking pool:

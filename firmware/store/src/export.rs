@@ -61,7 +61,9 @@ impl AuditEntry {
     /// `u:` key.
     pub fn participant(&self) -> Option<&str> {
         match Action::from_name(&self.action)? {
-            Action::ResetLogin | Action::ActivateReserve => Some(self.detail.trim()),
+            Action::ResetLogin | Action::ActivateReserve | Action::PasswordReissued => {
+                self.detail.split([' ', ':']).next()
+            }
             Action::ForceFinish => self.detail.split(' ').next(),
             Action::LockedOut => self
                 .detail
@@ -123,7 +125,9 @@ fn concerns(e: &AuditEntry, session: &Session, window: (u64, u64)) -> bool {
             .split_once(' ')
             .is_some_and(|(u, rest)| member(u) && of_test(rest)),
         Action::Login | Action::Logout => member(&e.actor) && during,
-        Action::ResetLogin | Action::ActivateReserve => member(e.detail.trim()) && during,
+        Action::ResetLogin | Action::ActivateReserve => {
+            e.detail.split(' ').next().is_some_and(member) && during
+        }
         _ => false,
     }
 }

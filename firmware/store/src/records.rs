@@ -243,6 +243,49 @@ impl Store {
         .await
     }
 
+    /// The notes typed for `session`'s report (empty when none).
+    pub fn session_notes(&self, session: &str) -> Result<SessionNotes> {
+        Ok(self
+            .reader()?
+            .meta(SESSION_NOTES)?
+            .and_then(|mut m| m.remove(session))
+            .unwrap_or_default())
+    }
+
+    /// Saves `role`'s notes for `session`'s report (at most [`MAX_NOTES_BYTES`], cut at a
+    /// character boundary), audited with their length.
+    pub async fn set_session_notes(
+        &self,
+        session: &str,
+        role: Role,
+        text: String,
+    ) -> crate::room::RoomResult<()> {
+        let pkg = self.package();
+        let id = session.to_string();
+        let mut text = text.trim().to_string();
+        let mut cut = MAX_NOTES_BYTES.min(text.len());
+        while !text.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        text.truncate(cut);
+        self.write(move |tx| {
+            if pkg.session(&id).is_none() {
+                return Ok(Err(Refusal::UnknownSession));
+            }
+            let mut all = tx.meta(SESSION_NOTES)?.unwrap_or_default();
+            let notes = all.entry(id.clone()).or_default();
+            let detail = format!("{id}: {} characters", text.chars().count());
+            match role {
+                Role::Proctor => notes.proctor = text,
+                Role::Invigilator => notes.invigilator = text,
+            }
+            tx.set_meta(SESSION_NOTES, &all)?;
+            tx.audit(role.actor(), Action::SessionNotes, detail)?;
+            Ok(Ok(()))
+        })
+        .await
+    }
+
     /// The invigilator's account, if the proctor set one.
     pub fn invigilator_account(&self) -> Result<Option<ProctorAccount>> {
         self.reader()?.meta(INVIGILATOR)

@@ -866,21 +866,60 @@ impl Store {
         .await
     }
 
-    /// Proctor: activates a reserve participant (replacing an absent one).
-    pub async fn activate_reserve(&self, username: &str) -> RoomResult<()> {
+    /// Proctor: activates a reserve participant, replacing `replaces` (an absent main
+    /// participant, when the proctor names one: the session report says whom each reserve
+    /// replaced). The audit detail is `RESERVE` or `RESERVE replaces USERNAME`.
+    pub async fn activate_reserve(&self, username: &str, replaces: Option<&str>) -> RoomResult<()> {
         let pkg = self.package();
         let u = username.to_string();
+        let replaces = replaces.map(str::to_string);
         self.write(move |tx| {
             match pkg.participant(&u) {
                 None => return Ok(Err(Refusal::UnknownParticipant)),
                 Some(p) if !p.reserve => return Ok(Err(Refusal::NotReserve)),
                 _ => {}
             }
+            if let Some(r) = &replaces {
+                match pkg.participant(r) {
+                    Some(p) if !p.reserve => {}
+                    Some(_) => return Ok(Err(Refusal::NotReserve)),
+                    None => return Ok(Err(Refusal::UnknownParticipant)),
+                }
+            }
             let mut rec = participant_record(tx, &u)?;
             rec.state.reserve_active = true;
             tx.put(PARTICIPANTS, &u, &rec)?;
-            tx.audit(Actor::Proctor, Action::ActivateReserve, u.clone())?;
+            let detail = match &replaces {
+                Some(r) => format!("{u} replaces {r}"),
+                None => u.clone(),
+            };
+            tx.audit(Actor::Proctor, Action::ActivateReserve, detail)?;
             Ok(Ok(()))
+        })
+        .await
+    }
+
+    /// Proctor: new passwords for `hashes` (username, argon2 hash of the new password) in one
+    /// commit, each audited (`password_reissued`); the old passwords stop working at once. A
+    /// participant's login in progress is not ended. Refused whole when one is unknown.
+    pub async fn reissue_passwords(&self, hashes: Vec<(String, String)>) -> RoomResult<usize> {
+        let pkg = self.package();
+        self.write(move |tx| {
+            if hashes.iter().any(|(u, _)| pkg.participant(u).is_none()) {
+                return Ok(Err(Refusal::UnknownParticipant));
+            }
+            let n = hashes.len();
+            for (u, hash) in hashes {
+                let mut rec = participant_record(tx, &u)?;
+                rec.password_hash = hash;
+                tx.put(PARTICIPANTS, &u, &rec)?;
+                tx.audit(
+                    Actor::Proctor,
+                    Action::PasswordReissued,
+                    format!("{u}: new login card printed; the old password no longer works"),
+                )?;
+            }
+            Ok(Ok(n))
         })
         .await
     }

@@ -137,6 +137,10 @@ pub const PROCTOR_LOGINS: MetaKey<Vec<ProctorLogin>> = MetaKey::new("proctor_log
 pub const INVIGILATOR: MetaKey<ProctorAccount> = MetaKey::new("invigilator");
 /// The invigilator's valid logins, as [`PROCTOR_LOGINS`] (at most [`MAX_PROCTOR_LOGINS`]).
 pub const INVIGILATOR_LOGINS: MetaKey<Vec<ProctorLogin>> = MetaKey::new("invigilator_logins");
+/// The notes for each session's report, by session id.
+pub const SESSION_NOTES: MetaKey<BTreeMap<String, SessionNotes>> = MetaKey::new("session_notes");
+/// Longest notes kept (each of the proctor's and the invigilator's), in bytes.
+pub const MAX_NOTES_BYTES: usize = 4000;
 
 /// Most lockouts kept (the latest ending win); the throttle in memory is bounded likewise.
 pub const MAX_LOCKOUTS: usize = 1024;
@@ -145,7 +149,7 @@ pub const MAX_PROCTOR_LOGINS: usize = 8;
 
 /// Every `meta` key (the golden fixtures check each has a sample).
 #[cfg(test)]
-pub(crate) const META_KEY_NAMES: [&str; 13] = [
+pub(crate) const META_KEY_NAMES: [&str; 14] = [
     SCHEMA.key,
     CLOCK.key,
     PACKAGE.key,
@@ -159,6 +163,7 @@ pub(crate) const META_KEY_NAMES: [&str; 13] = [
     PROCTOR_LOGINS.key,
     INVIGILATOR.key,
     INVIGILATOR_LOGINS.key,
+    SESSION_NOTES.key,
 ];
 
 /// Key of an attempt.
@@ -229,6 +234,15 @@ pub struct ProctorAccount {
     pub password_hash: String,
     /// Bumped on password change: older proctor cookies stop working.
     pub generation: u32,
+}
+
+/// The free-text notes typed on a session's report page.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SessionNotes {
+    /// The proctor's.
+    pub proctor: String,
+    /// The invigilator's.
+    pub invigilator: String,
 }
 
 /// A throttle key's lock-out (exam clock).
@@ -472,4 +486,8 @@ actions! {
     InvigilatorLogout = "invigilator_logout",
     /// The proctor signed out everywhere: every proctor and invigilator login ended.
     SignedOutEverywhere = "signed_out_everywhere",
+    /// The proctor gave a participant a new password (a new login card).
+    PasswordReissued = "password_reissued",
+    /// The proctor or the invigilator saved their notes for a session's report.
+    SessionNotes = "session_notes",
 }

@@ -235,7 +235,11 @@ async fn rules_refuse_without_writing() {
             ruji_core::attempt::LoginError::ReserveNotActive
         ))
     );
-    store.activate_reserve("CAD01").await.unwrap().unwrap();
+    store
+        .activate_reserve("CAD01", None)
+        .await
+        .unwrap()
+        .unwrap();
     store.login("CAD01", "b", 3).await.unwrap().unwrap();
 }
 

@@ -115,6 +115,8 @@ codes! {
     UnknownParticipant = "unknown_participant" => ErrUnknownParticipant,
     /// A proctor page without a proctor login.
     Forbidden = "forbidden" => ErrForbidden,
+    /// A reissue names neither a participant nor a class (or both).
+    CardsChoose = "cards_choose" => ErrCardsChoose,
     /// The invigilator's account is read-only.
     ReadOnly = "read_only" => ErrReadOnly,
     /// The invigilator's password may not be the proctor's.

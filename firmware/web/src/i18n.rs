@@ -56,6 +56,15 @@ impl Lang {
     }
 }
 
+impl From<Lang> for ruji_print::Lang {
+    fn from(l: Lang) -> ruji_print::Lang {
+        match l {
+            Lang::Id => ruji_print::Lang::Id,
+            Lang::En => ruji_print::Lang::En,
+        }
+    }
+}
+
 /// Translator handed to templates.
 #[derive(Debug, Clone, Copy)]
 pub struct Tr {
@@ -369,6 +378,34 @@ messages! {
     ReopenSession => ("Buka lagi", "Reopen"),
     SessionClosed => ("Sesi ditutup", "Session closed"),
     NoSessionOpen => ("Belum ada sesi yang dibuka. Buka sesi untuk merilis token.", "No session is open. Open a session to release the token."),
+    Replaces => ("menggantikan…", "replacing…"),
+    ErrCardsChoose => ("Pilih satu peserta atau satu kelas (bukan keduanya).", "Choose one participant or one class (not both)."),
+    PrDownloadPdf => ("Unduh PDF", "Download PDF"),
+    PrAttendance => ("Daftar hadir", "Attendance list"),
+    PrReport => ("Berita acara", "Session report"),
+    PrReportTitle => ("Berita Acara Pelaksanaan", "Session report"),
+    PrReportHint => ("Angka di bawah dihitung dari catatan papan. Tulis catatan Anda (kejadian, kendala, keterangan) lalu simpan; catatan proktor dan catatan pengawas masing-masing dicetak di berita acara. Cetak tiga rangkap untuk ditandatangani.", "The counts below come from the board's records. Write your notes (incidents, problems, remarks) and save; the proctor's and the invigilator's notes are each printed on the report. Print three copies to sign."),
+    PrPrint => ("Cetak berita acara", "Print the report"),
+    PrProctorNotes => ("Catatan proktor", "The proctor's notes"),
+    PrInvigilatorNotes => ("Catatan pengawas", "The invigilator's notes"),
+    PrSaveNotes => ("Simpan catatan", "Save the notes"),
+    PrNotesSaved => ("Catatan tersimpan.", "Notes saved."),
+    PrRegistered => ("Terdaftar (peserta utama)", "Registered (main participants)"),
+    PrPresent => ("Hadir", "Present"),
+    PrAbsent => ("Tidak hadir", "Absent"),
+    PrFinished => ("Selesai semua tes sesi", "Finished every test of the session"),
+    PrForceFinished => ("Diakhiri proktor", "Ended by the proctor"),
+    PrReserves => ("Cadangan diaktifkan", "Reserves activated"),
+    PrResets => ("Reset login", "Login resets"),
+    PrIncidents => ("Kejadian penting", "Incidents"),
+    PrCards => ("Kartu login", "Login cards"),
+    PrCardsHint => ("Papan hanya menyimpan hash password, jadi kartu login tidak dapat dicetak ulang dengan password lama. Di sini papan membuat password baru untuk satu peserta (kartu hilang atau lupa) atau satu kelas, lalu langsung menampilkan kartunya untuk dicetak. Password lama langsung tidak berlaku. Simpan atau cetak kartunya sekarang: password baru tidak dapat ditampilkan lagi.", "The board keeps only password hashes, so a login card cannot be printed again with its old password. Here the board makes new passwords for one participant (a lost or forgotten card) or one class and shows their cards at once, to print. The old passwords stop working at once. Save or print the cards now: the new passwords cannot be shown again."),
+    PrOneParticipant => ("Satu peserta", "One participant"),
+    PrOneClass => ("Satu kelas", "One class"),
+    PrChoose => ("(pilih)", "(choose)"),
+    PrCardsConfirm => ("Saya mengerti: password lama tidak berlaku lagi.", "I understand: the old passwords stop working."),
+    PrCardsShow => ("Buat password baru dan tampilkan kartu", "Make new passwords and show the cards"),
+    PrCardsPdf => ("Buat password baru dan unduh PDF", "Make new passwords and download the PDF"),
     SetSchool => ("Sekolah · ruang · zona waktu ([school])", "School · room · time zone ([school])"),
     NoSessionOpenYet => ("Belum ada sesi yang dibuka. Token tampil di sini setelah proktor membuka sesi.", "No session is open. The token shows here once the proctor opens a session."),
     RotateToken => ("Ganti token", "New token"),
@@ -536,72 +573,6 @@ messages! {
     DevPress => ("Tekan", "Press"),
     DevHold => ("Tahan 3 detik", "Hold 3 s"),
     DevLastGesture => ("Gerakan terakhir", "Last gesture"),
-}
-
-/// The label of an event log entry's action.
-pub fn action_label(a: ruji_room::Action, lang: Lang) -> &'static str {
-    use ruji_room::Action as A;
-    let (id, en) = match a {
-        A::CookieKeyCreated => ("Kunci cookie dibuat", "Cookie key made"),
-        A::PackageInstalled => ("Paket dipasang", "Package installed"),
-        A::PackageImported => ("Paket diimpor", "Package imported"),
-        A::SessionReleased => (
-            "Sesi dirilis (kode rilis)",
-            "Session released (release code)",
-        ),
-        A::IssuerTrusted => ("Kunci penerbit dipercaya", "Issuer key trusted"),
-        A::ProctorPasswordCreated => ("Password proktor dibuat", "Proctor password created"),
-        A::ProctorPasswordReset => (
-            "Password proktor dihapus (pemulihan)",
-            "Proctor password removed (recovery)",
-        ),
-        A::Recovery => ("Pemulihan dengan tombol", "Recovery with the button"),
-        A::OpenSession => ("Sesi dibuka", "Session opened"),
-        A::CloseSession => ("Sesi ditutup", "Session closed"),
-        A::RotateToken => ("Token diganti", "Token changed"),
-        A::Login => ("Login peserta", "Participant logged in"),
-        A::Logout => ("Peserta keluar", "Participant logged out"),
-        A::Start => (
-            "Mulai tes (token diterima)",
-            "Test started (token accepted)",
-        ),
-        A::Resume => (
-            "Melanjutkan tes (token diterima)",
-            "Test resumed (token accepted)",
-        ),
-        A::EndPractice => ("Selesai latihan", "Practice ended"),
-        A::Answer => ("Menyimpan jawaban", "Answers saved"),
-        A::Finish => ("Selesai tes", "Test finished"),
-        A::Timeout => ("Waktu habis", "Time up"),
-        A::ResetLogin => ("Reset login", "Login reset"),
-        A::ForceFinish => ("Paksa selesai", "Force finish"),
-        A::ActivateReserve => ("Peserta cadangan diaktifkan", "Reserve activated"),
-        A::ResultsExported => ("Hasil diunduh", "Results downloaded"),
-        A::ResultsBundled => ("Berkas hasil dibuat", "Results file made"),
-        A::ResultsAcknowledged => ("Tanda terima hasil diterima", "Results receipt received"),
-        A::ResultsToUsb => (
-            "Hasil disimpan ke flashdisk",
-            "Results saved to a USB stick",
-        ),
-        A::LockedOut => (
-            "Login ditahan (salah berkali-kali)",
-            "Login held (too many wrong tries)",
-        ),
-        A::ProctorLogin => ("Login proktor", "Proctor logged in"),
-        A::ProctorLogout => ("Proktor keluar", "Proctor logged out"),
-        A::ProctorPasswordChanged => ("Password proktor diganti", "Proctor password changed"),
-        A::PasswordUpgraded => ("Hash password diperbarui", "Password hash renewed"),
-        A::ClockSet => ("Jam papan disetel", "Board clock set"),
-        A::InvigilatorPasswordSet => ("Password pengawas disimpan", "Invigilator password saved"),
-        A::InvigilatorRemoved => ("Akun pengawas dihapus", "Invigilator account removed"),
-        A::InvigilatorLogin => ("Login pengawas", "Invigilator logged in"),
-        A::InvigilatorLogout => ("Pengawas keluar", "Invigilator logged out"),
-        A::SignedOutEverywhere => ("Keluar dari semua perangkat", "Signed out everywhere"),
-    };
-    match lang {
-        Lang::Id => id,
-        Lang::En => en,
-    }
 }
 
 #[cfg(test)]

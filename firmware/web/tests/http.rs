@@ -1530,7 +1530,14 @@ async fn invigilator_is_refused_every_action() {
         "GET /proctor/network.json",
         "GET /proctor/package/report",
         "GET /proctor/package/report.json",
+        "GET /proctor/sessions/{id}/attendance",
+        "GET /proctor/sessions/{id}/attendance.pdf",
+        "GET /proctor/sessions/{id}/report",
+        "GET /proctor/sessions/{id}/report/print",
+        "GET /proctor/sessions/{id}/report.pdf",
     ];
+    // The one thing the invigilator writes: their notes for the session report.
+    let writes = ["POST /proctor/sessions/{id}/notes"];
     // Before a login, or the login itself (the invigilator gains nothing there).
     let public = [
         "POST /proctor/setup",
@@ -1562,6 +1569,7 @@ async fn invigilator_is_refused_every_action() {
                     ("csrf", inv_csrf.as_str()),
                     ("reason", "x"),
                     ("password", "x"),
+                    ("notes", "Peserta tertib."),
                 ],
             )
             .await
@@ -1570,6 +1578,8 @@ async fn invigilator_is_refused_every_action() {
         let body = r.text().await.unwrap();
         if viewer.contains(&route.as_str()) {
             assert_eq!(status, StatusCode::OK, "{route}: {body}");
+        } else if writes.contains(&route.as_str()) {
+            assert_eq!(status, StatusCode::SEE_OTHER, "{route}: {body}");
         } else {
             assert_eq!(status, StatusCode::FORBIDDEN, "{route}");
             assert!(
@@ -1580,18 +1590,29 @@ async fn invigilator_is_refused_every_action() {
         checked += 1;
     }
     assert!(checked >= 30, "every route was tried: {checked}");
-    for r in viewer {
+    for r in viewer.iter().chain(&writes) {
         assert!(
             proctor_routes()
                 .iter()
-                .any(|(m, p)| format!("{m} {p}") == r),
+                .any(|(m, p)| format!("{m} {p}") == *r),
             "{r} is a route"
         );
     }
+    let changes: Vec<(String, String)> = s
+        .store
+        .audit_tail((audit_len(&s).await - audit_before) as usize)
+        .unwrap()
+        .into_iter()
+        .map(|e| (e.actor, e.action))
+        .collect();
     assert_eq!(
-        audit_len(&s).await,
-        audit_before,
-        "the invigilator changed nothing"
+        changes,
+        [("invigilator".to_string(), "session_notes".to_string())],
+        "the invigilator changed nothing but their notes"
+    );
+    assert_eq!(
+        s.room.session_notes("H1S1").unwrap().invigilator,
+        "Peserta tertib."
     );
     let (_, v) = api(&part, "GET", format!("{}/api/v1/attempt", s.url), None).await;
     assert_eq!(v["phase"], "in_progress");
@@ -1790,4 +1811,122 @@ async fn event_log_filters_summaries_csv_and_pages() {
     assert_eq!(p1.len() + event_codes(&p2).len(), all.len());
     assert!(all.len() > 300, "{}", all.len());
     assert!(p2.contains("id=\"ev-newer\"") && !p2.contains("id=\"ev-older\""));
+}
+
+#[tokio::test]
+async fn printables_and_new_login_cards_over_http() {
+    let s = server(true).await;
+    proctor(&s).await;
+    let p = proctor_cookie(&s, "rahasia-proktor").await;
+    let csrf = csrf_with(&s, &p).await;
+    let get = |path: &'static str| {
+        let (s, p) = (&s, p.clone());
+        async move {
+            client()
+                .get(format!("{}{path}", s.url))
+                .header("cookie", &p)
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    // The attendance list: printable HTML, and a PDF.
+    let html = get("/proctor/sessions/H1S1/attendance")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("<h1>Daftar Hadir Peserta</h1>") && html.contains("Adi Nugroho"));
+    assert!(html.contains("href=\"/proctor/sessions/H1S1/attendance.pdf\""));
+    let r = get("/proctor/sessions/H1S1/attendance.pdf").await;
+    assert_eq!(r.headers()["content-type"], "application/pdf");
+    assert!(r.bytes().await.unwrap().starts_with(b"%PDF-"));
+    // The session report: the notes typed on its page go onto the paper.
+    let r = post_with(
+        &s,
+        &p,
+        "/proctor/sessions/H1S1/notes",
+        &[("csrf", &csrf), ("notes", "Listrik padam 5 menit.")],
+    )
+    .await;
+    assert_eq!(
+        r.headers()["location"],
+        "/proctor/sessions/H1S1/report?ok=1"
+    );
+    let page = get("/proctor/sessions/H1S1/report")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("Listrik padam 5 menit.</textarea>"), "{page}");
+    let print = get("/proctor/sessions/H1S1/report/print")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(print.contains("Berita Acara Pelaksanaan") && print.contains("Listrik padam 5 menit."));
+    let r = get("/proctor/sessions/H1S1/report.pdf").await;
+    assert_eq!(r.headers()["content-type"], "application/pdf");
+    let r = get("/proctor/sessions/NOPE/report").await;
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
+
+    // New login cards: asked for properly, or refused with what to do.
+    let cards = |form: Vec<(&'static str, &'static str)>| {
+        let (s, p, csrf) = (&s, p.clone(), csrf.clone());
+        async move {
+            let mut form = form;
+            form.push(("csrf", Box::leak(csrf.into_boxed_str())));
+            post_with(s, &p, "/proctor/cards", &form).await
+        }
+    };
+    let r = cards(vec![("participant", "DEMO009"), ("format", "html")]).await;
+    assert_eq!(r.headers()["location"], "/proctor/cards?e=not_confirmed");
+    let r = cards(vec![
+        ("participant", "DEMO009"),
+        ("class", "IX-A"),
+        ("confirm", "1"),
+    ])
+    .await;
+    assert_eq!(r.headers()["location"], "/proctor/cards?e=cards_choose");
+    let r = cards(vec![
+        ("participant", "DEMO009"),
+        ("confirm", "1"),
+        ("format", "html"),
+    ])
+    .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(r.headers()["cache-control"], "no-store");
+    let html = r.text().await.unwrap();
+    assert!(
+        html.contains("data:application/pdf;base64,JVBERi"),
+        "the PDF inside the page"
+    );
+    let big: Vec<&str> = html
+        .split("<td class=\"big\">")
+        .skip(1)
+        .map(|x| x.split('<').next().unwrap())
+        .collect();
+    assert_eq!(big[0], "DEMO009");
+    let new = big[1].to_string();
+    assert_eq!(new.len(), 8);
+    // The old password is refused; the new one logs in.
+    let old = ruji_core::demo::login(9).1;
+    let url = format!("{}/api/v1/login", s.url);
+    for (pw, want) in [(old, StatusCode::UNAUTHORIZED), (new, StatusCode::OK)] {
+        let body = json!({"username": "DEMO009", "password": pw});
+        assert_eq!(
+            api(&client(), "POST", url.clone(), Some(body)).await.0,
+            want
+        );
+    }
+    let r = cards(vec![("class", "IX-B"), ("confirm", "1"), ("format", "pdf")]).await;
+    assert_eq!(r.headers()["content-type"], "application/pdf");
+    let reissued = s
+        .store
+        .audit_tail(40)
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.action == "password_reissued")
+        .count();
+    assert_eq!(reissued, 10, "DEMO009, then the 9 of IX-B");
 }

@@ -118,6 +118,8 @@ struct Dashboard {
     board: BoardNotes,
     /// The proctor (every action) or the invigilator (no forms but logging out).
     can_act: bool,
+    /// Main participants not logged in: whom a reserve may replace (username, name).
+    absent: Vec<(String, String)>,
 }
 
 /// One attention reason as the dashboard lists it.
@@ -309,8 +311,14 @@ pub(super) async fn home(
             .filter(|r| r.s.state == SeatState::Finished)
             .count(),
     );
+    let absent = rows
+        .iter()
+        .filter(|r| !r.s.reserve && r.s.state == SeatState::NotLoggedIn)
+        .map(|r| (r.s.username.clone(), r.s.name.clone()))
+        .collect();
     render(&Dashboard {
         tr,
+        absent,
         can_act: session.login.role == ruji_room::proctor::Role::Proctor,
         csrf: session.csrf,
         error,
@@ -467,7 +475,7 @@ pub(super) async fn activate(
     Path(u): Path<String>,
     Form(f): Form<CsrfForm>,
 ) -> Response {
-    act(&p, &f, state.room.activate_reserve(&u)).await
+    act(&p, &f, state.room.activate_reserve(&u, Some(&f.replaces))).await
 }
 
 #[cfg(test)]

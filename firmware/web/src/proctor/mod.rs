@@ -13,6 +13,8 @@
 //!   the actions: open/close a session, rotate the token, reset a login, force finish (with a
 //!   reason), activate a reserve; the board's notices (ruji.toml, attention reasons);
 //! - [`records`]: a session's results (JSON download) and the event log;
+//! - [`printables`]: the attendance list, the session report with its notes, login cards with
+//!   new passwords, each printable and as PDF;
 //! - [`bundles`]: the signed results files, their upload and receipts;
 //! - [`clock`]: the board's clock set from the proctor's browser while it is not set;
 //! - [`network`]: the seats and the LAN doctor's findings;
@@ -24,6 +26,7 @@ pub mod clock;
 pub mod dashboard;
 pub mod network;
 pub mod package;
+pub mod printables;
 pub mod records;
 
 use axum::extract::FromRequestParts;
@@ -67,6 +70,19 @@ pub fn routes() -> Router<AppState> {
         .route("/participants/{u}/finish", post(dashboard::force_finish))
         .route("/participants/{u}/activate", post(dashboard::activate))
         .route("/results/{id}", get(records::results))
+        .route("/sessions/{id}/attendance", get(printables::attendance))
+        .route(
+            "/sessions/{id}/attendance.pdf",
+            get(printables::attendance_pdf),
+        )
+        .route("/sessions/{id}/report", get(printables::report))
+        .route("/sessions/{id}/report/print", get(printables::report_print))
+        .route("/sessions/{id}/report.pdf", get(printables::report_pdf))
+        .route("/sessions/{id}/notes", post(printables::save_notes))
+        .route(
+            "/cards",
+            get(printables::cards_page).post(printables::reissue),
+        )
         .route("/audit", get(records::audit))
         .route("/audit.csv", get(records::audit_csv))
         .route("/network", get(network::page))
@@ -247,6 +263,9 @@ pub(crate) struct CsrfForm {
     pub(crate) csrf: String,
     #[serde(default)]
     pub(crate) reason: String,
+    /// Activating a reserve: whom they replace (a username; empty: not said).
+    #[serde(default)]
+    pub(crate) replaces: String,
 }
 
 /// Back to the dashboard after an action: `?ok=1`, or what [`refused`] says.

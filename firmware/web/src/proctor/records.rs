@@ -16,7 +16,7 @@ use serde::Deserialize;
 
 use super::{Heading, Proctor, Viewer};
 use crate::error::{render, WebError};
-use crate::i18n::{action_label, Msg, Tr};
+use crate::i18n::{Msg, Tr};
 use crate::participant::hms;
 use crate::AppState;
 
@@ -150,7 +150,7 @@ fn line(e: &Event, tr: Tr, zone: Zone, names: &BTreeMap<&str, &str>) -> Line {
         time: time(e.wall, e.at),
         estimated: e.wall.is_some_and(|w| w.estimated),
         actor,
-        what: e.action.map_or("", |a| action_label(a, tr.lang)),
+        what: ruji_print::labels::action(&e.action_name, tr.lang.into()).unwrap_or(""),
         code: e.action_name.clone(),
         detail,
         incident: e.action.is_some_and(is_incident),
