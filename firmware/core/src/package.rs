@@ -124,6 +124,19 @@ pub const PASSWORD_LEN: usize = 8;
 /// `1`/`I`, and no lowercase letters at all, so no `l`), easy to type from a printed card.
 pub const PASSWORD_ALPHABET: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZ23456789";
 
+/// argon2id memory per password hash, KiB: the board's hashes and the ones `ruji pack` puts in a
+/// package (docs/decisions.md D27, D10).
+pub const ARGON2_KIB: u32 = 8 * 1024;
+/// argon2id passes.
+pub const ARGON2_T: u32 = 2;
+
+/// Is `password` (as a package lists it) an argon2id hash (a PHC string) rather than the plain
+/// password? Packages made by `ruji pack` carry only hashes; the plain passwords are printed on
+/// the login cards and nowhere else.
+pub fn is_password_hash(password: &str) -> bool {
+    password.starts_with("$argon2id$")
+}
+
 /// A password of [`PASSWORD_LEN`] characters from [`PASSWORD_ALPHABET`]; `index(n)` gives a
 /// uniformly random number below `n` (the caller's random source: no I/O here).
 pub fn generate_password(mut index: impl FnMut(usize) -> usize) -> String {
@@ -134,7 +147,8 @@ pub fn generate_password(mut index: impl FnMut(usize) -> usize) -> String {
         .collect()
 }
 
-/// A participant as listed in the package. The password is the one printed on the login card; the
+/// A participant as listed in the package. The password is the one printed on the login card
+/// (in a package file: its argon2id hash, [`is_password_hash`]); the
 /// store keeps only its argon2 hash.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Participant {

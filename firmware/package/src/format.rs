@@ -301,10 +301,69 @@ fn tests_of<'a>(pkg: &'a Package, session: &Session) -> impl Iterator<Item = &'a
     pkg.tests.iter().filter(move |t| ids.contains(&t.id))
 }
 
-/// Packs a validated `package` and its `assets` into a signed, sealed package file.
-/// Fails if the package does not validate.
+/// `participants` as a package file lists them: every plain password replaced by its argon2id
+/// hash (the board's parameters, [`ruji_core::package::ARGON2_KIB`]), on every core.
+pub fn hashed(participants: &[Participant]) -> Vec<Participant> {
+    let mut out = participants.to_vec();
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let chunk = out.len().div_ceil(threads).max(1);
+    std::thread::scope(|s| {
+        for part in out.chunks_mut(chunk) {
+            s.spawn(move || {
+                for p in part {
+                    if !ruji_core::package::is_password_hash(&p.password) {
+                        p.password = hash_password(&p.password);
+                    }
+                }
+            });
+        }
+    });
+    out
+}
+
+/// The argon2id hash (PHC string) of `password`, with a random salt.
+pub fn hash_password(password: &str) -> String {
+    use argon2::password_hash::{PasswordHasher, SaltString};
+    use ruji_core::package::{ARGON2_KIB, ARGON2_T};
+    let salt = SaltString::encode_b64(&random32()[..16]).expect("16 bytes make a salt");
+    let params = argon2::Params::new(ARGON2_KIB, ARGON2_T, 1, None).expect("valid argon2 params");
+    argon2::Argon2::new(argon2::Algorithm::Argon2id, argon2::Version::V0x13, params)
+        .hash_password(password.as_bytes(), &salt)
+        .expect("argon2 with valid parameters")
+        .to_string()
+}
+
+/// Packs a validated `package` and its `assets` into a signed, sealed package file, its
+/// participants' passwords as hashes ([`hashed`]). Fails if the package does not validate.
 pub fn pack(
     package: &Package,
+    assets: &Assets,
+    key: &IssuerKey,
+    created: u64,
+) -> Result<Vec<u8>, PackageFileError> {
+    pack_participants(
+        package,
+        &hashed(&package.participants),
+        assets,
+        key,
+        created,
+    )
+}
+
+/// A package file as a `ruji pack` before hashes made it: the participants' passwords as they
+/// are in `package`. Only for testing that the board refuses such a file.
+#[doc(hidden)]
+pub fn pack_as_older_ruji(
+    package: &Package,
+    assets: &Assets,
+    key: &IssuerKey,
+) -> Result<Vec<u8>, PackageFileError> {
+    pack_participants(package, &package.participants, assets, key, 1_700_000_000)
+}
+
+fn pack_participants(
+    package: &Package,
+    participants: &[Participant],
     assets: &Assets,
     key: &IssuerKey,
     created: u64,
@@ -319,9 +378,10 @@ pub fn pack(
     })?;
     let nonce = hex(&random32()[..16]);
     let mut entries: BTreeMap<String, Vec<u8>> = BTreeMap::new();
+    // Only hashes leave the issuer's computer: the plain passwords are on the login cards.
     entries.insert(
         "participants.json".into(),
-        serde_json::to_vec_pretty(&package.participants).expect("serialisable"),
+        serde_json::to_vec_pretty(participants).expect("serialisable"),
     );
     // Every asset gets its own key; a test's contents list the keys of the assets it uses.
     let mut asset_keys: BTreeMap<String, [u8; 32]> = BTreeMap::new();
@@ -722,7 +782,20 @@ mod tests {
         let (file, key, pkg) = packed();
         let sealed = verify(&file, &[key.public()]).unwrap();
         assert_eq!(sealed.manifest.id, pkg.id);
-        assert_eq!(sealed.participants, pkg.participants);
+        // The file lists every participant, each password only as its argon2id hash.
+        assert_eq!(sealed.participants.len(), pkg.participants.len());
+        for (got, want) in sealed.participants.iter().zip(&pkg.participants) {
+            assert_eq!((&got.username, &got.name), (&want.username, &want.name));
+            assert!(ruji_core::package::is_password_hash(&got.password));
+            assert!(!file
+                .windows(want.password.len())
+                .any(|w| w == want.password.as_bytes()));
+            let h = argon2::PasswordHash::new(&got.password).unwrap();
+            use argon2::PasswordVerifier;
+            assert!(argon2::Argon2::default()
+                .verify_password(want.password.as_bytes(), &h)
+                .is_ok());
+        }
         let session = &pkg.sessions[0].id;
         let code = release_code(&file, &key, session).unwrap();
         let secret = release::decode(&code).unwrap();

@@ -135,6 +135,9 @@ pub enum PackageErrorKind {
     NoSession,
     /// The content is not a valid exam.
     Invalid,
+    /// The participants' passwords are in plain text (a package from an older `ruji pack`):
+    /// the file would keep the login cards' passwords on the board.
+    PlainPasswords,
     /// Another package holds participants' work.
     Replace,
     /// A session is open.

@@ -336,13 +336,36 @@ impl Room {
         actor: Actor<'static>,
         note: String,
     ) -> Result<()> {
-        // Behind any login: an import never delays a room's logins.
-        let plain = package
-            .participants
-            .iter()
-            .map(|p| (p.username.clone(), p.password.clone()))
-            .collect();
-        let hashes = self.hash_all(Priority::Background, plain).await?;
+        // A package file carries hashes only (`ruji pack`), taken as they are; plain passwords
+        // are hashed here (the demo, which has no file), behind any login: an import never
+        // delays a room's logins.
+        let (mut hashes, mut plain) = (Vec::new(), Vec::new());
+        for p in &package.participants {
+            if ruji_core::package::is_password_hash(&p.password) {
+                if !crate::passwords::acceptable(&p.password) {
+                    return Err(PackageError::new(
+                        K::Invalid,
+                        format!("{}: the password hash is not one Ruji verifies", p.username),
+                    )
+                    .into());
+                }
+                hashes.push((p.username.clone(), p.password.clone()));
+            } else {
+                plain.push((p.username.clone(), p.password.clone()));
+            }
+        }
+        if source.is_some() && !plain.is_empty() {
+            // The file stays on the card: it must not hold the login cards' passwords (D10).
+            return Err(PackageError::new(
+                K::PlainPasswords,
+                format!(
+                    "{} participants' passwords are not hashed: a package from an older ruji pack",
+                    plain.len()
+                ),
+            )
+            .into());
+        }
+        hashes.extend(self.hash_all(Priority::Background, plain).await?);
         self.store()
             .install_package(Install {
                 package,

@@ -21,12 +21,10 @@ use argon2::password_hash::{Output, ParamsString, PasswordHash, SaltString};
 use argon2::{Algorithm, Argon2, Block, Params, Version};
 use tokio::sync::oneshot;
 
-/// argon2id memory per hash, KiB. Small enough that the hashes running at once fit a 512 MB
-/// board with room to spare, large enough to make guessing a login-card password from a stolen
-/// data file costly (docs/decisions.md D27).
-pub const ARGON2_KIB: u32 = 8 * 1024;
-/// argon2id passes.
-pub const ARGON2_T: u32 = 2;
+/// argon2id memory per hash, KiB, and passes: small enough that the hashes running at once fit
+/// a 512 MB board with room to spare, large enough to make guessing a login-card password from
+/// a stolen data file costly (docs/decisions.md D27). `ruji pack` hashes with the same.
+pub use ruji_core::package::{ARGON2_KIB, ARGON2_T};
 /// The most hashes waiting for a place, all classes together.
 pub const MAX_WAITING: usize = 4096;
 /// The largest hash accepted from the store, KiB (a hash made with more memory is refused as
@@ -43,6 +41,17 @@ fn params() -> Params {
 pub fn default_concurrency() -> usize {
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     cores.saturating_sub(1).clamp(1, 3)
+}
+
+/// Whether `hash` (from a package file) is one [`verify_password`] checks: an argon2id PHC
+/// string with a salt and an output, of at most [`MAX_KIB`] of memory.
+pub fn acceptable(hash: &str) -> bool {
+    PasswordHash::new(hash).is_ok_and(|h| {
+        h.algorithm == Algorithm::Argon2id.ident()
+            && h.salt.is_some()
+            && h.hash.is_some()
+            && Params::try_from(&h).is_ok_and(|p| p.m_cost() <= MAX_KIB)
+    })
 }
 
 /// Whether `hash` was made with today's parameters (else it is upgraded after the next

@@ -153,3 +153,89 @@ async fn a_package_file_the_card_cannot_take_changes_nothing() {
     assert_eq!(room.audit_tail(1).unwrap()[0].seq, before.1);
     assert!(!store.is_broken(), "a refused file is not a broken store");
 }
+
+/// Every byte the board keeps under `dir`, zip entries inflated (a package file is a zip).
+fn everything_kept(dir: &Path) -> Vec<(String, Vec<u8>)> {
+    let mut out = Vec::new();
+    let mut todo = vec![dir.to_path_buf()];
+    while let Some(d) = todo.pop() {
+        for e in std::fs::read_dir(&d).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                todo.push(p);
+                continue;
+            }
+            let bytes = std::fs::read(&p).unwrap();
+            if let Ok(zip) = package::safezip::read(&bytes, &Default::default()) {
+                for (name, inner) in zip.files {
+                    out.push((format!("{}:{name}", p.display()), inner));
+                }
+            }
+            out.push((p.display().to_string(), bytes));
+        }
+    }
+    out
+}
+
+#[tokio::test]
+async fn no_plain_password_is_kept_on_the_board_after_an_import() {
+    let dir = tempfile::tempdir().unwrap();
+    let key = IssuerKey::generate();
+    let l = native::load(Path::new("../import/tests/fixtures/native/contoh"));
+    let bytes = package::pack(&l.package, &l.assets, &key, 1_764_000_000).unwrap();
+    let (room, _, _) = open_room(dir.path(), &key).await;
+    room.import_package(bytes.clone(), Actor::Proctor)
+        .await
+        .unwrap();
+    let s = &l.package.sessions[0].id;
+    let code = package::release_code(&bytes, &key, s).unwrap();
+    room.release_with_code(s, &code, Actor::Proctor)
+        .await
+        .unwrap();
+    room.open_session(s).await.unwrap();
+    // The package's hashes log in with the cards' passwords.
+    let p = &l.package.participants[0];
+    room.participant_login(&p.username, &p.password, "10.0.0.9")
+        .await
+        .unwrap();
+    drop(room);
+    let kept = everything_kept(dir.path());
+    assert!(
+        kept.iter().any(|(n, _)| n.ends_with(":participants.json")),
+        "the package file is kept"
+    );
+    for p in &l.package.participants {
+        assert!(p.password.len() >= 6, "{}", p.username);
+        for (name, bytes) in &kept {
+            assert!(
+                !bytes
+                    .windows(p.password.len())
+                    .any(|w| w == p.password.as_bytes()),
+                "{}'s password is in {name}",
+                p.username
+            );
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_package_with_plain_passwords_is_refused_with_what_to_do() {
+    let dir = tempfile::tempdir().unwrap();
+    let key = IssuerKey::generate();
+    let l = native::load(Path::new("../import/tests/fixtures/native/contoh"));
+    // A package as an older ruji pack made it: participants.json with the plain passwords,
+    // signed (the signature covers whatever the issuer packed).
+    let bytes = package::pack_as_older_ruji(&l.package, &l.assets, &key).unwrap();
+    let (room, store, _) = open_room(dir.path(), &key).await;
+    let before = store.audit_tail(1).unwrap().first().map(|e| e.seq);
+    let e = room
+        .import_package(bytes, Actor::Proctor)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&e, RoomError::Package(p) if p.kind == PackageErrorKind::PlainPasswords),
+        "{e:?}"
+    );
+    assert_eq!(store.audit_tail(1).unwrap().first().map(|e| e.seq), before);
+    assert_eq!(package_files(dir.path()), 0, "nothing kept");
+}

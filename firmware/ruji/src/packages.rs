@@ -42,6 +42,35 @@ pub struct PackArgs {
     pub duration: u32,
 }
 
+/// Every participant's login card: name, class, sessions, username and the plain password.
+fn login_cards(p: &ruji_core::package::Package) -> ruji_print::docs::LoginCards {
+    ruji_print::docs::LoginCards {
+        exam: p.title.clone(),
+        place: ruji_print::docs::Place {
+            school: p.issuer.clone(),
+            ..Default::default()
+        },
+        cards: p
+            .participants
+            .iter()
+            .map(|x| ruji_print::docs::CardData {
+                username: x.username.clone(),
+                password: x.password.clone(),
+                name: x.name.clone(),
+                class: x.class.clone(),
+                session: p
+                    .sessions
+                    .iter()
+                    .filter(|s| s.participants.contains(&x.username))
+                    .map(|s| format!("{} · {} {}", s.name, s.day, s.start))
+                    .collect::<Vec<_>>()
+                    .join("; "),
+                reserve: x.reserve,
+            })
+            .collect(),
+    }
+}
+
 /// `ruji release-code`.
 #[derive(clap::Args)]
 pub struct ReleaseCodeArgs {
@@ -176,15 +205,25 @@ pub fn pack(a: PackArgs) -> ExitCode {
     if let Err(e) = ruji_sys::write_durable(&out, &bytes, 0o644) {
         return fail(format!("{}: {e}", out.display()));
     }
-    // The login cards, with every password (generated ones included): for printing.
-    let cards = out.with_extension("kartu-login.csv");
+    // The login cards, with every password (generated ones included): a list, and the cards
+    // eight to an A4 page as PDF and as a page to print. The package itself holds only hashes.
+    let doc = login_cards(&loaded.package).doc(ruji_print::Lang::Id);
     let csv = ruji_import::participants::write_cards_csv(&loaded.package.participants);
-    if let Err(e) = ruji_sys::write_durable(&cards, csv.as_bytes(), 0o600) {
-        return fail(format!("{}: {e}", cards.display()));
+    let mut written = Vec::new();
+    for (ext, bytes) in [
+        ("kartu-login.csv", csv.into_bytes()),
+        ("kartu-login.pdf", doc.to_pdf()),
+        ("kartu-login.html", doc.to_html().into_bytes()),
+    ] {
+        let file = out.with_extension(ext);
+        if let Err(e) = ruji_sys::write_durable(&file, &bytes, 0o600) {
+            return fail(format!("{}: {e}", file.display()));
+        }
+        written.push(file.display().to_string());
     }
     println!(
-        "login cards: {} (print them; keep the file private)",
-        cards.display()
+        "login cards: {} (print them; keep these files private)",
+        written.join(", ")
     );
     let p = &loaded.package;
     println!(

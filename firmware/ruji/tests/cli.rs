@@ -124,6 +124,15 @@ fn keygen_pack_verify_release_code() {
     );
     let cards = std::fs::read_to_string(d.join("ujian.kartu-login.csv")).unwrap();
     assert!(cards.contains("Ani Lestari") && cards.contains("TKJ7MR2Q"));
+    // The cards to print, eight to an A4 page, beside the list; the package holds only hashes.
+    let pdf = std::fs::read(d.join("ujian.kartu-login.pdf")).unwrap();
+    assert!(pdf.starts_with(b"%PDF-"));
+    let html = std::fs::read_to_string(d.join("ujian.kartu-login.html")).unwrap();
+    assert!(html.contains("Ani Lestari") && html.contains("TKJ7MR2Q"));
+    let zip = std::fs::read(d.join("ujian.rujipkg")).unwrap();
+    let files = ruji_package::safezip::read(&zip, &Default::default()).unwrap();
+    let listed = String::from_utf8(files.files["participants.json"].clone()).unwrap();
+    assert!(listed.contains("$argon2id$") && !listed.contains("TKJ7MR2Q"));
 
     let out = ruji(
         &["verify", "ujian.rujipkg", "--trust", "sekolah.key.pub"],

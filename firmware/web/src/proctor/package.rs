@@ -48,6 +48,7 @@ fn failure_msg(kind: K) -> Msg {
         K::CodeTypo => Msg::PkgErrCodeTypo,
         K::NoSession => Msg::PkgErrNoSession,
         K::Invalid => Msg::PkgErrInvalid,
+        K::PlainPasswords => Msg::PkgErrPlainPasswords,
         K::Replace => Msg::PkgErrReplace,
         K::SessionOpen => Msg::PkgErrSessionOpen,
         K::Storage => Msg::PkgErrStorage,
