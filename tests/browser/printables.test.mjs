@@ -10,7 +10,7 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import {
-  assertClean, startServer, launchBrowser, newContext, text, here, stepper, SHOTS,
+  assertClean, startServer, launchBrowser, newContext, text, here, stepper, SHOTS, setupProctor,
 } from './lib/harness.mjs';
 
 const PASSWORD = 'proktor-kertas-1';
@@ -64,11 +64,7 @@ test('the exam day\'s paper', async (t) => {
   const step = stepper(t);
 
   await step('the proctor logs in; each session links to its attendance list and report', async () => {
-    await page.goto(server.url + '/proctor');
-    await page.fill('#code', server.setupCode);
-    await page.fill('#password', PASSWORD);
-    await page.fill('#password2', PASSWORD);
-    await submit(page);
+    await setupProctor(page, server, PASSWORD);
     assert.ok(await page.$('a[href="/proctor/sessions/H1S1/attendance"]'));
     assert.ok(await page.$('a[href="/proctor/sessions/H1S1/report"]'));
   });

@@ -471,3 +471,164 @@ impl SessionReport {
         }
     }
 }
+
+/// A test as the sync report lists it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SyncTest {
+    /// `Name (ID)`.
+    pub name: String,
+    /// Its items, `None` while sealed.
+    pub items: Option<usize>,
+    /// Minutes.
+    pub minutes: u32,
+}
+
+/// A session as the sync report lists it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SyncSession {
+    /// The session's name.
+    pub name: String,
+    /// Day and start as scheduled.
+    pub schedule: String,
+    /// Its participants.
+    pub participants: usize,
+    /// When its items were released (board's zone), `None` while sealed.
+    pub released: Option<String>,
+}
+
+/// The sync report (*berita acara sinkronisasi*): what package the board holds, from where,
+/// and what of it is released, signed by the proctor, the technician and the head of school.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SyncSheet {
+    /// The school, room and time of printing.
+    pub place: Place,
+    /// The package's id.
+    pub id: String,
+    /// Its title.
+    pub title: String,
+    /// Its issuer.
+    pub issuer: String,
+    /// The issuer's public key (empty for the built-in demo).
+    pub issuer_key: String,
+    /// The file's name and size (empty for the built-in demo).
+    pub file: String,
+    /// When it was imported (board's zone; empty for the demo).
+    pub imported: String,
+    /// This server (Ruji and its version).
+    pub server: String,
+    /// The board's id and key, if it has one.
+    pub board: String,
+    /// Main participants, reserves, and per class.
+    pub main: usize,
+    /// Reserves.
+    pub reserve: usize,
+    /// `IX-A: 12, IX-B: 9`.
+    pub classes: String,
+    /// The tests.
+    pub tests: Vec<SyncTest>,
+    /// The sessions.
+    pub sessions: Vec<SyncSession>,
+}
+
+impl SyncSheet {
+    /// The sync report as a document.
+    pub fn doc(&self, lang: Lang) -> Doc {
+        let t = |id, en| lang.t(id, en).to_string();
+        let sealed = t("Terkunci", "Sealed");
+        let participants = format!(
+            "{} {}, {} {}{}",
+            self.main,
+            t("utama", "main"),
+            self.reserve,
+            t("cadangan", "reserve"),
+            if self.classes.is_empty() {
+                String::new()
+            } else {
+                format!(" ({})", self.classes)
+            }
+        );
+        Doc {
+            lang,
+            title: t("Berita Acara Sinkronisasi", "Sync report"),
+            heading: vec![
+                (t("Sekolah", "School"), or_blank(&self.place.school)),
+                (t("Ruang", "Room"), or_blank(&self.place.room)),
+                (t("Dicetak", "Printed"), self.place.printed.clone()),
+                (t("Server", "Server"), self.server.clone()),
+            ],
+            blocks: vec![
+                Block::Section(t("Paket soal", "Exam package")),
+                Block::Table(Table {
+                    columns: vec![Column::text("", 28.0), Column::text("", 72.0)],
+                    rows: vec![
+                        vec![t("Kode paket", "Package id"), self.id.clone()],
+                        vec![t("Nama paket", "Package title"), self.title.clone()],
+                        vec![t("Penerbit", "Issuer"), self.issuer.clone()],
+                        vec![t("Kunci penerbit", "Issuer key"), self.issuer_key.clone()],
+                        vec![t("Berkas", "File"), self.file.clone()],
+                        vec![t("Waktu impor", "Imported at"), self.imported.clone()],
+                        vec![t("ID papan", "Board id"), self.board.clone()],
+                        vec![t("Peserta", "Participants"), participants],
+                    ],
+                    tall: false,
+                }),
+                Block::Section(t("Tes", "Tests")),
+                Block::Table(Table {
+                    columns: vec![
+                        Column::text(t("Tes", "Test"), 70.0),
+                        Column::number(t("Soal", "Items"), 15.0),
+                        Column::number(t("Menit", "Minutes"), 15.0),
+                    ],
+                    rows: self
+                        .tests
+                        .iter()
+                        .map(|x| {
+                            vec![
+                                x.name.clone(),
+                                x.items.map_or_else(|| sealed.clone(), |n| n.to_string()),
+                                x.minutes.to_string(),
+                            ]
+                        })
+                        .collect(),
+                    tall: false,
+                }),
+                Block::Section(t("Sesi", "Sessions")),
+                Block::Table(Table {
+                    columns: vec![
+                        Column::text(t("Sesi", "Session"), 35.0),
+                        Column::text(t("Jadwal", "Schedule"), 22.0),
+                        Column::number(t("Peserta", "Participants"), 13.0),
+                        Column::text(t("Soal dibuka", "Released"), 30.0),
+                    ],
+                    rows: self
+                        .sessions
+                        .iter()
+                        .map(|s| {
+                            vec![
+                                s.name.clone(),
+                                s.schedule.clone(),
+                                s.participants.to_string(),
+                                s.released.clone().unwrap_or_else(|| sealed.clone()),
+                            ]
+                        })
+                        .collect(),
+                    tall: false,
+                }),
+                Block::Signatures(
+                    [
+                        t("Proktor", "Proctor"),
+                        t("Teknisi", "Technician"),
+                        t("Kepala Sekolah", "Head of school"),
+                    ]
+                    .into_iter()
+                    .map(|role| Signature {
+                        role,
+                        name: String::new(),
+                        id_label: t("NIP", "Staff no"),
+                    })
+                    .collect(),
+                ),
+            ],
+        }
+    }
+}

@@ -54,27 +54,17 @@ pub(crate) fn render(doc: &Doc, links: &[(&str, &str)]) -> String {
                 _ => Part::Text(s),
             },
             Block::Section(s) => Part::Section(s),
-            Block::Table(t) => {
-                let total: f32 = t
+            Block::Table(t) => Part::Table {
+                columns: t
                     .columns
                     .iter()
-                    .map(|c| c.width)
-                    .sum::<f32>()
-                    .max(f32::EPSILON);
-                Part::Table {
-                    columns: t
-                        .columns
-                        .iter()
-                        .map(|c| {
-                            let pct = format!("{:.1}", c.width / total * 100.0);
-                            (c.title.as_str(), pct, c.right)
-                        })
-                        .collect(),
-                    rows: &t.rows,
-                    tall: t.tall,
-                    header: t.columns.iter().any(|c| !c.title.is_empty()),
-                }
-            }
+                    .zip(t.shares())
+                    .map(|(c, share)| (c.title.as_str(), format!("{:.1}", share * 100.0), c.right))
+                    .collect(),
+                rows: &t.rows,
+                tall: t.tall,
+                header: t.columns.iter().any(|c| !c.title.is_empty()),
+            },
             Block::Cards(c) => Part::Cards(c.chunks(8).collect()),
             Block::Notes { label, text } => Part::Notes { label, text },
             Block::Signatures(s) => Part::Signatures(s),

@@ -96,6 +96,19 @@ pub struct Table {
     pub tall: bool,
 }
 
+impl Table {
+    /// Each column's share of the table's width (they add up to 1).
+    pub fn shares(&self) -> Vec<f32> {
+        let total: f32 = self
+            .columns
+            .iter()
+            .map(|c| c.width)
+            .sum::<f32>()
+            .max(f32::EPSILON);
+        self.columns.iter().map(|c| c.width / total).collect()
+    }
+}
+
 /// A table column.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Column {

@@ -361,13 +361,7 @@ fn lead(b: &Block) -> f32 {
 }
 
 fn column_widths(t: &Table) -> Vec<f32> {
-    let total: f32 = t
-        .columns
-        .iter()
-        .map(|c| c.width)
-        .sum::<f32>()
-        .max(f32::EPSILON);
-    t.columns.iter().map(|c| c.width / total * WIDTH).collect()
+    t.shares().iter().map(|s| s * WIDTH).collect()
 }
 
 /// The header's wrapped titles; none for a table whose columns have no titles.

@@ -1,5 +1,6 @@
 //! The paper of an exam day from the room's records (the documents themselves are
-//! ruji-print's): the attendance list of a session, its session report with the proctor's and
+//! ruji-print's): the sync report, the attendance list of a session, its session report with
+//! the proctor's and
 //! the invigilator's notes, and login cards with new passwords (a reissue: the board keeps only
 //! password hashes, so a card is printed the moment its password is made, and never again).
 //!
@@ -19,7 +20,7 @@ use ruji_core::attempt::{FinishReason, Phase};
 use ruji_core::package::Session;
 use ruji_print::docs::{
     Attendance, AttendanceRow, CardData, LoginCards, Named, Place, ResultsFile, SessionInfo,
-    SessionReport,
+    SessionReport, SyncSession, SyncSheet, SyncTest,
 };
 use ruji_print::Lang;
 use ruji_store::room::Refusal;
@@ -263,6 +264,66 @@ impl Room {
             proctor_notes: notes.proctor,
             invigilator_notes: notes.invigilator,
         })
+    }
+
+    /// The sync report ([`Room::sync_report`]) as its paper: times in the board's zone.
+    pub fn sync_sheet(&self) -> SyncSheet {
+        let r = self.sync_report();
+        let zone = self.settings().school.zone;
+        let at = |secs: u64| format!("{} {}", zone.format(secs), zone.name());
+        let p = &r.package;
+        SyncSheet {
+            place: self.place(),
+            id: p.id.clone(),
+            title: p.title.clone(),
+            issuer: p.issuer.clone(),
+            issuer_key: p.issuer_key.clone(),
+            file: if p.imported {
+                format!("{} ({} KB)", p.file, p.bytes.div_ceil(1024))
+            } else {
+                String::new()
+            },
+            imported: if p.imported {
+                at(p.imported_at)
+            } else {
+                String::new()
+            },
+            server: r.server.clone(),
+            board: r
+                .board
+                .as_ref()
+                .map(|b| format!("{} ({})", b.id, b.key))
+                .unwrap_or_default(),
+            main: r.participants.main,
+            reserve: r.participants.reserve,
+            classes: r
+                .participants
+                .classes
+                .iter()
+                .filter(|(k, _)| !k.is_empty())
+                .map(|(k, v)| format!("{k}: {v}"))
+                .collect::<Vec<_>>()
+                .join(", "),
+            tests: r
+                .tests
+                .iter()
+                .map(|t| SyncTest {
+                    name: format!("{} ({})", t.name, t.id),
+                    items: (!t.sealed).then_some(t.items),
+                    minutes: t.duration_minutes,
+                })
+                .collect(),
+            sessions: r
+                .sessions
+                .iter()
+                .map(|s| SyncSession {
+                    name: s.name.clone(),
+                    schedule: format!("{} {}", s.day, s.start),
+                    participants: s.participants,
+                    released: s.released_at.map(at),
+                })
+                .collect(),
+        }
     }
 
     /// Session `id`'s results file and its receipt, if made.

@@ -269,16 +269,7 @@ impl Room {
             .proctor_account()?
             .ok_or(RoomError::NoProctor)?;
         // One password would be both accounts: the login could not tell them apart.
-        if self
-            .0
-            .passwords
-            .verify(
-                Priority::Proctor,
-                Some(account.password_hash),
-                password.to_string(),
-            )
-            .await?
-        {
+        if self.is_password(account.password_hash, password).await? {
             return Err(RoomError::InvigilatorSameAsProctor);
         }
         let hash = self
@@ -394,6 +385,16 @@ impl Room {
         self.new_login(role, generation, client).await
     }
 
+    /// Whether `password` is the one of `hash` (verified at the proctor's priority).
+    async fn is_password(&self, hash: String, password: &str) -> Result<bool> {
+        let p = password.to_string();
+        Ok(self
+            .0
+            .passwords
+            .verify(Priority::Proctor, Some(hash), p)
+            .await?)
+    }
+
     /// Checks the password typed at `client` (one guess, throttled per address) against the
     /// proctor's account, then the invigilator's: whose it is, with the account's generation.
     async fn check_password(&self, client: &str, password: &str) -> Result<(Role, u32)> {
@@ -410,16 +411,7 @@ impl Room {
                 .map(|a| (Role::Invigilator, a)),
         );
         for (role, account) in accounts {
-            if self
-                .0
-                .passwords
-                .verify(
-                    Priority::Proctor,
-                    Some(account.password_hash),
-                    password.to_string(),
-                )
-                .await?
-            {
+            if self.is_password(account.password_hash, password).await? {
                 guess.succeeded().await;
                 return Ok((role, account.generation));
             }

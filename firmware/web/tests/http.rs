@@ -1530,6 +1530,7 @@ async fn invigilator_is_refused_every_action() {
         "GET /proctor/network.json",
         "GET /proctor/package/report",
         "GET /proctor/package/report.json",
+        "GET /proctor/package/report.pdf",
         "GET /proctor/sessions/{id}/attendance",
         "GET /proctor/sessions/{id}/attendance.pdf",
         "GET /proctor/sessions/{id}/report",

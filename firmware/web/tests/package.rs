@@ -298,6 +298,13 @@ async fn import_release_and_serve_a_package() {
         "{html}"
     );
     assert!(html.contains("SMP Negeri 1 Contoh") && html.contains(&key.public()));
+    let pdf = p
+        .get(format!("{}/proctor/package/report.pdf", s.url))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(pdf.headers()["content-type"], "application/pdf");
+    assert!(pdf.bytes().await.unwrap().starts_with(b"%PDF-"));
     let v: serde_json::Value = p
         .get(format!("{}/proctor/package/report.json", s.url))
         .send()

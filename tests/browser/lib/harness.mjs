@@ -228,6 +228,20 @@ export function stepper(t) {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Proctor steps used by several tests.
+
+/** The first proctor setup on a fresh server, with the code from its console; ends on the
+ * dashboard. */
+export async function setupProctor(page, server, password) {
+  await page.goto(server.url + '/proctor');
+  await page.fill('#code', server.setupCode);
+  await page.fill('#password', password);
+  await page.fill('#password2', password);
+  await Promise.all([page.waitForNavigation(), page.click('button[type=submit]')]);
+  assert.equal(here(page), '/proctor');
+}
+
+// ---------------------------------------------------------------------------------------------
 // Participant steps used by several tests.
 
 /** Logs in on the login page; ends on the page the server sends to. */

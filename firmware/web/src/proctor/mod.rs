@@ -213,30 +213,6 @@ pub(crate) fn utc(ts: u64) -> String {
     )
 }
 
-/// The heading of a printable: the school and the room (ruji.toml `[school]`, blank lines to
-/// write on when unset), and when it was printed in the board's zone.
-pub(crate) struct Heading {
-    pub(crate) school: String,
-    pub(crate) room: String,
-    pub(crate) printed: String,
-}
-
-impl Heading {
-    /// The board's heading now.
-    pub(crate) fn now(state: &AppState) -> Heading {
-        let school = &state.room.settings().school;
-        Heading {
-            school: school.name.clone(),
-            room: school.room.clone(),
-            printed: format!(
-                "{} {}",
-                school.zone.format(state.room.wall_now_ms() / 1000),
-                school.zone.name()
-            ),
-        }
-    }
-}
-
 /// `?e=CODE` / `?ok=1` on a proctor page.
 #[derive(Deserialize, Default)]
 pub(crate) struct Note {

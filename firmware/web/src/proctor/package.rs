@@ -15,7 +15,7 @@ use ruji_room::Actor;
 use ruji_room::{PackageError, PackageErrorKind as K, RoomError};
 use serde::Deserialize;
 
-use super::{utc, Heading, Proctor, Viewer};
+use super::{Proctor, Viewer};
 use crate::error::render;
 use crate::i18n::{Msg, Tr};
 use crate::AppState;
@@ -34,6 +34,7 @@ pub fn routes() -> Router<AppState> {
         .route("/trust", post(trust))
         .route("/report", get(report_page))
         .route("/report.json", get(report_json))
+        .route("/report.pdf", get(report_pdf))
 }
 
 /// The headline of a package failure.
@@ -68,101 +69,38 @@ fn failure_msg(kind: K) -> Msg {
     }
 }
 
-struct ReportRow {
-    cells: Vec<String>,
-}
-
-#[derive(Template)]
-#[template(path = "proctor_sync_report.html")]
-struct ReportPage {
-    tr: Tr,
-    package: Vec<(&'static str, String, u64)>,
-    tests: Vec<ReportRow>,
-    sessions: Vec<ReportRow>,
-    main: usize,
-    reserve: usize,
-    classes: String,
-    heading: Heading,
-}
-
 /// `GET /proctor/package/report.json`.
 async fn report_json(State(state): State<AppState>, _p: Viewer) -> axum::Json<SyncReport> {
     axum::Json(state.room.sync_report())
 }
 
-/// `GET /proctor/package/report`: the sync report, for print.
+/// `GET /proctor/package/report`: the sync report, to print (ruji-print's page).
 async fn report_page(State(state): State<AppState>, p: Viewer) -> Response {
-    let tr = Tr { lang: p.lang };
-    let r = state.room.sync_report();
-    let pk = &r.package;
-    let page = ReportPage {
-        tr,
-        package: vec![
-            (tr.t(Msg::PkgRId), pk.id.clone(), 0),
-            (tr.t(Msg::PkgRTitle), pk.title.clone(), 0),
-            (tr.t(Msg::PkgRIssuer), pk.issuer.clone(), 0),
-            (tr.t(Msg::PkgRKey), pk.issuer_key.clone(), 0),
+    let doc = state.room.sync_sheet().doc(p.lang.into());
+    axum::response::Html(doc.to_html_with(&[
+        (Tr { lang: p.lang }.t(Msg::Back), "/proctor/package"),
+        (
+            Tr { lang: p.lang }.t(Msg::PrDownloadPdf),
+            "/proctor/package/report.pdf",
+        ),
+    ]))
+    .into_response()
+}
+
+/// `GET /proctor/package/report.pdf`: the sync report as PDF.
+async fn report_pdf(State(state): State<AppState>, p: Viewer) -> Response {
+    let doc = state.room.sync_sheet().doc(p.lang.into());
+    (
+        [
+            (header::CONTENT_TYPE, "application/pdf"),
             (
-                tr.t(Msg::PkgRFile),
-                format!("{} ({} KB)", pk.file, pk.bytes / 1024),
-                0,
-            ),
-            (
-                tr.t(Msg::PkgRImportedAt),
-                utc(pk.imported_at),
-                pk.imported_at,
-            ),
-            (tr.t(Msg::PkgRServer), r.server.clone(), 0),
-            (
-                tr.t(Msg::PkgRBoard),
-                r.board
-                    .as_ref()
-                    .map(|b| format!("{} ({})", b.id, b.key))
-                    .unwrap_or_default(),
-                0,
+                header::CONTENT_DISPOSITION,
+                "attachment; filename=\"berita-acara-sinkronisasi.pdf\"",
             ),
         ],
-        tests: r
-            .tests
-            .iter()
-            .map(|t| ReportRow {
-                cells: vec![
-                    format!("{} ({})", t.name, t.id),
-                    if t.sealed {
-                        tr.t(Msg::PkgSealed).to_string()
-                    } else {
-                        t.items.to_string()
-                    },
-                    t.duration_minutes.to_string(),
-                ],
-            })
-            .collect(),
-        sessions: r
-            .sessions
-            .iter()
-            .map(|s| ReportRow {
-                cells: vec![
-                    s.name.clone(),
-                    format!("{} {}", s.day, s.start),
-                    s.participants.to_string(),
-                    s.released_at
-                        .map(utc)
-                        .unwrap_or_else(|| tr.t(Msg::PkgSealed).to_string()),
-                ],
-            })
-            .collect(),
-        main: r.participants.main,
-        reserve: r.participants.reserve,
-        classes: r
-            .participants
-            .classes
-            .iter()
-            .map(|(k, v)| format!("{k}: {v}"))
-            .collect::<Vec<_>>()
-            .join(", "),
-        heading: Heading::now(&state),
-    };
-    render(&page)
+        doc.to_pdf(),
+    )
+        .into_response()
 }
 
 /// `GET /a/{name}`: an item's picture or sound, cached for a year (names are content hashes).

@@ -52,23 +52,34 @@ fn page(doc: &Doc, tr: Tr, back: &str, pdf: &str) -> Response {
     .into_response()
 }
 
+/// Session `id`'s attendance list in the viewer's language.
+fn attendance_doc(state: &AppState, v: &Viewer, id: &str) -> Result<Doc, WebError> {
+    Ok(state
+        .room
+        .attendance(id)
+        .map_err(|e| v.fail(e))?
+        .doc(v.lang.into()))
+}
+
+/// Session `id`'s report in the viewer's language.
+async fn report_doc(state: &AppState, v: &Viewer, id: &str) -> Result<Doc, WebError> {
+    Ok(state
+        .room
+        .session_report(id, v.lang.into())
+        .await
+        .map_err(|e| v.fail(e))?
+        .doc(v.lang.into()))
+}
+
 /// `GET /proctor/sessions/{id}/attendance`: the attendance list to print.
 pub(super) async fn attendance(
     State(state): State<AppState>,
     v: Viewer,
     Path(id): Path<String>,
 ) -> Result<Response, WebError> {
-    let doc = state
-        .room
-        .attendance(&id)
-        .map_err(|e| v.fail(e))?
-        .doc(v.lang.into());
-    Ok(page(
-        &doc,
-        Tr { lang: v.lang },
-        "/proctor",
-        &format!("/proctor/sessions/{id}/attendance.pdf"),
-    ))
+    let doc = attendance_doc(&state, &v, &id)?;
+    let pdf = format!("/proctor/sessions/{id}/attendance.pdf");
+    Ok(page(&doc, Tr { lang: v.lang }, "/proctor", &pdf))
 }
 
 /// `GET /proctor/sessions/{id}/attendance.pdf`.
@@ -77,33 +88,22 @@ pub(super) async fn attendance_pdf(
     v: Viewer,
     Path(id): Path<String>,
 ) -> Result<Response, WebError> {
-    let doc = state
-        .room
-        .attendance(&id)
-        .map_err(|e| v.fail(e))?
-        .doc(v.lang.into());
+    let doc = attendance_doc(&state, &v, &id)?;
     Ok(pdf(&doc, &format!("daftar-hadir-{id}")))
 }
 
-/// `GET /proctor/sessions/{id}/report/print`: the session report to print; `report.pdf` as
-/// PDF (the same route with `.pdf` instead of `/print`).
+/// `GET /proctor/sessions/{id}/report/print`: the session report to print.
 pub(super) async fn report_print(
     State(state): State<AppState>,
     v: Viewer,
     Path(id): Path<String>,
 ) -> Result<Response, WebError> {
-    let doc = state
-        .room
-        .session_report(&id, v.lang.into())
-        .await
-        .map_err(|e| v.fail(e))?
-        .doc(v.lang.into());
-    Ok(page(
-        &doc,
-        Tr { lang: v.lang },
-        &format!("/proctor/sessions/{id}/report"),
-        &format!("/proctor/sessions/{id}/report.pdf"),
-    ))
+    let doc = report_doc(&state, &v, &id).await?;
+    let (back, pdf) = (
+        format!("/proctor/sessions/{id}/report"),
+        format!("/proctor/sessions/{id}/report.pdf"),
+    );
+    Ok(page(&doc, Tr { lang: v.lang }, &back, &pdf))
 }
 
 /// `GET /proctor/sessions/{id}/report.pdf`.
@@ -112,12 +112,7 @@ pub(super) async fn report_pdf(
     v: Viewer,
     Path(id): Path<String>,
 ) -> Result<Response, WebError> {
-    let doc = state
-        .room
-        .session_report(&id, v.lang.into())
-        .await
-        .map_err(|e| v.fail(e))?
-        .doc(v.lang.into());
+    let doc = report_doc(&state, &v, &id).await?;
     Ok(pdf(&doc, &format!("berita-acara-{id}")))
 }
 

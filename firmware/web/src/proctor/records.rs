@@ -14,7 +14,7 @@ use ruji_core::wallclock::Zone;
 use ruji_room::events::{is_incident, Event, Filter, Kind};
 use serde::Deserialize;
 
-use super::{Heading, Proctor, Viewer};
+use super::{Proctor, Viewer};
 use crate::error::{render, WebError};
 use crate::i18n::{Msg, Tr};
 use crate::participant::hms;
@@ -176,7 +176,7 @@ struct AuditPage {
     participants: Vec<(String, String)>,
     kinds: Vec<(&'static str, &'static str)>,
     estimated: bool,
-    heading: Heading,
+    heading: ruji_print::docs::Place,
     session_name: String,
     zone: &'static str,
     can_act: bool,
@@ -271,7 +271,7 @@ pub(super) async fn audit(
             .iter()
             .map(|k| (k.name(), tr.t(kind_label(*k))))
             .collect(),
-        heading: Heading::now(&state),
+        heading: state.room.place(),
         session_name,
         can_act: v.can_act(),
         zone: school.zone.name(),
