@@ -71,6 +71,7 @@ test('the exam day\'s paper', async (t) => {
 
   await step('the attendance list prints on A4 with a signature column', async () => {
     await page.goto(server.url + '/proctor/sessions/H1S1/attendance');
+    await shots(page, 'printables-attendance');
     const pages = await printed(page, 'attendance');
     assert.match(pages[0], /Daftar Hadir Peserta/);
     assert.match(pages[0], /Tanda tangan/);
@@ -101,6 +102,7 @@ test('the exam day\'s paper', async (t) => {
     await submit(page, 'button[name=format][value=html]');
     const cards = await page.$$eval('.card', (c) => c.length);
     assert.equal(cards, 12, 'the demo\'s IX-A: 9 main participants and 3 reserves');
+    await shots(page, 'printables-new-cards');
     const href = await page.getAttribute('a[download]', 'href');
     assert.match(href, /^data:application\/pdf;base64,/);
     const pages = await printed(page, 'cards');
