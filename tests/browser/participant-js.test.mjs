@@ -130,17 +130,17 @@ test('participant flow with JavaScript on', async (t) => {
     assert.match(await page.getAttribute('body', 'class'), /\bfs2\b/);
     await page.evaluate(() => { window.__noReload = 'still here'; });
     const before = await page.$eval('.question', (e) => parseFloat(getComputedStyle(e).fontSize));
-    await page.click('.fonts a.f3');
+    await page.click('.fonts .f3');
     assert.match(await page.getAttribute('body', 'class'), /\bfs3\b/);
     assert.doesNotMatch(await page.getAttribute('body', 'class'), /\bfs2\b/);
     const bigger = await page.$eval('.question', (e) => parseFloat(getComputedStyle(e).fontSize));
     assert.ok(bigger > before, `font size ${before} -> ${bigger}`);
-    await page.click('.fonts a.f1');
+    await page.click('.fonts .f1');
     assert.match(await page.getAttribute('body', 'class'), /\bfs1\b/);
     assert.equal(await page.evaluate(() => window.__noReload), 'still here', 'the page was reloaded');
     assert.equal(here(page), '/exam/1');
     // The choice is remembered for the next pages (cookie read by the server).
-    await page.click('.fonts a.f3');
+    await page.click('.fonts .f3');
     await page.reload();
     assert.match(await page.getAttribute('body', 'class'), /\bfs3\b/);
   });
@@ -251,7 +251,7 @@ test('participant flow with JavaScript on', async (t) => {
     assert.equal(await text(page, 'p.error'), 'Centang kotak konfirmasi untuk mengakhiri tes.');
     await page.check('input[name=confirm]');
     await Promise.all([page.waitForNavigation(), page.click('button.finish')]);
-    assert.equal(here(page), '/done?r=finished');
+    assert.equal(here(page), '/done?r=finished&t=SURVEI', 'the survey is still to do');
     assert.equal(await text(page, 'h1'), 'Terima kasih');
     assert.match(await text(page, '.card'), /Anda telah menyelesaikan tes/);
     await Promise.all([page.waitForNavigation(), page.click('a.btn.primary[href="/"]')]);

@@ -64,6 +64,12 @@ impl Room {
         self.0.presence.touch(username, client);
     }
 
+    /// The open session's next test `username` has still to do (their login is not checked:
+    /// the thank-you page after a finish, when the login has ended).
+    pub fn next_test(&self, username: &str) -> Option<ruji_core::package::Test> {
+        flat(self.store().context(username, None)).ok()?.test
+    }
+
     /// The participant's context, with their login checked.
     pub fn context(&self, username: &str, login_id: u64) -> Result<Context> {
         flat(self.store().context(username, Some(login_id)))

@@ -188,6 +188,8 @@ messages! {
     DoneText => ("Anda telah menyelesaikan tes. Jawaban Anda sudah tersimpan.", "You have finished the test. Your answers are saved."),
     DoneTimeout => ("Waktu tes telah habis. Jawaban yang sudah Anda isi tersimpan.", "The time is up. The answers you gave are saved."),
     DoneProctor => ("Tes Anda diakhiri oleh proktor. Jawaban yang sudah Anda isi tersimpan.", "The proctor ended your test. The answers you gave are saved."),
+    DoneNextTest => ("Masih ada tes berikutnya di sesi ini:", "Another test of this session is still to do:"),
+    DoneNextTestHow => ("Login lagi dengan username dan password yang sama, lalu masukkan token untuk mengerjakannya.", "Log in again with the same username and password, then enter the token to take it."),
     DoneAll => ("Semua tes pada sesi ini sudah Anda selesaikan.", "You have finished every test of this session."),
     BackToLogin => ("Kembali ke halaman login", "Back to the login page"),
     NextTestNote => ("Tes berikutnya pada sesi ini", "Next test in this session"),

@@ -319,3 +319,14 @@ mod tests {
         assert!(peer_allowed(ip("8.8.8.8"), None));
     }
 }
+
+/// `s` as a part of a URL's query: letters, digits, `-`, `_` and `.` as they are, every other
+/// byte as `%XX`.
+pub(crate) fn url_part(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}

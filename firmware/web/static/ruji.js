@@ -190,7 +190,18 @@
       });
     }
 
+    /* The chosen options are highlighted, not only their radio buttons or boxes. */
+    function markChosen() {
+      var labels = form.querySelectorAll('label.option');
+      for (var i = 0; i < labels.length; i++) {
+        var input = labels[i].getElementsByTagName('input')[0];
+        var cls = labels[i].className.replace(/\s*\bchosen\b/g, '');
+        labels[i].className = input && input.checked ? cls + ' chosen' : cls;
+      }
+    }
+
     form.addEventListener('change', function (e) {
+      markChosen();
       if (e.target && e.target.name === 'text') { return; }
       enqueue();
     });
@@ -217,6 +228,7 @@
           if (els[c].type === 'radio' || els[c].type === 'checkbox') { els[c].checked = false; }
           else if (els[c].tagName === 'SELECT' || els[c].name === 'text') { els[c].value = ''; }
         }
+        markChosen();
         enqueue();
         return;
       }
@@ -266,9 +278,10 @@
     if (pendingCount() > 0) { pump(); }
   }
 
-  /* ---- font size: no reload needed ---- */
+  /* ---- font size: no reload needed (without a script the buttons save the answer, then
+     change the size) ---- */
   function fonts() {
-    var links = document.querySelectorAll('.fonts a');
+    var links = document.querySelectorAll('.fonts [data-fs]');
     for (var i = 0; i < links.length; i++) {
       links[i].addEventListener('click', function (e) {
         e.preventDefault();

@@ -1204,9 +1204,10 @@ async fn html_flow_without_javascript() {
         .send()
         .await
         .unwrap();
-    assert_eq!(r.headers()["location"], "/done?r=finished");
+    // The login ends with the finish; the thank-you page is told the survey is still to do.
+    assert_eq!(r.headers()["location"], "/done?r=finished&t=SURVEI");
     let html = c
-        .get(format!("{}/done?r=finished", s.url))
+        .get(format!("{}/done?r=finished&t=SURVEI", s.url))
         .send()
         .await
         .unwrap()
@@ -1214,6 +1215,7 @@ async fn html_flow_without_javascript() {
         .await
         .unwrap();
     assert!(html.contains("Terima kasih") && html.contains("Kembali ke halaman login"));
+    assert!(html.contains("Masih ada tes berikutnya di sesi ini: <b>Survei Karakter (demo)</b>"));
     let res = s.store.results("H1S1").unwrap().unwrap();
     let r = res
         .iter()

@@ -85,11 +85,18 @@ pub(super) async fn form(
         .finish(&who.username, who.login_id, f.confirm.is_some())
         .await;
     match finished.map_err(|e| who.fail(e)) {
-        Ok(()) => (
-            clear_cookie(&state, who.jar.clone()),
-            Redirect::to(Ended::Finished.done_url()),
-        )
-            .into_response(),
+        Ok(()) => {
+            // The login ends here; the thank-you page is told the session's next test.
+            let done = match state.room.next_test(&who.username) {
+                Some(t) => format!(
+                    "{}&t={}",
+                    Ended::Finished.done_url(),
+                    crate::url_part(&t.id)
+                ),
+                None => Ended::Finished.done_url().to_string(),
+            };
+            (clear_cookie(&state, who.jar.clone()), Redirect::to(&done)).into_response()
+        }
         Err(e) if e.code == ErrorCode::TimeUp => {
             Redirect::to(Ended::Timeout.done_url()).into_response()
         }

@@ -372,6 +372,12 @@ pub(super) async fn form(
             _ => back_with_error(&here, &e),
         };
     }
+    // A font size button without a script: the answer typed so far is saved (above), then the
+    // page comes back in the new size.
+    if let Some(size) = go.strip_prefix("fs").and_then(|s| s.parse::<u8>().ok()) {
+        let jar = axum_extra::extract::cookie::CookieJar::new().add(state.font_cookie(size));
+        return (jar, Redirect::to(&here)).into_response();
+    }
     let target = match go.as_str() {
         "prev" => format!("/exam/{}", n.saturating_sub(1).max(1)),
         "next" => format!("/exam/{}", (n + 1).min(order.len())),

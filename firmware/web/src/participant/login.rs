@@ -114,6 +114,8 @@ fn login_answer(
 struct DonePage {
     tr: Tr,
     text: &'static str,
+    /// The session's next test still to do, if any.
+    next: Option<String>,
 }
 
 pub(super) async fn done_page(
@@ -130,6 +132,11 @@ pub(super) async fn done_page(
         _ => tr.t(Msg::DoneText),
     };
     let mut jar = jar;
+    // A finish ends the login before this page: the finish names the next test in `t`.
+    let mut next = q.t.as_deref().and_then(|id| {
+        let pkg = state.room.package();
+        pkg.test(id).map(|t| t.name.clone())
+    });
     if let Some((u, id)) = auth::participant(&jar) {
         if let Ok(ctx) = state.room.context(&u, id) {
             if ctx.attempt.as_ref().is_some_and(|a| a.is_open()) {
@@ -140,12 +147,13 @@ pub(super) async fn done_page(
                 text = tr.t(Msg::DoneAll);
             }
         }
+        next = state.room.next_test(&u).map(|t| t.name);
         // Whatever ended the test (time-out, proctor), the participant leaves through the
         // login page.
         let _ = state.room.logout(&u, id).await;
         jar = clear_cookie(&state, jar);
     }
-    (jar, render(&DonePage { tr, text })).into_response()
+    (jar, render(&DonePage { tr, text, next })).into_response()
 }
 
 pub(super) async fn logout_form(State(state): State<AppState>, who: LoggedIn) -> Response {
@@ -193,11 +201,17 @@ pub(super) async fn set_font(
     Query(q): Query<ErrQuery>,
     headers: axum::http::HeaderMap,
 ) -> Response {
-    let size = size.clamp(1, 3).to_string();
-    let mut c = Cookie::new("ruji_fs", size);
-    c.set_path("/");
-    c.set_same_site(SameSite::Lax);
-    c.set_secure(state.settings.secure_cookies);
-    let jar = axum_extra::extract::cookie::CookieJar::new().add(c);
+    let jar = axum_extra::extract::cookie::CookieJar::new().add(state.font_cookie(size));
     back(jar, q.next.as_deref(), Lang::from_headers(&headers))
+}
+
+impl AppState {
+    /// The font size cookie (`ruji_fs`, 1 to 3; readable by the page's script).
+    pub(crate) fn font_cookie(&self, size: u8) -> Cookie<'static> {
+        let mut c = Cookie::new("ruji_fs", size.clamp(1, 3).to_string());
+        c.set_path("/");
+        c.set_same_site(SameSite::Lax);
+        c.set_secure(self.settings.secure_cookies);
+        c
+    }
 }

@@ -319,6 +319,9 @@ pub struct ErrQuery {
     /// Where to go after a settings change.
     #[serde(default)]
     pub next: Option<String>,
+    /// On /done after a finish: the id of the session's next test still to do.
+    #[serde(default)]
+    pub t: Option<String>,
 }
 
 pub(crate) fn error_text(q: &ErrQuery, lang: Lang) -> Option<&'static str> {

@@ -73,17 +73,7 @@ impl EventsQuery {
 
     /// The query string of these filters (for the pages', CSV and print links).
     fn link(&self) -> String {
-        let enc = |s: &str| {
-            s.trim()
-                .bytes()
-                .map(|b| match b {
-                    b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' => {
-                        (b as char).to_string()
-                    }
-                    _ => format!("%{b:02X}"),
-                })
-                .collect::<String>()
-        };
+        let enc = |s: &str| crate::url_part(s.trim());
         format!(
             "session={}&participant={}&kind={}",
             enc(&self.session),
