@@ -64,6 +64,28 @@ impl Room {
         self.0.presence.touch(username, client);
     }
 
+    /// Every login of the built-in demo exam (main participants and reserves), when the demo
+    /// is installed: (username, password, date of birth, name, reserve). The demo's passwords
+    /// are public (they are in the source), so the proctor's page lists them for a rehearsal.
+    pub fn demo_logins(&self) -> Option<Vec<(String, String, String, String, bool)>> {
+        let pkg = self.package();
+        if pkg.id != ruji_core::demo::ID {
+            return None;
+        }
+        let main = pkg.participants.iter().filter(|p| !p.reserve).count();
+        let demo = ruji_core::demo::package_with(main);
+        Some(
+            demo.participants
+                .into_iter()
+                .filter(|p| pkg.participant(&p.username).is_some())
+                .map(|p| {
+                    let dob = p.birth_date.unwrap_or_default();
+                    (p.username, p.password, dob, p.name, p.reserve)
+                })
+                .collect(),
+        )
+    }
+
     /// The open session's next test `username` has still to do (their login is not checked:
     /// the thank-you page after a finish, when the login has ended).
     pub fn next_test(&self, username: &str) -> Option<ruji_core::package::Test> {

@@ -455,6 +455,10 @@ fn print_banner(room: &Room, addr: SocketAddr) {
     } else {
         addr.to_string()
     };
+    // A rule above and below: the banner stands apart from the log lines around it (the log is
+    // on standard error, the banner on standard output).
+    let rule = "=".repeat(72);
+    println!("\n{rule}");
     println!("Ruji siap / ready: {} ({})", pkg.title, pkg.id);
     println!("  Peserta / participants : http://{host}/");
     println!("  Proktor / proctor      : http://{host}/proctor");
@@ -482,6 +486,10 @@ fn print_banner(room: &Room, addr: SocketAddr) {
             let (username, password, birth_date) = ruji_core::demo::login(i + 1);
             println!("    {username} / {password} / {birth_date}  {}", p.name);
         }
+        println!(
+            "  (semua login demo di halaman proktor / every demo login on the proctor's page)"
+        );
     }
+    println!("{rule}\n");
     tracing::info!(%addr, "listening");
 }

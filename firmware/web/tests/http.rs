@@ -1933,3 +1933,21 @@ async fn printables_and_new_login_cards_over_http() {
         .count();
     assert_eq!(reissued, 10, "DEMO009, then the 9 of IX-B");
 }
+
+#[tokio::test]
+async fn the_demo_lists_every_login_on_the_proctors_page() {
+    let s = server(false).await;
+    proctor(&s).await;
+    let p = proctor_cookie(&s, "rahasia-proktor").await;
+    let page = page_with(&s, &p, "/proctor").await;
+    assert!(page.contains("id=\"demo-logins\""), "{page}");
+    let demo = ruji_core::demo::package();
+    for participant in &demo.participants {
+        let row = format!(
+            "<td>{}</td><td><code>{}</code></td>",
+            participant.username, participant.password
+        );
+        assert!(page.contains(&row), "{row}");
+    }
+    assert_eq!(page.matches("<code>").count(), demo.participants.len());
+}

@@ -120,6 +120,8 @@ struct Dashboard {
     can_act: bool,
     /// Main participants not logged in: whom a reserve may replace (username, name).
     absent: Vec<(String, String)>,
+    /// The demo exam's logins, when it is installed (a rehearsal).
+    demo_logins: Vec<(String, String, String, String, bool)>,
 }
 
 /// One attention reason as the dashboard lists it.
@@ -319,6 +321,7 @@ pub(super) async fn home(
     render(&Dashboard {
         tr,
         absent,
+        demo_logins: state.room.demo_logins().unwrap_or_default(),
         can_act: session.login.role == ruji_room::proctor::Role::Proctor,
         csrf: session.csrf,
         error,
