@@ -64,10 +64,10 @@ impl Room {
         self.0.presence.touch(username, client);
     }
 
-    /// Every login of the built-in demo exam (main participants and reserves), when the demo
-    /// is installed: (username, password, date of birth, name, reserve). The demo's passwords
-    /// are public (they are in the source), so the proctor's page lists them for a rehearsal.
-    pub fn demo_logins(&self) -> Option<Vec<(String, String, String, String, bool)>> {
+    /// Every participant of the built-in demo exam (main participants and reserves) with their
+    /// plain passwords, when the demo is installed. The demo's passwords are public (they are in
+    /// the source), so the proctor's page lists them for a rehearsal.
+    pub fn demo_logins(&self) -> Option<Vec<ruji_core::package::Participant>> {
         let pkg = self.package();
         if pkg.id != ruji_core::demo::ID {
             return None;
@@ -78,10 +78,6 @@ impl Room {
             demo.participants
                 .into_iter()
                 .filter(|p| pkg.participant(&p.username).is_some())
-                .map(|p| {
-                    let dob = p.birth_date.unwrap_or_default();
-                    (p.username, p.password, dob, p.name, p.reserve)
-                })
                 .collect(),
         )
     }

@@ -277,6 +277,17 @@ pub async fn run(
     .await
 }
 
+/// `s` as a part of a URL's query: letters, digits, `-`, `_` and `.` as they are, every other
+/// byte as `%XX`.
+pub(crate) fn url_part(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::peer_allowed;
@@ -318,15 +329,4 @@ mod tests {
         // Without the LAN service (a PC rehearsing): everyone.
         assert!(peer_allowed(ip("8.8.8.8"), None));
     }
-}
-
-/// `s` as a part of a URL's query: letters, digits, `-`, `_` and `.` as they are, every other
-/// byte as `%XX`.
-pub(crate) fn url_part(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' => (b as char).to_string(),
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }

@@ -121,7 +121,7 @@ struct Dashboard {
     /// Main participants not logged in: whom a reserve may replace (username, name).
     absent: Vec<(String, String)>,
     /// The demo exam's logins, when it is installed (a rehearsal).
-    demo_logins: Vec<(String, String, String, String, bool)>,
+    demo_logins: Vec<ruji_core::package::Participant>,
 }
 
 /// One attention reason as the dashboard lists it.
