@@ -92,8 +92,10 @@ test('the event log: filters, summaries, print', async (t) => {
     for (let i = 1; i <= 5; i++) await participant(DEMO[i], 3 + i);
     await setupProctor(page, server, PASSWORD);
     for (let i = 0; i < 40; i++) await submit(page, 'form[action="/proctor/token/rotate"] button');
+    await page.click('#row-DEMO002 details.row-actions summary');
     await page.locator('#row-DEMO002 form[action$="/finish"] input[name=reason]').fill('Listrik padam di meja 2');
     await submit(page, '#row-DEMO002 form[action$="/finish"] button');
+    await page.click('#row-DEMO003 details.row-actions summary');
     await submit(page, '#row-DEMO003 form[action$="/reset"] button');
   });
 

@@ -144,6 +144,7 @@ test('proctor dashboard', async (t) => {
   });
 
   await step('"Reset login" sends the participant back to the login page, keeping an unsent answer', async () => {
+    await proctor.click(`${row} details.row-actions summary`);
     await Promise.all([
       proctor.waitForNavigation(),
       proctor.locator(`${row} form[action$="/reset"] button`).click(),
@@ -182,6 +183,7 @@ test('proctor dashboard', async (t) => {
   });
 
   await step('"Paksa selesai" needs a reason and ends the running test', async () => {
+    await proctor.click(`${row} details.row-actions summary`);
     const form = proctor.locator(`${row} form[action$="/finish"]`);
     // The reason is required by the form; the server refuses a blank one too.
     const blank = await pctx.request.post(`${server.url}/proctor/participants/${user.username}/finish`, {
@@ -244,6 +246,7 @@ test('proctor dashboard', async (t) => {
 
   await step('on the session\'s last test, "Paksa selesai" makes the row "Selesai"', async () => {
     await student.waitForURL(/\/exam\/1$/);
+    await proctor.click(`${row} details.row-actions summary`);
     const form = proctor.locator(`${row} form[action$="/finish"]`);
     await form.locator('input[name=reason]').fill('Waktu habis untuk survei');
     await Promise.all([proctor.waitForNavigation(), form.locator('button').click()]);

@@ -191,6 +191,7 @@ test('results page and the next-day gate', async (t) => {
   });
 
   await step('the proctor ends Ani\'s test with a reason and closes S1', async () => {
+    await proctor.click('#row-IX-A-01 details.row-actions summary');
     const form = proctor.locator('#row-IX-A-01 form[action$="/finish"]');
     await form.locator('input[name=reason]').fill('Waktu sesi habis');
     await Promise.all([proctor.waitForNavigation(), form.locator('button').click()]);

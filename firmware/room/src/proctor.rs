@@ -2,6 +2,7 @@
 //! recovery) and the proctor's actions on the room (sessions and tokens, resets, force finish,
 //! reserves), with what the dashboard shows and the session's results.
 
+use ruji_core::attempt::SeatState;
 use ruji_core::package::Session;
 use ruji_core::throttle::USER_BURST;
 use ruji_core::Millis;
@@ -80,6 +81,16 @@ pub struct SeatRow {
     pub online: bool,
     /// The client address (of the login, else of the last request).
     pub client: String,
+}
+
+/// What an action on several participants did: whom it was done for, and who was refused
+/// with why (a login already ended, an attempt already finished...).
+#[derive(Debug, Default)]
+pub struct Bulk {
+    /// Usernames it was done for.
+    pub done: Vec<String>,
+    /// Usernames refused, with the refusal.
+    pub refused: Vec<(String, RoomError)>,
 }
 
 /// The open session's token, for the dashboard.
@@ -501,6 +512,57 @@ impl Room {
     pub async fn reset_login(&self, username: &str) -> Result<()> {
         self.0.presence.forget(username);
         flat(self.store().reset_login(username).await)
+    }
+
+    /// Resets the logins of `usernames` (a lab row whose PCs crashed), each its own audited
+    /// reset; a storage failure stops it. At most the package's participants, each once.
+    pub async fn reset_logins(&self, usernames: &[String]) -> Result<Bulk> {
+        let mut names: Vec<&String> = usernames
+            .iter()
+            .filter(|u| self.package().participant(u).is_some())
+            .collect();
+        names.sort();
+        names.dedup();
+        if names.is_empty() {
+            return Err(RoomError::Refused(Refusal::UnknownParticipant));
+        }
+        let mut bulk = Bulk::default();
+        for u in names {
+            match self.reset_login(u).await {
+                Ok(()) => bulk.done.push(u.clone()),
+                Err(e @ RoomError::Storage(_)) => return Err(e),
+                Err(e) => bulk.refused.push((u.clone(), e)),
+            }
+        }
+        Ok(bulk)
+    }
+
+    /// Force-finishes every attempt still open in the open session (the end of the session),
+    /// each with `reason` and its own audit entry; a storage failure stops it.
+    pub async fn force_finish_open(&self, reason: &str) -> Result<Bulk> {
+        let reason = reason.trim();
+        if reason.is_empty() || reason.len() > MAX_REASON_BYTES {
+            return Err(RoomError::ReasonRequired);
+        }
+        let (session, _) = self
+            .current_session()?
+            .ok_or(RoomError::Refused(Refusal::NoOpenSession))?;
+        let open: Vec<String> = self
+            .seat_rows(&session.id)
+            .await?
+            .into_iter()
+            .filter(|r| matches!(r.status.state, SeatState::Practice | SeatState::InProgress))
+            .map(|r| r.status.username)
+            .collect();
+        let mut bulk = Bulk::default();
+        for u in open {
+            match self.force_finish(&u, reason).await {
+                Ok(_) => bulk.done.push(u),
+                Err(e @ RoomError::Storage(_)) => return Err(e),
+                Err(e) => bulk.refused.push((u, e)),
+            }
+        }
+        Ok(bulk)
     }
 
     /// Resets every participant's login (tests: `ruji serve --reset-logins`).

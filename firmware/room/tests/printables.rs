@@ -212,3 +212,48 @@ async fn reissued_passwords_replace_the_old_ones_and_are_audited() {
         assert!(p.password.is_empty(), "{}", p.username);
     }
 }
+
+#[tokio::test]
+async fn bulk_actions_reset_a_row_and_end_every_open_test_with_a_reason() {
+    let (room, store, _dir, _proctor) = room().await;
+    room.open_session("H1S1").await.unwrap();
+    let t = token(&room);
+    for u in ["DEMO001", "DEMO002", "DEMO003"] {
+        sit(&room, u, &password(u), &t).await;
+    }
+    // A lab row's PCs crashed: DEMO001 and DEMO002 reset at once (an unknown name is skipped,
+    // a name twice is reset once).
+    let names: Vec<String> = ["DEMO002", "DEMO001", "DEMO002", "NOPE"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    let b = room.reset_logins(&names).await.unwrap();
+    assert_eq!(b.done, ["DEMO001", "DEMO002"]);
+    assert!(b.refused.is_empty());
+    assert!(matches!(
+        room.reset_logins(&["NOPE".to_string()]).await,
+        Err(RoomError::Refused(_))
+    ));
+    // The end of the session: every open test ends with the reason, each audited.
+    assert!(matches!(
+        room.force_finish_open("  ").await,
+        Err(RoomError::ReasonRequired)
+    ));
+    let b = room.force_finish_open("Waktu sesi habis").await.unwrap();
+    assert_eq!(b.done.len(), 3, "{b:?}");
+    let finishes = store
+        .audit_tail(10)
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.action == "force_finish" && e.detail.ends_with("reason: Waktu sesi habis"))
+        .count();
+    assert_eq!(finishes, 3);
+    let again = room.force_finish_open("Waktu sesi habis").await.unwrap();
+    assert!(again.done.is_empty(), "nothing left open");
+    let r = room
+        .session_report("H1S1", ruji_print::Lang::Id)
+        .await
+        .unwrap();
+    assert_eq!(r.force_finished.len(), 3);
+    assert_eq!(r.resets.len(), 2);
+}

@@ -115,6 +115,8 @@ codes! {
     UnknownParticipant = "unknown_participant" => ErrUnknownParticipant,
     /// A proctor page without a proctor login.
     Forbidden = "forbidden" => ErrForbidden,
+    /// A bulk reset with no participant ticked.
+    BulkNone = "bulk_none" => ErrBulkNone,
     /// A reissue names neither a participant nor a class (or both).
     CardsChoose = "cards_choose" => ErrCardsChoose,
     /// The invigilator's account is read-only.

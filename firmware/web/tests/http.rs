@@ -1951,3 +1951,74 @@ async fn the_demo_lists_every_login_on_the_proctors_page() {
     }
     assert_eq!(page.matches("<code>").count(), demo.participants.len());
 }
+
+#[tokio::test]
+async fn bulk_reset_and_finish_everyone_from_the_dashboard() {
+    let s = server(true).await;
+    let (a, b) = (client(), client());
+    start(&s, &a, 5).await;
+    start(&s, &b, 6).await;
+    proctor(&s).await;
+    let p = proctor_cookie(&s, "rahasia-proktor").await;
+    let csrf = csrf_with(&s, &p).await;
+    let page = page_with(&s, &p, "/proctor").await;
+    assert!(
+        page.contains("form=\"bulk-form\" aria-label=\"Pilih DEMO005\""),
+        "{page}"
+    );
+    let bulk = |form: Vec<(&'static str, &'static str)>| {
+        let (s, p, csrf) = (&s, p.clone(), csrf.clone());
+        async move {
+            let mut form: Vec<(&str, String)> =
+                form.into_iter().map(|(k, v)| (k, v.to_string())).collect();
+            form.push(("csrf", csrf));
+            let r = client()
+                .post(format!("{}/proctor/participants/bulk", s.url))
+                .header("cookie", &p)
+                .form(&form)
+                .send()
+                .await
+                .unwrap();
+            r.headers()["location"].to_str().unwrap().to_string()
+        }
+    };
+    assert_eq!(
+        bulk(vec![("action", "reset")]).await,
+        "/proctor?e=bulk_none"
+    );
+    assert_eq!(
+        bulk(vec![
+            ("action", "reset"),
+            ("u", "DEMO005"),
+            ("u", "DEMO006")
+        ])
+        .await,
+        "/proctor?ok=1"
+    );
+    let (st, v) = api(&a, "GET", format!("{}/api/v1/attempt", s.url), None).await;
+    assert_eq!(
+        (st, v["error"].as_str()),
+        (StatusCode::UNAUTHORIZED, Some("logged_out"))
+    );
+    assert_eq!(
+        bulk(vec![("action", "finish_open"), ("reason", "")]).await,
+        "/proctor?e=reason_required"
+    );
+    assert_eq!(
+        bulk(vec![
+            ("action", "finish_open"),
+            ("reason", "Waktu sesi habis")
+        ])
+        .await,
+        "/proctor?ok=1"
+    );
+    let res = s.store.results("H1S1").unwrap().unwrap();
+    for u in ["DEMO005", "DEMO006"] {
+        let r = res
+            .iter()
+            .find(|r| r.username == u && r.test == "DEMO")
+            .unwrap();
+        assert_eq!(r.state, Outcome::FinishedProctor, "{u}");
+        assert_eq!(r.reason.as_deref(), Some("Waktu sesi habis"));
+    }
+}

@@ -5,7 +5,7 @@
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::HeaderMap;
-use axum::response::{IntoResponse, Response};
+use axum::response::{IntoResponse, Redirect, Response};
 use axum::Json;
 use axum_extra::extract::cookie::SignedCookieJar;
 use axum_extra::extract::Form;
@@ -35,6 +35,8 @@ struct SessionRow {
     closed: bool,
     /// Names of the earlier days' sessions whose receipts this one waits for.
     awaiting: Vec<String>,
+    /// The first row of its day in the list (the day is shown above it).
+    day_heading: bool,
 }
 
 impl SessionRow {
@@ -47,6 +49,7 @@ impl SessionRow {
             open: st.open,
             closed: !st.open && st.closed_at.is_some(),
             awaiting: vec![],
+            day_heading: false,
         }
     }
 
@@ -69,6 +72,25 @@ impl SessionRow {
         }
         self
     }
+}
+
+/// The sessions as the day goes: the open one first, then those still to come in the order of
+/// their schedule, then the closed ones; a day's heading above the first of its rows.
+fn day_order(mut rows: Vec<SessionRow>) -> Vec<SessionRow> {
+    rows.sort_by(|a, b| {
+        let rank = |r: &SessionRow| match (r.open, r.closed) {
+            (true, _) => 0,
+            (false, false) => 1,
+            (false, true) => 2,
+        };
+        (rank(a), &a.day, &a.start).cmp(&(rank(b), &b.day, &b.start))
+    });
+    let mut last: Option<String> = None;
+    for r in &mut rows {
+        r.day_heading = last.as_deref() != Some(r.day.as_str());
+        last = Some(r.day.clone());
+    }
+    rows
 }
 
 struct Row {
@@ -328,10 +350,12 @@ pub(super) async fn home(
         ok,
         title: state.room.package().title.clone(),
         open: open.as_ref().map(SessionRow::of),
-        sessions: sessions
-            .iter()
-            .map(|s| SessionRow::of(s).with_gate(&state.room))
-            .collect(),
+        sessions: day_order(
+            sessions
+                .iter()
+                .map(|s| SessionRow::of(s).with_gate(&state.room))
+                .collect(),
+        ),
         token,
         rotates_in,
         rows,
@@ -470,6 +494,47 @@ pub(super) async fn force_finish(
 ) -> Response {
     act(&p, &f, state.room.force_finish(&u, &f.reason)).await
 }
+
+/// `POST /proctor/participants/bulk`: `action=reset` resets the ticked participants' logins (`u`,
+/// repeated); `action=finish_open` force-finishes every attempt still open, with `reason`.
+pub(super) async fn bulk(
+    State(state): State<AppState>,
+    p: Proctor,
+    Form(f): Form<Vec<(String, String)>>,
+) -> Response {
+    let get = |k: &str| {
+        f.iter()
+            .find(|(a, _)| a == k)
+            .map_or("", |(_, v)| v.as_str())
+    };
+    if !p.csrf_ok(get("csrf")) {
+        return p.csrf_refused("/proctor");
+    }
+    let users: Vec<String> = f
+        .iter()
+        .filter(|(k, _)| k == "u")
+        .map(|(_, v)| v.clone())
+        .take(MAX_BULK)
+        .collect();
+    let done = match get("action") {
+        "reset" if users.is_empty() => return Redirect::to("/proctor?e=bulk_none").into_response(),
+        "reset" => state.room.reset_logins(&users).await,
+        "finish_open" => state.room.force_finish_open(get("reason")).await,
+        _ => return Redirect::to("/proctor?e=bad_request").into_response(),
+    };
+    match done {
+        // Each participant's own refusal (an attempt that ended meanwhile...) is in the log; the
+        // page says the first one when nobody was done.
+        Ok(b) if b.done.is_empty() && !b.refused.is_empty() => {
+            let (_, e) = b.refused.into_iter().next().expect("one refusal");
+            super::refused(e, p.lang)
+        }
+        other => after(other, p.lang),
+    }
+}
+
+/// Most participants one bulk action names (a school's room is far fewer).
+const MAX_BULK: usize = 4096;
 
 /// `POST /proctor/participants/{u}/activate`.
 pub(super) async fn activate(

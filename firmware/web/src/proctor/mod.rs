@@ -66,6 +66,7 @@ pub fn routes() -> Router<AppState> {
         .route("/sessions/{id}/close", post(dashboard::close_session))
         .route("/token/rotate", post(dashboard::rotate_token))
         .route("/clock", post(clock::set))
+        .route("/participants/bulk", post(dashboard::bulk))
         .route("/participants/{u}/reset", post(dashboard::reset_login))
         .route("/participants/{u}/finish", post(dashboard::force_finish))
         .route("/participants/{u}/activate", post(dashboard::activate))
