@@ -97,7 +97,7 @@ test('without JavaScript: chosen options, font size, the next test', async (t) =
     await inTest(nojs, DEMO[4]);
     await page.goto(server.url + '/exam/1');
     await page.locator('label.option input').nth(2).check();
-    await Promise.all([page.waitForNavigation(), page.click('#item-form button[name=go][value=save]')]);
+    await Promise.all([page.waitForNavigation(), page.click('.savebar button[value=save]')]);
     assert.match(await page.locator('label.option').nth(2).getAttribute('class'), /\bchosen\b/);
     await page.$eval('label.option.chosen', (el) => el.scrollIntoView({ block: 'center' }));
     await page.screenshot({ path: path.join(SHOTS, 'exam-chosen-nojs.png') });
@@ -116,6 +116,20 @@ test('without JavaScript: chosen options, font size, the next test', async (t) =
     assert.equal(here(page), `/exam/${n}`);
     assert.match(await page.getAttribute('body', 'class'), /\bfs3\b/);
     assert.equal(await page.inputValue('textarea#text'), essay);
+  });
+
+  await step('Enter in a short answer saves it; it does not change the font size', async () => {
+    let n = 0;
+    for (let k = 1; k <= 7 && !n; k++) {
+      await page.goto(`${server.url}/exam/${k}`);
+      if (await page.$('input#text')) n = k;
+    }
+    assert.ok(n, 'the demo has a short answer');
+    await page.fill('input#text', '10');
+    await Promise.all([page.waitForNavigation(), page.press('input#text', 'Enter')]);
+    assert.equal(here(page), `/exam/${n}`);
+    assert.match(await page.getAttribute('body', 'class'), /\bfs3\b/, 'the size chosen before stays');
+    assert.equal(await page.inputValue('input#text'), '10', 'saved');
   });
 
   await step('the thank-you page names the session\'s next test', async () => {

@@ -29,7 +29,7 @@ after(async () => {
 
 /** Presses a submit button of the item form and waits for the page it leads to. */
 async function press(go) {
-  await Promise.all([page.waitForNavigation(), page.click(`#item-form button[name=go][value="${go}"]`)]);
+  await Promise.all([page.waitForNavigation(), page.click(`#item-form button[name=go][value="${go}"]:not(.default-submit)`)]);
 }
 
 test('participant flow with JavaScript off', async (t) => {

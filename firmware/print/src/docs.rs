@@ -254,7 +254,8 @@ pub struct SessionReport {
     pub registered: usize,
     /// Who logged in at least once (reserves activated included).
     pub present: usize,
-    /// Main participants who never logged in (and were not replaced by a reserve).
+    /// Main participants who never logged in during the session (a reserve may have replaced
+    /// them: see `reserves`).
     pub absent: Vec<Named>,
     /// Who finished every test of the session.
     pub finished: usize,

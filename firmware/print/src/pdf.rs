@@ -489,28 +489,35 @@ fn row_height(row: &[String], widths: &[f32], min: f32) -> f32 {
 
 /// A box with the notes typed on the page, or ruled lines to write on.
 fn notes(l: &mut Layout, label: &str, text: &str) {
-    let lines = if text.trim().is_empty() {
-        vec![String::new(); 4]
-    } else {
-        wrap(Font::Regular, SIZE, text, WIDTH - 2.0 * PAD, 40)
-    };
-    let ruled = text.trim().is_empty();
-    let line_h = if ruled { 20.0 } else { LEADING };
-    let h = lines.len() as f32 * line_h + 2.0 * PAD;
-    l.room_for(16.0 + h);
+    if text.trim().is_empty() {
+        // Ruled lines to write on, in one box.
+        let h = 4.0 * 20.0 + 2.0 * PAD;
+        l.room_for(16.0 + h);
+        l.text(MARGIN, l.y + SIZE + 2.0, Font::Bold, SIZE, label);
+        l.y += 16.0;
+        l.rect(MARGIN, l.y, WIDTH, h, 0.5);
+        for j in 1..=4 {
+            let y = l.y + PAD + j as f32 * 20.0 - 4.0;
+            l.line(MARGIN + PAD, y, MARGIN + WIDTH - PAD, y, 0.4, true);
+        }
+        l.y += h + 10.0;
+        return;
+    }
+    // Every line typed, however many: over pages when long, a rule above and below.
+    let lines = wrap(Font::Regular, SIZE, text, WIDTH - 2.0 * PAD, usize::MAX);
+    l.room_for(16.0 + 2.0 * LEADING);
     l.text(MARGIN, l.y + SIZE + 2.0, Font::Bold, SIZE, label);
     l.y += 16.0;
-    l.rect(MARGIN, l.y, WIDTH, h, 0.5);
-    for (j, line) in lines.iter().enumerate() {
-        if ruled {
-            let y = l.y + PAD + (j as f32 + 1.0) * line_h - 4.0;
-            l.line(MARGIN + PAD, y, MARGIN + WIDTH - PAD, y, 0.4, true);
-        } else {
-            let base = l.y + PAD + SIZE + j as f32 * LEADING;
-            l.text(MARGIN + PAD, base, Font::Regular, SIZE, line);
-        }
+    l.line(MARGIN, l.y, MARGIN + WIDTH, l.y, 0.5, false);
+    l.y += PAD;
+    for line in &lines {
+        l.room_for(LEADING);
+        l.text(MARGIN + PAD, l.y + SIZE, Font::Regular, SIZE, line);
+        l.y += LEADING;
     }
-    l.y += h + 10.0;
+    l.y += PAD;
+    l.line(MARGIN, l.y, MARGIN + WIDTH, l.y, 0.5, false);
+    l.y += 10.0;
 }
 
 /// Signature lines side by side, kept together.
@@ -678,6 +685,37 @@ mod tests {
         assert_eq!(width(Font::Mono, 1000.0, "iW"), 1200.0);
         assert_eq!(encode("Łukasz Ñ e\u{301}"), b"Lukasz \xd1 e");
         assert_eq!(encode("日"), b"?");
+    }
+
+    #[test]
+    fn long_notes_go_over_pages_whole() {
+        let text: String = (1..=120).map(|i| format!("Catatan baris {i}.\n")).collect();
+        let doc = Doc {
+            lang: crate::Lang::Id,
+            title: "T".into(),
+            heading: vec![],
+            blocks: vec![crate::Block::Notes {
+                label: "Catatan proktor".into(),
+                text,
+            }],
+        };
+        let pdf = render(&doc);
+        let text = String::from_utf8_lossy(&pdf);
+        let count = text.split("/Count ").nth(1).expect("a page tree");
+        let pages: usize = count
+            .split(|c: char| !c.is_ascii_digit())
+            .next()
+            .unwrap()
+            .parse()
+            .unwrap();
+        assert!(pages >= 2, "{pages} pages");
+        for i in [1, 60, 120] {
+            let want = format!("(Catatan baris {i}.)");
+            assert!(
+                pdf.windows(want.len()).any(|w| w == want.as_bytes()),
+                "{want}"
+            );
+        }
     }
 
     #[test]

@@ -60,6 +60,9 @@ pub enum RoomError {
     /// The invigilator's account only looks: the action is the proctor's.
     #[error("the invigilator's account is read-only")]
     ReadOnly,
+    /// A reissue for more participants than [`crate::printables::MAX_REISSUE`] at once.
+    #[error("too many login cards at once")]
+    TooManyCards,
     /// The invigilator's password may not be the proctor's.
     #[error("the invigilator's password is the proctor's")]
     InvigilatorSameAsProctor,

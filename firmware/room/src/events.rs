@@ -220,22 +220,36 @@ impl Room {
     /// at a time). An unknown session is refused.
     pub async fn events(&self, filter: Filter) -> Result<EventLog> {
         let session = match &filter.session {
-            Some(id) => {
-                let found = self.sessions()?.into_iter().find(|(s, _)| &s.id == id);
-                let (s, st) = found.ok_or(RoomError::Refused(
-                    ruji_store::room::Refusal::UnknownSession,
-                ))?;
-                let window = st.window(self.now());
-                Some((s, window))
-            }
+            Some(id) => Some(
+                self.package()
+                    .session(id)
+                    .cloned()
+                    .ok_or(RoomError::Refused(
+                        ruji_store::room::Refusal::UnknownSession,
+                    ))?,
+            ),
             None => None,
         };
-        let _one = self.0.event_reads.lock().await;
         let room = self.clone();
-        crate::blocking(move || {
+        self.read_whole_log(move || {
             let mut log = Folder::new(filter, session);
             room.store().audit_each(|e| log.push(e))?;
             Ok(log.finish())
+        })
+        .await
+    }
+
+    /// Runs `read` (a read of the whole audit log) on the blocking pool, one such read at a
+    /// time: the turn is held by the read itself, so a request that is cancelled while its read
+    /// runs does not let another one start beside it.
+    pub(crate) async fn read_whole_log<T: Send + 'static>(
+        &self,
+        read: impl FnOnce() -> Result<T> + Send + 'static,
+    ) -> Result<T> {
+        let turn = self.0.event_reads.clone().lock_owned().await;
+        crate::blocking(move || {
+            let _turn = turn;
+            read()
         })
         .await
     }
@@ -244,7 +258,9 @@ impl Room {
 /// Builds the log from entries given oldest first.
 struct Folder {
     filter: Filter,
-    session: Option<(ruji_core::package::Session, (Millis, Millis))>,
+    session: Option<ruji_core::package::Session>,
+    /// Since when the filter's session is open (its latest `open_session`), while it is.
+    open_since: Option<Millis>,
     events: Vec<Event>,
     /// Per participant: the index in `events` of their open run of saves, with its items.
     runs: HashMap<String, (usize, BTreeSet<String>)>,
@@ -256,13 +272,11 @@ struct Folder {
 }
 
 impl Folder {
-    fn new(
-        filter: Filter,
-        session: Option<(ruji_core::package::Session, (Millis, Millis))>,
-    ) -> Folder {
+    fn new(filter: Filter, session: Option<ruji_core::package::Session>) -> Folder {
         Folder {
             filter,
             session,
+            open_since: None,
             events: Vec::new(),
             runs: HashMap::new(),
             anchors: Vec::new(),
@@ -293,8 +307,19 @@ impl Folder {
                 self.runs.remove(p);
             }
         }
-        if let Some((s, window)) = &self.session {
-            if !e.concerns(s, *window) {
+        if let Some(s) = &self.session {
+            // Every time the session was open counts (it may have been closed and reopened).
+            let mine = e.detail.split(' ').next() == Some(s.id.as_str());
+            if action == Some(Action::OpenSession) && mine {
+                self.open_since = Some(e.at);
+            }
+            let window = self
+                .open_since
+                .map_or((Millis::MAX, 0), |o| (o, Millis::MAX));
+            if action == Some(Action::CloseSession) && mine {
+                self.open_since = None;
+            }
+            if !e.concerns(s, window) {
                 return;
             }
         }

@@ -186,7 +186,9 @@ pub(crate) struct Inner {
     /// One export to a USB stick at a time.
     usb_export: tokio::sync::Mutex<()>,
     /// One read of the whole event log at a time ([`events`]).
-    event_reads: tokio::sync::Mutex<()>,
+    event_reads: Arc<tokio::sync::Mutex<()>>,
+    /// One reissue of passwords at a time ([`printables`]).
+    reissues: tokio::sync::Mutex<()>,
     /// One result bundle made at a time (a close and a download at once would write the same
     /// file twice).
     bundling: tokio::sync::Mutex<()>,
@@ -218,7 +220,8 @@ impl Room {
             notice: Mutex::new(notice),
             package_changes: tokio::sync::Mutex::new(()),
             usb_export: tokio::sync::Mutex::new(()),
-            event_reads: tokio::sync::Mutex::new(()),
+            event_reads: Arc::new(tokio::sync::Mutex::new(())),
+            reissues: tokio::sync::Mutex::new(()),
             bundling: tokio::sync::Mutex::new(()),
             shutting_down: AtomicBool::new(false),
             uploads: tokio::sync::Notify::new(),

@@ -33,6 +33,9 @@ use crate::passwords::Priority;
 use crate::proctor::{proctor_only, ProctorLogin};
 use crate::{Result, Room, RoomError};
 
+/// The most new passwords one reissue makes (a class; a larger group is several classes).
+pub const MAX_REISSUE: usize = 100;
+
 /// Whose passwords to make anew.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Reissue {
@@ -151,7 +154,9 @@ impl Room {
     pub async fn session_report(&self, id: &str, lang: Lang) -> Result<SessionReport> {
         let s = self.session_of(id)?;
         let (room, sid) = (self.clone(), id.to_string());
-        let export = crate::blocking(move || flat(room.store().session_export(&sid))).await?;
+        let export = self
+            .read_whole_log(move || flat(room.store().session_export(&sid)))
+            .await?;
         let log = self
             .events(Filter {
                 session: Some(id.to_string()),
@@ -366,11 +371,18 @@ impl Room {
         if chosen.is_empty() {
             return Err(RoomError::Refused(Refusal::UnknownParticipant));
         }
+        if chosen.len() > MAX_REISSUE {
+            return Err(RoomError::TooManyCards);
+        }
+        // One reissue at a time: two (a double click) would each store passwords, and the page
+        // shown must hold the ones that stay.
+        let _one = self.0.reissues.lock().await;
         let plain: Vec<(String, String)> = chosen
             .iter()
             .map(|p| (p.username.clone(), crate::new_password()))
             .collect();
-        let hashes = self.hash_all(Priority::Proctor, plain.clone()).await?;
+        // In the logins' line, not before it: a class's new cards never hold up a room's logins.
+        let hashes = self.hash_all(Priority::Login, plain.clone()).await?;
         flat(self.store().reissue_passwords(hashes).await)?;
         tracing::info!(
             count = plain.len(),

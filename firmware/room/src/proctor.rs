@@ -325,6 +325,12 @@ impl Room {
         if password != password2 {
             return Err(RoomError::PasswordRepeat);
         }
+        // The invigilator's password as the proctor's would log the invigilator in as proctor.
+        if let Some(inv) = self.store().invigilator_account()? {
+            if self.is_password(inv.password_hash, password).await? {
+                return Err(RoomError::InvigilatorSameAsProctor);
+            }
+        }
         let hash = self
             .0
             .passwords

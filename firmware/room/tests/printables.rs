@@ -257,3 +257,65 @@ async fn bulk_actions_reset_a_row_and_end_every_open_test_with_a_reason() {
     assert_eq!(r.force_finished.len(), 3);
     assert_eq!(r.resets.len(), 2);
 }
+
+#[tokio::test]
+async fn a_report_counts_every_time_its_session_was_open_and_its_incidents() {
+    let (room, _store, _dir, proctor) = room().await;
+    room.open_session("H1S1").await.unwrap();
+    // First opening: DEMO002 logs in and is reset; a new card for DEMO009.
+    room.participant_login("DEMO002", &password("DEMO002"), "10.0.0.2")
+        .await
+        .unwrap();
+    room.reset_login("DEMO002").await.unwrap();
+    room.reissue_passwords(&proctor, Reissue::Participant("DEMO009".into()))
+        .await
+        .unwrap();
+    room.close_session("H1S1").await.unwrap();
+    // Reopened and closed again: the first opening still counts.
+    room.open_session("H1S1").await.unwrap();
+    room.close_session("H1S1").await.unwrap();
+    let r = room
+        .session_report("H1S1", ruji_print::Lang::Id)
+        .await
+        .unwrap();
+    assert_eq!(r.present, 1, "DEMO002 logged in during the first opening");
+    assert_eq!(r.resets.len(), 1);
+    let what: Vec<&str> = r.incidents.iter().map(|i| i.1.as_str()).collect();
+    assert_eq!(
+        what,
+        ["Reset login", "Password baru (kartu login dicetak ulang)"]
+    );
+}
+
+#[tokio::test]
+async fn reissued_cards_outlive_the_same_package_imported_again_and_notes_go_with_their_package() {
+    let (room, _store, _dir, proctor) = room().await;
+    room.open_session("H1S1").await.unwrap();
+    let card = room
+        .reissue_passwords(&proctor, Reissue::Participant("DEMO005".into()))
+        .await
+        .unwrap();
+    room.set_session_notes(&proctor, "H1S1", "Gladi bersih.")
+        .await
+        .unwrap();
+    room.close_session("H1S1").await.unwrap();
+    // The same package again (a USB stick imported twice): the new card stays the valid one.
+    room.install_package(demo()).await.unwrap();
+    assert_eq!(room.session_notes("H1S1").unwrap().proctor, "Gladi bersih.");
+    room.open_session("H1S1").await.unwrap();
+    assert!(matches!(
+        room.participant_login("DEMO005", &password("DEMO005"), "10.0.0.5")
+            .await,
+        Err(RoomError::WrongPassword)
+    ));
+    room.participant_login("DEMO005", &card.cards[0].password, "10.0.0.5")
+        .await
+        .unwrap();
+    room.force_finish_open("akhir gladi").await.unwrap();
+    room.close_session("H1S1").await.unwrap();
+    // Another package: the rehearsal's notes do not land on the real exam's report.
+    let mut real = demo();
+    real.id = "PAS-2026-NYATA".into();
+    room.install_package(real).await.unwrap();
+    assert_eq!(room.session_notes("H1S1").unwrap().proctor, "");
+}

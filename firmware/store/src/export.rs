@@ -5,8 +5,10 @@
 //! Which events belong to a session: the session's own (`open_session`, `close_session`,
 //! `rotate_token`, whose detail starts with the session's id), every event of a test of the
 //! session by one of its participants (the detail names the test: `test T ...`, or `u test T`
-//! for a force finish), and a participant's login, logout, reset and activation while the
-//! session was last open. The details are written by this crate ([`crate::room`]).
+//! for a force finish), a participant's login, logout, reset and activation while the session
+//! was open, and the incidents of that time (a lock-out or a new password of one of its
+//! participants, the clock set, a recovery, every login ended). The details are written by
+//! this crate ([`crate::room`]).
 
 use std::collections::BTreeMap;
 
@@ -128,6 +130,12 @@ fn concerns(e: &AuditEntry, session: &Session, window: (u64, u64)) -> bool {
         Action::ResetLogin | Action::ActivateReserve => {
             e.detail.split(' ').next().is_some_and(member) && during
         }
+        // Incidents of the session's time: a participant of it held after wrong tries or given
+        // a new password, the board's clock set, a recovery, every login ended.
+        Action::LockedOut | Action::PasswordReissued => {
+            e.participant().is_some_and(member) && during
+        }
+        Action::ClockSet | Action::Recovery | Action::SignedOutEverywhere => during,
         _ => false,
     }
 }

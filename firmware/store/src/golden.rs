@@ -67,6 +67,8 @@ fn encode_sample(name: &str, sample: &serde_json::Value) -> Vec<u8> {
             encoded::<Vec<ProctorLogin>>(name, sample)
         }
         ("meta", "meta/invigilator") => encoded::<ProctorAccount>(name, sample),
+        ("meta", "meta/invigilator_generation") => encoded::<u32>(name, sample),
+        ("meta", "meta/reissued") => encoded::<Reissued>(name, sample),
         ("meta", "meta/session_notes") => encoded::<BTreeMap<String, SessionNotes>>(name, sample),
         _ => panic!("sample {name}: no record type known for it; add it to golden.rs"),
     }

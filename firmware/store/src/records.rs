@@ -144,6 +144,8 @@ impl Store {
         self.write(move |tx| {
             tx.remove_meta(PROCTOR)?;
             tx.remove_meta(PROCTOR_LOGINS)?;
+            // The next proctor sets the invigilator's account anew (they may not know of it).
+            tx.remove_meta(INVIGILATOR)?;
             tx.remove_meta(INVIGILATOR_LOGINS)?;
             tx.audit(Actor::System, Action::ProctorPasswordReset, detail)?;
             Ok(())
@@ -252,8 +254,8 @@ impl Store {
             .unwrap_or_default())
     }
 
-    /// Saves `role`'s notes for `session`'s report (at most [`MAX_NOTES_BYTES`], cut at a
-    /// character boundary), audited with their length.
+    /// Saves `role`'s notes for `session`'s report (at most [`MAX_NOTES_CHARS`]), audited with
+    /// their length.
     pub async fn set_session_notes(
         &self,
         session: &str,
@@ -262,12 +264,7 @@ impl Store {
     ) -> crate::room::RoomResult<()> {
         let pkg = self.package();
         let id = session.to_string();
-        let mut text = text.trim().to_string();
-        let mut cut = MAX_NOTES_BYTES.min(text.len());
-        while !text.is_char_boundary(cut) {
-            cut -= 1;
-        }
-        text.truncate(cut);
+        let text: String = text.trim().chars().take(MAX_NOTES_CHARS).collect();
         self.write(move |tx| {
             if pkg.session(&id).is_none() {
                 return Ok(Err(Refusal::UnknownSession));
@@ -307,7 +304,12 @@ impl Store {
             {
                 return Ok(Err(Refusal::ProctorChanged));
             }
-            let generation = tx.meta(INVIGILATOR)?.map_or(0, |a| a.generation) + 1;
+            let generation = tx
+                .meta(INVIGILATOR_GENERATION)?
+                .unwrap_or(0)
+                .max(tx.meta(INVIGILATOR)?.map_or(0, |a| a.generation))
+                + 1;
+            tx.set_meta(INVIGILATOR_GENERATION, &generation)?;
             tx.remove_meta(INVIGILATOR_LOGINS)?;
             match password_hash {
                 Some(password_hash) => {
@@ -476,8 +478,22 @@ impl Store {
         }
         let pkg = package.clone();
         self.write(move |tx| {
+            let same = tx.meta(PACKAGE)?.is_some_and(|p| p.id == pkg.id);
+            let reissued = tx
+                .meta(REISSUED)?
+                .filter(|r| same && r.package == pkg.id)
+                .unwrap_or_default();
+            if !same {
+                // Another package: its sessions are not the old one's, nor its cards.
+                tx.remove_meta(SESSION_NOTES)?;
+                tx.remove_meta(REISSUED)?;
+            }
             tx.set_meta(PACKAGE, &pkg)?;
             for (username, hash) in password_hashes {
+                // A card reissued on this board stays valid when the same package comes again.
+                if reissued.usernames.contains(&username) {
+                    continue;
+                }
                 let mut rec = tx
                     .get(PARTICIPANTS, &username)?
                     .unwrap_or_else(|| ParticipantRecord::new(&username));

@@ -909,6 +909,19 @@ impl Store {
                 return Ok(Err(Refusal::UnknownParticipant));
             }
             let n = hashes.len();
+            let mut reissued = tx
+                .meta(REISSUED)?
+                .filter(|r| r.package == pkg.id)
+                .unwrap_or_else(|| Reissued {
+                    package: pkg.id.clone(),
+                    usernames: vec![],
+                });
+            for (u, _) in &hashes {
+                if !reissued.usernames.contains(u) {
+                    reissued.usernames.push(u.clone());
+                }
+            }
+            tx.set_meta(REISSUED, &reissued)?;
             for (u, hash) in hashes {
                 let mut rec = participant_record(tx, &u)?;
                 rec.password_hash = hash;

@@ -137,10 +137,16 @@ pub const PROCTOR_LOGINS: MetaKey<Vec<ProctorLogin>> = MetaKey::new("proctor_log
 pub const INVIGILATOR: MetaKey<ProctorAccount> = MetaKey::new("invigilator");
 /// The invigilator's valid logins, as [`PROCTOR_LOGINS`] (at most [`MAX_PROCTOR_LOGINS`]).
 pub const INVIGILATOR_LOGINS: MetaKey<Vec<ProctorLogin>> = MetaKey::new("invigilator_logins");
+/// How many invigilator accounts were set so far: each new one (or a removal) takes the next
+/// number as its generation, so no older invigilator cookie ever works again.
+pub const INVIGILATOR_GENERATION: MetaKey<u32> = MetaKey::new("invigilator_generation");
+/// The participants whose password the proctor reissued on this board, with the package they
+/// belong to: importing that package again keeps their new passwords.
+pub const REISSUED: MetaKey<Reissued> = MetaKey::new("reissued");
 /// The notes for each session's report, by session id.
 pub const SESSION_NOTES: MetaKey<BTreeMap<String, SessionNotes>> = MetaKey::new("session_notes");
-/// Longest notes kept (each of the proctor's and the invigilator's), in bytes.
-pub const MAX_NOTES_BYTES: usize = 4000;
+/// Longest notes kept (each of the proctor's and the invigilator's), in characters.
+pub const MAX_NOTES_CHARS: usize = 4000;
 
 /// Most lockouts kept (the latest ending win); the throttle in memory is bounded likewise.
 pub const MAX_LOCKOUTS: usize = 1024;
@@ -149,7 +155,7 @@ pub const MAX_PROCTOR_LOGINS: usize = 8;
 
 /// Every `meta` key (the golden fixtures check each has a sample).
 #[cfg(test)]
-pub(crate) const META_KEY_NAMES: [&str; 14] = [
+pub(crate) const META_KEY_NAMES: [&str; 16] = [
     SCHEMA.key,
     CLOCK.key,
     PACKAGE.key,
@@ -164,6 +170,8 @@ pub(crate) const META_KEY_NAMES: [&str; 14] = [
     INVIGILATOR.key,
     INVIGILATOR_LOGINS.key,
     SESSION_NOTES.key,
+    INVIGILATOR_GENERATION.key,
+    REISSUED.key,
 ];
 
 /// Key of an attempt.
@@ -234,6 +242,15 @@ pub struct ProctorAccount {
     pub password_hash: String,
     /// Bumped on password change: older proctor cookies stop working.
     pub generation: u32,
+}
+
+/// Participants with a reissued password, of one package.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Reissued {
+    /// The package's id.
+    pub package: String,
+    /// Their usernames.
+    pub usernames: Vec<String>,
 }
 
 /// The free-text notes typed on a session's report page.

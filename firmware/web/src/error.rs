@@ -115,6 +115,8 @@ codes! {
     UnknownParticipant = "unknown_participant" => ErrUnknownParticipant,
     /// A proctor page without a proctor login.
     Forbidden = "forbidden" => ErrForbidden,
+    /// A reissue for more participants than one request makes.
+    TooManyCards = "too_many_cards" => ErrTooManyCards,
     /// A bulk reset with no participant ticked.
     BulkNone = "bulk_none" => ErrBulkNone,
     /// A reissue names neither a participant nor a class (or both).
@@ -281,6 +283,7 @@ impl WebError {
             RoomError::ClockFailed(_) => new(S::SERVICE_UNAVAILABLE, C::ClockFailed),
             RoomError::ProctorPassword => new(S::UNAUTHORIZED, C::ProctorPassword),
             RoomError::ReadOnly => new(S::FORBIDDEN, C::ReadOnly),
+            RoomError::TooManyCards => new(S::UNPROCESSABLE_ENTITY, C::TooManyCards),
             RoomError::InvigilatorSameAsProctor => new(S::UNPROCESSABLE_ENTITY, C::InvigilatorSame),
             RoomError::NoProctor => new(S::UNAUTHORIZED, C::Forbidden),
             RoomError::AlreadySetup => new(S::CONFLICT, C::AlreadySetup),

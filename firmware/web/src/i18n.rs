@@ -366,6 +366,7 @@ messages! {
     BirthDate => ("Tanggal lahir", "Date of birth"),
     DemoLogins => ("Login ujian demo: semua peserta dan cadangan", "Demo exam logins: every participant and reserve"),
     DemoLoginsHint => ("Ujian demo bawaan untuk gladi bersih: password-nya tidak rahasia. Peserta cadangan baru bisa login setelah diaktifkan. Setelah paket soal asli diimpor, daftar ini hilang.", "The built-in demo exam, for a rehearsal: its passwords are not secret. A reserve can log in once activated. Once a real package is imported, this list is gone."),
+    ErrTooManyCards => ("Paling banyak 100 kartu sekaligus. Pilih satu kelas yang lebih kecil atau satu peserta.", "At most 100 cards at once. Choose a smaller class or one participant."),
     ErrBulkNone => ("Centang dulu peserta yang login-nya akan direset.", "Tick the participants whose logins to reset first."),
     BulkReset => ("Reset login yang dicentang", "Reset the ticked logins"),
     BulkFinish => ("Paksa selesai semua yang masih mengerjakan", "Force finish everyone still working"),

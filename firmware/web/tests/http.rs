@@ -1499,6 +1499,23 @@ async fn invigilator_is_refused_every_action() {
     assert!(page_with(&s, &proc_, "/proctor/password")
         .await
         .contains("Akun pengawas aktif"));
+    // Nor may the proctor take the invigilator's password: the login could not tell them apart.
+    let r = post_with(
+        &s,
+        &proc_,
+        "/proctor/password",
+        &[
+            ("csrf", &csrf),
+            ("current", "rahasia-proktor"),
+            ("password", "pengawas-ruang"),
+            ("password2", "pengawas-ruang"),
+        ],
+    )
+    .await;
+    assert_eq!(
+        r.headers()["location"],
+        "/proctor/password?e=invigilator_same"
+    );
 
     // The invigilator logs in on the same page with their own password and sees the room.
     let inv = proctor_cookie(&s, "pengawas-ruang").await;

@@ -38,6 +38,8 @@ fn pdf(doc: &Doc, name: &str) -> Response {
                 header::CONTENT_DISPOSITION,
                 format!("attachment; filename=\"{name}.pdf\""),
             ),
+            // A card's password is in it; no cache keeps any of these.
+            (header::CACHE_CONTROL, "no-store".to_string()),
         ],
         doc.to_pdf(),
     )
