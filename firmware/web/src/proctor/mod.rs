@@ -3,9 +3,9 @@
 //!
 //! Two extractors say who may ask: [`Proctor`] (every action; the invigilator is refused with
 //! "read-only") and [`Viewer`] (the proctor or the invigilator: the dashboard, the token, the
-//! event log, the network and sync reports, logging out). Every route takes one of them but
-//! the login, setup and claim routes; `tests/http.rs` (`invigilator_is_refused_every_action`)
-//! checks each.
+//! event log, the network and sync reports, the attendance list and the session report, the
+//! viewer's own report notes, logging out). Every route takes one of them but the login, setup
+//! and claim routes; `tests/http.rs` (`invigilator_is_refused_every_action`) checks each.
 //!
 //! - this file: the routes, the [`Proctor`] extractor, the `?e=`/`?ok=` notes, CSRF checks;
 //! - [`account`]: first-run password setup (one-time code or the board's button), login, logout;
