@@ -382,10 +382,21 @@ impl Attempt {
         }
     }
 
-    /// Should the 5-minute (or configured) warning show at `now`.
+    /// Should the 5-minute (or configured) warning show at `now`: only when the test is longer
+    /// than the warning window ([`TestRules::warning_window`]).
     pub fn warning(&self, now: Millis, rules: &TestRules) -> bool {
-        self.phase == Phase::InProgress
-            && self.clock.remaining(now) <= u64::from(rules.warning_minutes) * MINUTE
+        let window = rules.warning_window(self.clock.limit);
+        self.phase == Phase::InProgress && window > 0 && self.clock.remaining(now) <= window
+    }
+
+    /// Extra working time for this participant (the proctor's, with a reason): the limit grows
+    /// by `extra`, and a test whose time ran out but is not finished yet goes on. Refused when
+    /// the attempt is finished.
+    pub fn extend(&mut self, now: Millis, extra: Millis) -> Result<(), AttemptError> {
+        self.tick(now);
+        self.refuse_if_finished()?;
+        self.clock.limit = self.clock.limit.saturating_add(extra);
+        Ok(())
     }
 }
 
@@ -506,6 +517,40 @@ mod tests {
 
     fn rules() -> TestRules {
         TestRules::default()
+    }
+
+    #[test]
+    fn the_five_minute_warning_only_for_a_test_longer_than_five_minutes() {
+        // A 5-minute test would start "warned": no warning at all.
+        let mut short = Attempt::new("u", "T", 5);
+        short.begin(0, false).unwrap();
+        assert!(!short.warning(1000, &rules()));
+        assert!(!short.warning(4 * MINUTE, &rules()));
+        let mut long = Attempt::new("u", "T", 6);
+        long.begin(0, false).unwrap();
+        assert!(!long.warning(MINUTE - 1, &rules()));
+        assert!(long.warning(MINUTE, &rules()));
+        assert_eq!(rules().warning_window(5 * MINUTE), 0);
+        assert_eq!(rules().warning_window(90 * MINUTE), 5 * MINUTE);
+    }
+
+    #[test]
+    fn extra_time_lengthens_one_attempt_and_never_a_finished_one() {
+        let mut a = Attempt::new("u", "T", 10);
+        a.begin(0, false).unwrap();
+        a.extend(9 * MINUTE, 5 * MINUTE).unwrap();
+        assert_eq!(a.clock.remaining(9 * MINUTE), 6 * MINUTE);
+        assert!(!a.tick(11 * MINUTE), "no time-out at the old end");
+        assert!(a.tick(15 * MINUTE));
+        assert!(matches!(
+            a.extend(16 * MINUTE, MINUTE),
+            Err(AttemptError::Finished(_))
+        ));
+        // Time already up but not yet recorded: it ends, and is not extended.
+        let mut b = Attempt::new("u", "T", 1);
+        b.begin(0, false).unwrap();
+        assert!(b.extend(2 * MINUTE, MINUTE).is_err());
+        assert!(b.is_finished());
     }
 
     #[test]

@@ -7,7 +7,7 @@
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
 
-use crate::shuffle;
+use crate::{shuffle, Millis};
 
 /// Format version of [`Package`] as stored; bump on incompatible change.
 pub const PACKAGE_VERSION: u32 = 1;
@@ -71,6 +71,19 @@ pub struct TestRules {
     pub confirm_finish: bool,
     /// Warn this many minutes before the end.
     pub warning_minutes: u32,
+}
+
+impl TestRules {
+    /// How long before the end the warning shows for a test of working time `limit`: none
+    /// when the test is no longer than the warning window (a 5-minute test starts "warned").
+    pub fn warning_window(&self, limit: Millis) -> Millis {
+        let w = u64::from(self.warning_minutes) * crate::MINUTE;
+        if limit > w {
+            w
+        } else {
+            0
+        }
+    }
 }
 
 impl Default for TestRules {

@@ -46,6 +46,7 @@ pub fn action(name: &str, lang: Lang) -> Option<&'static str> {
         "resume" => ("Melanjutkan tes (token diterima)", "Test resumed (token accepted)"),
         "results_to_usb" => ("Hasil disimpan ke flashdisk", "Results saved to a USB stick"),
         "locked_out" => ("Login ditahan (salah berkali-kali)", "Login held (too many wrong tries)"),
+        "extra_time" => ("Tambahan waktu", "Extra time"),
         _ => return None,
     };
     Some(lang.t(id, en))

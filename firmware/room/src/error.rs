@@ -60,6 +60,9 @@ pub enum RoomError {
     /// The invigilator's account only looks: the action is the proctor's.
     #[error("the invigilator's account is read-only")]
     ReadOnly,
+    /// Extra time outside 1 to [`crate::proctor::MAX_EXTRA_MINUTES`] minutes.
+    #[error("extra time must be 1 to 120 minutes")]
+    ExtraMinutes,
     /// A reissue for more participants than [`crate::printables::MAX_REISSUE`] at once.
     #[error("too many login cards at once")]
     TooManyCards,

@@ -100,6 +100,7 @@ pub fn kind_of(action: Action) -> Kind {
         | A::RotateToken
         | A::ResetLogin
         | A::ForceFinish
+        | A::ExtraTime
         | A::ActivateReserve
         | A::PasswordReissued
         | A::SessionNotes => Kind::Proctor,
@@ -135,6 +136,7 @@ pub fn is_incident(action: Action) -> bool {
         action,
         Action::ResetLogin
             | Action::ForceFinish
+            | Action::ExtraTime
             | Action::ActivateReserve
             | Action::PasswordReissued
             | Action::LockedOut

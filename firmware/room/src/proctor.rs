@@ -18,6 +18,8 @@ use crate::{new_setup_code, new_token, Result, Room, RoomError};
 
 /// Shortest proctor password.
 pub const MIN_PASSWORD_CHARS: usize = 8;
+/// Most extra minutes one grant gives.
+pub const MAX_EXTRA_MINUTES: u32 = 120;
 /// Longest force-finish reason (it goes into the session report).
 pub const MAX_REASON_BYTES: usize = 500;
 
@@ -587,6 +589,20 @@ impl Room {
             return Err(RoomError::ReasonRequired);
         }
         flat(self.store().force_finish(username, reason).await)
+    }
+
+    /// Extra working time for one participant's current test (a PC that failed, a late start
+    /// the proctor allows), with the reason: 1 to [`MAX_EXTRA_MINUTES`] minutes, audited.
+    pub async fn extra_time(&self, username: &str, minutes: u32, reason: &str) -> Result<String> {
+        let reason = reason.trim();
+        if reason.is_empty() || reason.len() > MAX_REASON_BYTES {
+            return Err(RoomError::ReasonRequired);
+        }
+        if !(1..=MAX_EXTRA_MINUTES).contains(&minutes) {
+            return Err(RoomError::ExtraMinutes);
+        }
+        let extra = u64::from(minutes) * ruji_core::MINUTE;
+        flat(self.store().extend_time(username, extra, reason).await)
     }
 
     /// Activates a reserve participant, replacing `replaces` (an absent main participant) when

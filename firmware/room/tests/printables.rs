@@ -319,3 +319,55 @@ async fn reissued_cards_outlive_the_same_package_imported_again_and_notes_go_wit
     room.install_package(real).await.unwrap();
     assert_eq!(room.session_notes("H1S1").unwrap().proctor, "");
 }
+
+#[tokio::test]
+async fn extra_time_for_one_participant_with_a_reason_reaches_the_report() {
+    let (room, store, _dir, _proctor) = room().await;
+    room.open_session("H1S1").await.unwrap();
+    let t = token(&room);
+    let id = sit(&room, "DEMO001", &password("DEMO001"), &t).await;
+    room.end_practice("DEMO001", id).await.unwrap();
+    let left = |room: &Room| {
+        let ctx = room.context("DEMO001", id).unwrap();
+        ctx.attempt.unwrap().clock.remaining(store.now())
+    };
+    let before = left(&room);
+    for (minutes, reason) in [(0, "x"), (121, "x"), (10, " ")] {
+        assert!(room.extra_time("DEMO001", minutes, reason).await.is_err());
+    }
+    room.extra_time("DEMO001", 10, "Komputer mati 10 menit")
+        .await
+        .unwrap();
+    let after = left(&room);
+    assert!(
+        after > before + 9 * ruji_core::MINUTE,
+        "{before} -> {after}"
+    );
+    let r = room
+        .session_report("H1S1", ruji_print::Lang::Id)
+        .await
+        .unwrap();
+    let extra: Vec<&(String, String, String)> = r
+        .incidents
+        .iter()
+        .filter(|i| i.1 == "Tambahan waktu")
+        .collect();
+    assert_eq!(extra.len(), 1);
+    assert!(extra[0]
+        .2
+        .starts_with("DEMO001 test DEMO +10 min reason: Komputer mati 10 menit"));
+    // A finished test never gets more: it goes to the session's next test (not started yet).
+    room.finish("DEMO001", id, true).await.unwrap();
+    assert_eq!(
+        room.extra_time("DEMO001", 5, "terlambat masuk")
+            .await
+            .unwrap(),
+        "SURVEI"
+    );
+    let res = store.results("H1S1").unwrap().unwrap();
+    let demo = res
+        .iter()
+        .find(|r| r.username == "DEMO001" && r.test == "DEMO")
+        .unwrap();
+    assert_eq!(demo.state, ruji_core::attempt::Outcome::FinishedParticipant);
+}

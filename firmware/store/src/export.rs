@@ -66,7 +66,7 @@ impl AuditEntry {
             Action::ResetLogin | Action::ActivateReserve | Action::PasswordReissued => {
                 self.detail.split([' ', ':']).next()
             }
-            Action::ForceFinish => self.detail.split(' ').next(),
+            Action::ForceFinish | Action::ExtraTime => self.detail.split(' ').next(),
             Action::LockedOut => self
                 .detail
                 .strip_prefix("u:")
@@ -122,7 +122,7 @@ fn concerns(e: &AuditEntry, session: &Session, window: (u64, u64)) -> bool {
         | Action::Answer
         | Action::Finish
         | Action::Timeout => member(&e.actor) && of_test(&e.detail),
-        Action::ForceFinish => e
+        Action::ForceFinish | Action::ExtraTime => e
             .detail
             .split_once(' ')
             .is_some_and(|(u, rest)| member(u) && of_test(rest)),

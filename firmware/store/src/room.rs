@@ -866,6 +866,37 @@ impl Store {
         .await
     }
 
+    /// Proctor: `extra` more working time for `username`'s current test, with the reason (the
+    /// audit detail is `USERNAME test T +N min reason: ...`, which the session report lists).
+    pub async fn extend_time(
+        &self,
+        username: &str,
+        extra: Millis,
+        reason: &str,
+    ) -> RoomResult<String> {
+        let pkg = self.package();
+        let (u, reason) = (username.to_string(), reason.trim().to_string());
+        self.write(move |tx| {
+            let ctx = refuse!(context_of(tx, &pkg, &u, None, tx.now)?);
+            let (test, mut attempt) = refuse!(ctx.current());
+            if let Err(e) = attempt.extend(tx.now, extra) {
+                return Ok(Err(Refusal::Attempt(e)));
+            }
+            tx.put(ATTEMPTS, &attempt_key(&u, &test.id), &attempt)?;
+            tx.audit(
+                Actor::Proctor,
+                Action::ExtraTime,
+                format!(
+                    "{u} test {} +{} min reason: {reason}",
+                    test.id,
+                    extra / ruji_core::MINUTE
+                ),
+            )?;
+            Ok(Ok(test.id))
+        })
+        .await
+    }
+
     /// Proctor: activates a reserve participant, replacing `replaces` (an absent main
     /// participant, when the proctor names one: the session report says whom each reserve
     /// replaced). The audit detail is `RESERVE` or `RESERVE replaces USERNAME`.

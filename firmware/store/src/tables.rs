@@ -503,6 +503,8 @@ actions! {
     InvigilatorLogout = "invigilator_logout",
     /// The proctor signed out everywhere: every proctor and invigilator login ended.
     SignedOutEverywhere = "signed_out_everywhere",
+    /// The proctor gave a participant extra working time, with a reason.
+    ExtraTime = "extra_time",
     /// The proctor gave a participant a new password (a new login card).
     PasswordReissued = "password_reissued",
     /// The proctor or the invigilator saved their notes for a session's report.

@@ -115,6 +115,8 @@ codes! {
     UnknownParticipant = "unknown_participant" => ErrUnknownParticipant,
     /// A proctor page without a proctor login.
     Forbidden = "forbidden" => ErrForbidden,
+    /// Extra time outside 1 to 120 minutes.
+    ExtraMinutes = "extra_minutes" => ErrExtraMinutes,
     /// A reissue for more participants than one request makes.
     TooManyCards = "too_many_cards" => ErrTooManyCards,
     /// A bulk reset with no participant ticked.
@@ -283,6 +285,7 @@ impl WebError {
             RoomError::ClockFailed(_) => new(S::SERVICE_UNAVAILABLE, C::ClockFailed),
             RoomError::ProctorPassword => new(S::UNAUTHORIZED, C::ProctorPassword),
             RoomError::ReadOnly => new(S::FORBIDDEN, C::ReadOnly),
+            RoomError::ExtraMinutes => new(S::UNPROCESSABLE_ENTITY, C::ExtraMinutes),
             RoomError::TooManyCards => new(S::UNPROCESSABLE_ENTITY, C::TooManyCards),
             RoomError::InvigilatorSameAsProctor => new(S::UNPROCESSABLE_ENTITY, C::InvigilatorSame),
             RoomError::NoProctor => new(S::UNAUTHORIZED, C::Forbidden),

@@ -2017,6 +2017,21 @@ async fn bulk_reset_and_finish_everyone_from_the_dashboard() {
         (st, v["error"].as_str()),
         (StatusCode::UNAUTHORIZED, Some("logged_out"))
     );
+    // Extra time for one participant: 1 to 120 minutes, with a reason.
+    let extra = |minutes: &'static str| {
+        let (s, p, csrf) = (&s, p.clone(), csrf.clone());
+        async move {
+            let form = [
+                ("csrf", csrf.as_str()),
+                ("minutes", minutes),
+                ("reason", "PC mati"),
+            ];
+            let r = post_with(s, &p, "/proctor/participants/DEMO005/extra", &form).await;
+            r.headers()["location"].to_str().unwrap().to_string()
+        }
+    };
+    assert_eq!(extra("0").await, "/proctor?e=extra_minutes");
+    assert_eq!(extra("10").await, "/proctor?ok=1");
     assert_eq!(
         bulk(vec![("action", "finish_open"), ("reason", "")]).await,
         "/proctor?e=reason_required"

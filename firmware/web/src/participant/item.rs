@@ -201,7 +201,7 @@ pub(super) async fn page(
         },
         remaining: hms(attempt.clock.remaining(ctx.now)),
         warning: attempt.warning(ctx.now, &test.rules),
-        warning_ms: u64::from(test.rules.warning_minutes) * ruji_core::MINUTE,
+        warning_ms: test.rules.warning_window(attempt.clock.limit),
         clearable: matches!(
             view.body,
             ViewBody::MultipleChoice { .. } | ViewBody::TrueFalse { .. }

@@ -495,6 +495,18 @@ pub(super) async fn force_finish(
     act(&p, &f, state.room.force_finish(&u, &f.reason)).await
 }
 
+/// `POST /proctor/participants/{u}/extra`: extra minutes for the participant's current test,
+/// with the reason.
+pub(super) async fn extra_time(
+    State(state): State<AppState>,
+    p: Proctor,
+    Path(u): Path<String>,
+    Form(f): Form<CsrfForm>,
+) -> Response {
+    let minutes = f.minutes.trim().parse::<u32>().unwrap_or(0);
+    act(&p, &f, state.room.extra_time(&u, minutes, &f.reason)).await
+}
+
 /// `POST /proctor/participants/bulk`: `action=reset` resets the ticked participants' logins (`u`,
 /// repeated); `action=finish_open` force-finishes every attempt still open, with `reason`.
 pub(super) async fn bulk(

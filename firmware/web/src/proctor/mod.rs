@@ -70,6 +70,7 @@ pub fn routes() -> Router<AppState> {
         .route("/participants/{u}/reset", post(dashboard::reset_login))
         .route("/participants/{u}/finish", post(dashboard::force_finish))
         .route("/participants/{u}/activate", post(dashboard::activate))
+        .route("/participants/{u}/extra", post(dashboard::extra_time))
         .route("/results/{id}", get(records::results))
         .route("/sessions/{id}/attendance", get(printables::attendance))
         .route(
@@ -243,6 +244,9 @@ pub(crate) struct CsrfForm {
     /// Activating a reserve: whom they replace (a username; empty: not said).
     #[serde(default)]
     pub(crate) replaces: String,
+    /// Extra time: how many minutes.
+    #[serde(default)]
+    pub(crate) minutes: String,
 }
 
 /// Back to the dashboard after an action: `?ok=1`, or what [`refused`] says.
