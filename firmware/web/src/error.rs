@@ -115,6 +115,8 @@ codes! {
     UnknownParticipant = "unknown_participant" => ErrUnknownParticipant,
     /// A proctor page without a proctor login.
     Forbidden = "forbidden" => ErrForbidden,
+    /// Reopening a closed session without ticking that it is meant.
+    ReopenConfirm = "reopen_confirm" => ErrReopenConfirm,
     /// Extra time outside 1 to 120 minutes.
     ExtraMinutes = "extra_minutes" => ErrExtraMinutes,
     /// A reissue for more participants than one request makes.

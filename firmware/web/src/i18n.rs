@@ -366,6 +366,8 @@ messages! {
     BirthDate => ("Tanggal lahir", "Date of birth"),
     DemoLogins => ("Login ujian demo: semua peserta dan cadangan", "Demo exam logins: every participant and reserve"),
     DemoLoginsHint => ("Ujian demo bawaan untuk gladi bersih: password-nya tidak rahasia. Peserta cadangan baru bisa login setelah diaktifkan. Setelah paket soal asli diimpor, daftar ini hilang.", "The built-in demo exam, for a rehearsal: its passwords are not secret. A reserve can log in once activated. Once a real package is imported, this list is gone."),
+    ErrReopenConfirm => ("Sesi ini sudah ditutup dan berkas hasilnya sudah dibuat. Untuk membukanya lagi, centang kotak konfirmasinya.", "This session is closed and its results file made. To open it again, tick its confirmation box."),
+    ReopenConfirm => ("Buka lagi sesi yang sudah ditutup: peserta dapat login lagi dan berkas hasil dibuat ulang saat ditutup.", "Open the closed session again: participants can log in again and the results file is made anew when it closes."),
     ErrExtraMinutes => ("Tambahan waktu 1 sampai 120 menit.", "Extra time is 1 to 120 minutes."),
     ExtraTime => ("Tambah waktu", "Extra time"),
     ExtraMinutesLabel => ("menit", "minutes"),

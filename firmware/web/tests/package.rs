@@ -719,6 +719,8 @@ async fn results_page_usb_export_receipt_and_the_next_day_gate() {
         dash.contains("id=\"closed-S1\"") && dash.contains("Buka lagi"),
         "{dash}"
     );
+    let (_, loc, _) = post(&s, &p, "/proctor/sessions/S1/open", &[("csrf", &csrf)]).await;
+    assert_eq!(loc, "/proctor?e=reopen_confirm", "reopening needs its tick");
     let (_, loc, _) = post(&s, &p, "/proctor/sessions/S2/open", &[("csrf", &csrf)]).await;
     assert_eq!(loc, "/proctor?e=awaiting_receipts");
     assert!(get(&s, &p, &loc)

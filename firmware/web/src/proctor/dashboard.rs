@@ -453,6 +453,16 @@ pub(super) async fn open_session(
     Path(id): Path<String>,
     Form(f): Form<CsrfForm>,
 ) -> Response {
+    // Reopening a closed session is done on purpose only: its results file was made, maybe sent.
+    let closed = state
+        .room
+        .sessions()
+        .ok()
+        .and_then(|all| all.into_iter().find(|(s, _)| s.id == id))
+        .is_some_and(|(_, st)| !st.open && st.closed_at.is_some());
+    if closed && f.confirm.is_none() && p.csrf_ok(&f.csrf) {
+        return Redirect::to("/proctor?e=reopen_confirm").into_response();
+    }
     act(&p, &f, state.room.open_session(&id)).await
 }
 

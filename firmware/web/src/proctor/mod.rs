@@ -247,6 +247,9 @@ pub(crate) struct CsrfForm {
     /// Extra time: how many minutes.
     #[serde(default)]
     pub(crate) minutes: String,
+    /// A tick box that says the proctor means it (reopening a closed session).
+    #[serde(default)]
+    pub(crate) confirm: Option<String>,
 }
 
 /// Back to the dashboard after an action: `?ok=1`, or what [`refused`] says.
