@@ -389,6 +389,26 @@ impl Attempt {
         self.phase == Phase::InProgress && window > 0 && self.clock.remaining(now) <= window
     }
 
+    /// The proctor paused every test: a running test's clock stops (time up first ends it, see
+    /// [`Attempt::tick`]). Whether this call stopped it.
+    pub fn pause_for_all(&mut self, now: Millis) -> bool {
+        if self.tick(now) || self.phase != Phase::InProgress || self.clock.running_since.is_none() {
+            return false;
+        }
+        self.clock.pause(now);
+        true
+    }
+
+    /// The pause ended: a test the pause stopped runs again from `now` (the pause is not
+    /// charged). Whether this call started it.
+    pub fn resume_after_pause(&mut self, now: Millis) -> bool {
+        if self.phase != Phase::InProgress || self.clock.running_since.is_some() {
+            return false;
+        }
+        self.clock.start(now);
+        true
+    }
+
     /// Extra working time for this participant (the proctor's, with a reason): the limit grows
     /// by `extra`, and a test whose time ran out but is not finished yet goes on. Refused when
     /// the attempt is finished.
@@ -532,6 +552,28 @@ mod tests {
         assert!(long.warning(MINUTE, &rules()));
         assert_eq!(rules().warning_window(5 * MINUTE), 0);
         assert_eq!(rules().warning_window(90 * MINUTE), 5 * MINUTE);
+    }
+
+    #[test]
+    fn a_pause_is_not_charged() {
+        let mut a = Attempt::new("u", "T", 10);
+        a.begin(0, false).unwrap();
+        assert!(a.pause_for_all(2 * MINUTE));
+        assert!(!a.pause_for_all(3 * MINUTE), "paused already");
+        // Twenty minutes without power: nothing runs out.
+        assert!(!a.tick(22 * MINUTE));
+        assert_eq!(a.clock.remaining(22 * MINUTE), 8 * MINUTE);
+        assert!(a.resume_after_pause(22 * MINUTE));
+        assert_eq!(a.clock.remaining(23 * MINUTE), 7 * MINUTE);
+        assert!(!a.resume_after_pause(23 * MINUTE), "running already");
+        // Practice and finished attempts have no clock to stop.
+        let mut p = Attempt::new("u", "T", 10);
+        p.begin(0, true).unwrap();
+        assert!(!p.pause_for_all(MINUTE));
+        let mut late = Attempt::new("u", "T", 1);
+        late.begin(0, false).unwrap();
+        assert!(!late.pause_for_all(2 * MINUTE), "its time was up: it ends");
+        assert!(late.is_finished());
     }
 
     #[test]

@@ -47,6 +47,8 @@ pub fn action(name: &str, lang: Lang) -> Option<&'static str> {
         "results_to_usb" => ("Hasil disimpan ke flashdisk", "Results saved to a USB stick"),
         "locked_out" => ("Login ditahan (salah berkali-kali)", "Login held (too many wrong tries)"),
         "extra_time" => ("Tambahan waktu", "Extra time"),
+        "pause_all" => ("Ujian dijeda", "Exam paused"),
+        "resume_all" => ("Ujian dilanjutkan", "Exam resumed"),
         _ => return None,
     };
     Some(lang.t(id, en))

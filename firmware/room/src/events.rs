@@ -101,6 +101,8 @@ pub fn kind_of(action: Action) -> Kind {
         | A::ResetLogin
         | A::ForceFinish
         | A::ExtraTime
+        | A::PauseAll
+        | A::ResumeAll
         | A::ActivateReserve
         | A::PasswordReissued
         | A::SessionNotes => Kind::Proctor,
@@ -137,6 +139,8 @@ pub fn is_incident(action: Action) -> bool {
         Action::ResetLogin
             | Action::ForceFinish
             | Action::ExtraTime
+            | Action::PauseAll
+            | Action::ResumeAll
             | Action::ActivateReserve
             | Action::PasswordReissued
             | Action::LockedOut

@@ -591,6 +591,22 @@ impl Room {
         flat(self.store().force_finish(username, reason).await)
     }
 
+    /// Pauses every test of the open session (the clients lost power): their clocks stop and
+    /// participants' saves wait until [`Room::resume_all`]. How many clocks stopped.
+    pub async fn pause_all(&self) -> Result<usize> {
+        flat(self.store().pause_all().await)
+    }
+
+    /// Resumes every test the pause stopped; the pause is not charged. How many.
+    pub async fn resume_all(&self) -> Result<usize> {
+        flat(self.store().resume_all().await)
+    }
+
+    /// Since when every test is paused (exam clock), if it is.
+    pub fn paused_since(&self) -> Option<Millis> {
+        self.store().paused_since().ok().flatten()
+    }
+
     /// Extra working time for one participant's current test (a PC that failed, a late start
     /// the proctor allows), with the reason: 1 to [`MAX_EXTRA_MINUTES`] minutes, audited.
     pub async fn extra_time(&self, username: &str, minutes: u32, reason: &str) -> Result<String> {

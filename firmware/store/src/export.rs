@@ -135,7 +135,11 @@ fn concerns(e: &AuditEntry, session: &Session, window: (u64, u64)) -> bool {
         Action::LockedOut | Action::PasswordReissued => {
             e.participant().is_some_and(member) && during
         }
-        Action::ClockSet | Action::Recovery | Action::SignedOutEverywhere => during,
+        Action::ClockSet
+        | Action::Recovery
+        | Action::SignedOutEverywhere
+        | Action::PauseAll
+        | Action::ResumeAll => during,
         _ => false,
     }
 }

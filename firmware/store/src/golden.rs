@@ -69,6 +69,7 @@ fn encode_sample(name: &str, sample: &serde_json::Value) -> Vec<u8> {
         ("meta", "meta/invigilator") => encoded::<ProctorAccount>(name, sample),
         ("meta", "meta/invigilator_generation") => encoded::<u32>(name, sample),
         ("meta", "meta/reissued") => encoded::<Reissued>(name, sample),
+        ("meta", "meta/pause") => encoded::<Pause>(name, sample),
         ("meta", "meta/session_notes") => encoded::<BTreeMap<String, SessionNotes>>(name, sample),
         _ => panic!("sample {name}: no record type known for it; add it to golden.rs"),
     }

@@ -70,6 +70,19 @@ pub enum Refusal {
     /// The proctor account this login belongs to is gone or was replaced (password changed,
     /// recovery): log in again.
     ProctorChanged,
+    /// The proctor paused every test: wait (an answer stays in the participant's browser and
+    /// is sent again).
+    Paused,
+    /// Every test is paused already ([`Store::pause_all`]), or not paused ([`Store::resume_all`]).
+    PauseState,
+}
+
+/// `Err(Paused)` while the proctor has paused every test.
+fn not_paused(tx: &Tx) -> Result<std::result::Result<(), Refusal>> {
+    Ok(match tx.meta(PAUSE)? {
+        Some(_) => Err(Refusal::Paused),
+        None => Ok(()),
+    })
 }
 
 /// Inside a store operation: the value of a rule check, or return its refusal as the
@@ -500,6 +513,7 @@ impl Store {
             token.to_string(),
         );
         self.write(move |tx| {
+            refuse!(not_paused(tx)?);
             let ctx = refuse!(context_of(tx, &pkg, &u, Some(login_id), tx.now)?);
             let (test, mut attempt) = refuse!(ctx.current());
             if !same_name(&name, &ctx.participant.name) {
@@ -550,6 +564,7 @@ impl Store {
         let pkg = self.package();
         let u = username.to_string();
         self.write(move |tx| {
+            refuse!(not_paused(tx)?);
             let ctx = refuse!(context_of(tx, &pkg, &u, Some(login_id), tx.now)?);
             refuse!(ctx.token_passed());
             let (test, mut attempt) = refuse!(ctx.current());
@@ -587,6 +602,7 @@ impl Store {
         let pkg = self.package();
         let u = username.to_string();
         self.write(move |tx| {
+            refuse!(not_paused(tx)?);
             let ctx = refuse!(context_of(tx, &pkg, &u, Some(login_id), tx.now)?);
             refuse!(ctx.token_passed());
             let (test, mut attempt) = refuse!(ctx.current());
@@ -622,6 +638,7 @@ impl Store {
         let pkg = self.package();
         let (u, item_id) = (username.to_string(), item_id.to_string());
         self.write(move |tx| {
+            refuse!(not_paused(tx)?);
             let ctx = refuse!(context_of(tx, &pkg, &u, Some(login_id), tx.now)?);
             refuse!(ctx.token_passed());
             if !ctx.current_items().contains(&item_id) {
@@ -864,6 +881,89 @@ impl Store {
             Ok(Ok(test.id))
         })
         .await
+    }
+
+    /// Proctor: pauses every test of the open session (the clients lost power while the board
+    /// runs on its UPS): each running clock stops, and participants' saves, starts and finishes
+    /// are refused until [`Store::resume_all`] (their answers wait in their browsers). Kept
+    /// across a restart. Returns how many clocks stopped.
+    pub async fn pause_all(&self) -> RoomResult<usize> {
+        let pkg = self.package();
+        self.write(move |tx| {
+            if tx.meta(PAUSE)?.is_some() {
+                return Ok(Err(Refusal::PauseState));
+            }
+            let Some((session, _)) = open_session(tx, &pkg)? else {
+                return Ok(Err(Refusal::NoOpenSession));
+            };
+            let mut stopped = Vec::new();
+            for u in &session.participants {
+                for tid in &session.tests {
+                    let Some(test) = pkg.test(tid) else { continue };
+                    let mut a = load_attempt(tx, u, test)?;
+                    let was_finished = a.is_finished();
+                    if a.pause_for_all(tx.now) {
+                        let key = attempt_key(u, &test.id);
+                        tx.put(ATTEMPTS, &key, &a)?;
+                        stopped.push(key);
+                    } else if !was_finished && a.is_finished() {
+                        // Its time was up before the pause.
+                        record_timeout(tx, &a)?;
+                    }
+                }
+            }
+            let n = stopped.len();
+            tx.set_meta(
+                PAUSE,
+                &Pause {
+                    since: tx.now,
+                    attempts: stopped,
+                },
+            )?;
+            tx.audit(
+                Actor::Proctor,
+                Action::PauseAll,
+                format!("{} tests paused", n),
+            )?;
+            Ok(Ok(n))
+        })
+        .await
+    }
+
+    /// Proctor: resumes every test [`Store::pause_all`] stopped: each clock runs again from now,
+    /// so the pause is not charged. Returns how many.
+    pub async fn resume_all(&self) -> RoomResult<usize> {
+        self.write(move |tx| {
+            let Some(pause) = tx.meta(PAUSE)? else {
+                return Ok(Err(Refusal::PauseState));
+            };
+            let mut n = 0;
+            for key in &pause.attempts {
+                let Some(mut a) = tx.get::<Attempt>(ATTEMPTS, key)? else {
+                    continue;
+                };
+                if a.resume_after_pause(tx.now) {
+                    tx.put(ATTEMPTS, key, &a)?;
+                    n += 1;
+                }
+            }
+            tx.remove_meta(PAUSE)?;
+            tx.audit(
+                Actor::Proctor,
+                Action::ResumeAll,
+                format!(
+                    "{n} tests resumed after {} s",
+                    tx.now.saturating_sub(pause.since) / 1000
+                ),
+            )?;
+            Ok(Ok(n))
+        })
+        .await
+    }
+
+    /// Since when every test is paused, if it is ([`Store::pause_all`]).
+    pub fn paused_since(&self) -> Result<Option<Millis>> {
+        Ok(self.reader()?.meta(PAUSE)?.map(|p| p.since))
     }
 
     /// Proctor: `extra` more working time for `username`'s current test, with the reason (the

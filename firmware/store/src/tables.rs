@@ -143,6 +143,9 @@ pub const INVIGILATOR_GENERATION: MetaKey<u32> = MetaKey::new("invigilator_gener
 /// The participants whose password the proctor reissued on this board, with the package they
 /// belong to: importing that package again keeps their new passwords.
 pub const REISSUED: MetaKey<Reissued> = MetaKey::new("reissued");
+/// Every test paused by the proctor (the clients lost power): since when, and which attempts'
+/// clocks it stopped (only those run again on resume). Absent when not paused.
+pub const PAUSE: MetaKey<Pause> = MetaKey::new("pause");
 /// The notes for each session's report, by session id.
 pub const SESSION_NOTES: MetaKey<BTreeMap<String, SessionNotes>> = MetaKey::new("session_notes");
 /// Longest notes kept (each of the proctor's and the invigilator's), in characters.
@@ -155,7 +158,7 @@ pub const MAX_PROCTOR_LOGINS: usize = 8;
 
 /// Every `meta` key (the golden fixtures check each has a sample).
 #[cfg(test)]
-pub(crate) const META_KEY_NAMES: [&str; 16] = [
+pub(crate) const META_KEY_NAMES: [&str; 17] = [
     SCHEMA.key,
     CLOCK.key,
     PACKAGE.key,
@@ -172,6 +175,7 @@ pub(crate) const META_KEY_NAMES: [&str; 16] = [
     SESSION_NOTES.key,
     INVIGILATOR_GENERATION.key,
     REISSUED.key,
+    PAUSE.key,
 ];
 
 /// Key of an attempt.
@@ -242,6 +246,15 @@ pub struct ProctorAccount {
     pub password_hash: String,
     /// Bumped on password change: older proctor cookies stop working.
     pub generation: u32,
+}
+
+/// Every test paused ([`PAUSE`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Pause {
+    /// Since when (exam clock).
+    pub since: Millis,
+    /// The attempts (their keys) whose clocks the pause stopped.
+    pub attempts: Vec<String>,
 }
 
 /// Participants with a reissued password, of one package.
@@ -503,6 +516,10 @@ actions! {
     InvigilatorLogout = "invigilator_logout",
     /// The proctor signed out everywhere: every proctor and invigilator login ended.
     SignedOutEverywhere = "signed_out_everywhere",
+    /// The proctor paused every test (clients without power).
+    PauseAll = "pause_all",
+    /// The proctor resumed every paused test.
+    ResumeAll = "resume_all",
     /// The proctor gave a participant extra working time, with a reason.
     ExtraTime = "extra_time",
     /// The proctor gave a participant a new password (a new login card).

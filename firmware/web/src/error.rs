@@ -115,6 +115,10 @@ codes! {
     UnknownParticipant = "unknown_participant" => ErrUnknownParticipant,
     /// A proctor page without a proctor login.
     Forbidden = "forbidden" => ErrForbidden,
+    /// Every test is paused by the proctor: wait.
+    Paused = "paused" => ErrPaused,
+    /// Paused already, or not paused.
+    PauseState = "pause_state" => ErrPauseState,
     /// Reopening a closed session without ticking that it is meant.
     ReopenConfirm = "reopen_confirm" => ErrReopenConfirm,
     /// Extra time outside 1 to 120 minutes.
@@ -376,6 +380,9 @@ pub fn refusal_code(r: &Refusal) -> (StatusCode, ErrorCode) {
         Refusal::SessionSealed(_) => (S::CONFLICT, C::SessionSealed),
         Refusal::ProctorExists => (S::CONFLICT, C::AlreadySetup),
         Refusal::ProctorChanged => (S::UNAUTHORIZED, C::Forbidden),
+        // The page keeps the answer and sends it again (a 5xx): nothing is lost while paused.
+        Refusal::Paused => (S::SERVICE_UNAVAILABLE, C::Paused),
+        Refusal::PauseState => (S::CONFLICT, C::PauseState),
     }
 }
 

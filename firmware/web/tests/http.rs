@@ -2017,6 +2017,44 @@ async fn bulk_reset_and_finish_everyone_from_the_dashboard() {
         (st, v["error"].as_str()),
         (StatusCode::UNAUTHORIZED, Some("logged_out"))
     );
+    // Pause all: an answer is refused with 503 "paused" (the page keeps it), the dashboard says
+    // so; resume all.
+    let pause = |action: &'static str| {
+        let (s, p, csrf) = (&s, p.clone(), csrf.clone());
+        async move {
+            let form = [("csrf", csrf.as_str()), ("action", action)];
+            let r = post_with(s, &p, "/proctor/pause", &form).await;
+            r.headers()["location"].to_str().unwrap().to_string()
+        }
+    };
+    let c = client();
+    start(&s, &c, 7).await;
+    assert_eq!(pause("pause").await, "/proctor?ok=1");
+    assert!(page_with(&s, &p, "/proctor")
+        .await
+        .contains("id=\"paused\""));
+    let (st, v) = api(
+        &c,
+        "PUT",
+        format!("{}/api/v1/answers/D01", s.url),
+        Some(json!({"response": {"choice": "B"}, "doubtful": false, "rev": 1})),
+    )
+    .await;
+    assert_eq!(
+        (st, v["error"].as_str()),
+        (StatusCode::SERVICE_UNAVAILABLE, Some("paused"))
+    );
+    assert_eq!(pause("pause").await, "/proctor?e=pause_state");
+    assert_eq!(pause("resume").await, "/proctor?ok=1");
+    let (st, _) = api(
+        &c,
+        "PUT",
+        format!("{}/api/v1/answers/D01", s.url),
+        Some(json!({"response": {"choice": "B"}, "doubtful": false, "rev": 1})),
+    )
+    .await;
+    assert_eq!(st, StatusCode::OK);
+
     // Extra time for one participant: 1 to 120 minutes, with a reason.
     let extra = |minutes: &'static str| {
         let (s, p, csrf) = (&s, p.clone(), csrf.clone());

@@ -142,6 +142,8 @@ struct Dashboard {
     can_act: bool,
     /// Main participants not logged in: whom a reserve may replace (username, name).
     absent: Vec<(String, String)>,
+    /// Since when every test is paused (the board's zone), if it is.
+    paused: Option<String>,
     /// The demo exam's logins, when it is installed (a rehearsal).
     demo_logins: Vec<ruji_core::package::Participant>,
 }
@@ -344,6 +346,13 @@ pub(super) async fn home(
         tr,
         absent,
         demo_logins: state.room.demo_logins().unwrap_or_default(),
+        paused: state.room.paused_since().map(|since| {
+            // The exam clock's `since`, as the wall time it was.
+            let ago = state.room.now().saturating_sub(since) / 1000;
+            let zone = state.room.settings().school.zone;
+            let at = (state.room.wall_now_ms() / 1000).saturating_sub(ago);
+            format!("{} {}", zone.format(at), zone.name())
+        }),
         can_act: session.login.role == ruji_room::proctor::Role::Proctor,
         csrf: session.csrf,
         error,
@@ -503,6 +512,27 @@ pub(super) async fn force_finish(
     Form(f): Form<CsrfForm>,
 ) -> Response {
     act(&p, &f, state.room.force_finish(&u, &f.reason)).await
+}
+
+/// `POST /proctor/pause`: every test paused (`action=pause`) or resumed (`action=resume`).
+pub(super) async fn pause(
+    State(state): State<AppState>,
+    p: Proctor,
+    Form(f): Form<Vec<(String, String)>>,
+) -> Response {
+    let get = |k: &str| {
+        f.iter()
+            .find(|(a, _)| a == k)
+            .map_or("", |(_, v)| v.as_str())
+    };
+    if !p.csrf_ok(get("csrf")) {
+        return p.csrf_refused("/proctor");
+    }
+    match get("action") {
+        "pause" => after(state.room.pause_all().await, p.lang),
+        "resume" => after(state.room.resume_all().await, p.lang),
+        _ => Redirect::to("/proctor?e=bad_request").into_response(),
+    }
 }
 
 /// `POST /proctor/participants/{u}/extra`: extra minutes for the participant's current test,

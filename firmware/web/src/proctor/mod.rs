@@ -65,6 +65,7 @@ pub fn routes() -> Router<AppState> {
         .route("/sessions/{id}/open", post(dashboard::open_session))
         .route("/sessions/{id}/close", post(dashboard::close_session))
         .route("/token/rotate", post(dashboard::rotate_token))
+        .route("/pause", post(dashboard::pause))
         .route("/clock", post(clock::set))
         .route("/participants/bulk", post(dashboard::bulk))
         .route("/participants/{u}/reset", post(dashboard::reset_login))
