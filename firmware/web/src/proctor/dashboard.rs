@@ -518,19 +518,11 @@ pub(super) async fn force_finish(
 pub(super) async fn pause(
     State(state): State<AppState>,
     p: Proctor,
-    Form(f): Form<Vec<(String, String)>>,
+    Form(f): Form<CsrfForm>,
 ) -> Response {
-    let get = |k: &str| {
-        f.iter()
-            .find(|(a, _)| a == k)
-            .map_or("", |(_, v)| v.as_str())
-    };
-    if !p.csrf_ok(get("csrf")) {
-        return p.csrf_refused("/proctor");
-    }
-    match get("action") {
-        "pause" => after(state.room.pause_all().await, p.lang),
-        "resume" => after(state.room.resume_all().await, p.lang),
+    match f.action.as_str() {
+        "pause" => act(&p, &f, state.room.pause_all()).await,
+        "resume" => act(&p, &f, state.room.resume_all()).await,
         _ => Redirect::to("/proctor?e=bad_request").into_response(),
     }
 }

@@ -248,6 +248,9 @@ pub(crate) struct CsrfForm {
     /// Extra time: how many minutes.
     #[serde(default)]
     pub(crate) minutes: String,
+    /// Which of a form's actions (pausing: `pause` or `resume`).
+    #[serde(default)]
+    pub(crate) action: String,
     /// A tick box that says the proctor means it (reopening a closed session).
     #[serde(default)]
     pub(crate) confirm: Option<String>,
