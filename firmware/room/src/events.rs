@@ -339,21 +339,23 @@ impl Folder {
                 return;
             }
         }
-        if action == Some(Action::Answer) {
-            let item = e.detail.clone();
-            let test = e
-                .detail
+        // An answer save: its test, to add to the participant's run or to start one.
+        let saved_in = (action == Some(Action::Answer)).then(|| {
+            e.detail
                 .strip_prefix("test ")
                 .and_then(|r| r.split(' ').next())
                 .unwrap_or("")
-                .to_string();
+                .to_string()
+        });
+        if let Some(test) = &saved_in {
+            let item = e.detail.clone();
             if let Some((i, items)) = self.runs.get_mut(&e.actor) {
                 items.insert(item);
                 let a = self.events[*i].answers.as_mut().expect("a run");
                 a.saves += 1;
                 a.items = items.len();
-                if !a.tests.contains(&test) {
-                    a.tests.push(test);
+                if !a.tests.contains(test) {
+                    a.tests.push(test.clone());
                 }
                 a.last_seq = e.seq;
                 a.last_at = e.at;
@@ -362,26 +364,16 @@ impl Folder {
             }
             self.runs
                 .insert(e.actor.clone(), (self.events.len(), BTreeSet::from([item])));
-            self.events.push(Event {
-                seq: e.seq,
-                at: e.at,
-                wall: Folder::wall(e.wall),
-                actor: e.actor,
-                action,
-                action_name: e.action,
-                participant,
-                detail: String::new(),
-                answers: Some(Answers {
-                    saves: 1,
-                    items: 1,
-                    tests: vec![test],
-                    last_seq: e.seq,
-                    last_at: e.at,
-                    last_wall: Folder::wall(e.wall),
-                }),
-            });
-            return;
         }
+        // The first save of a run is its line; any other entry is a line of its own.
+        let answers = saved_in.map(|test| Answers {
+            saves: 1,
+            items: 1,
+            tests: vec![test],
+            last_seq: e.seq,
+            last_at: e.at,
+            last_wall: Folder::wall(e.wall),
+        });
         self.events.push(Event {
             seq: e.seq,
             at: e.at,
@@ -390,8 +382,12 @@ impl Folder {
             action,
             action_name: e.action,
             participant,
-            detail: e.detail,
-            answers: None,
+            detail: if answers.is_some() {
+                String::new()
+            } else {
+                e.detail
+            },
+            answers,
         });
     }
 

@@ -226,11 +226,7 @@ fn back_to_account(p: &Proctor, e: RoomError) -> Response {
     if matches!(e, RoomError::NoProctor) {
         return Redirect::to("/proctor").into_response();
     }
-    let e = p.fail(e);
-    if e.is_storage() {
-        return e.into_response();
-    }
-    Redirect::to(&format!("/proctor/password?e={}", e.code.as_str())).into_response()
+    super::refused_at("/proctor/password", e, p.lang)
 }
 
 #[derive(Deserialize)]

@@ -266,9 +266,15 @@ pub(crate) fn after<T>(r: ruji_room::Result<T>, lang: Lang) -> Response {
 
 /// Back to `/proctor` with the error's code in `?e=`; the error itself when the store failed.
 pub(crate) fn refused(e: RoomError, lang: Lang) -> Response {
+    refused_at("/proctor", e, lang)
+}
+
+/// Back to the page `back` with the error's code in `?e=`; the error itself when the store
+/// failed.
+pub(crate) fn refused_at(back: &str, e: RoomError, lang: Lang) -> Response {
     let e = WebError::for_proctor(e, lang);
     if e.is_storage() {
         return e.into_response();
     }
-    Redirect::to(&format!("/proctor?e={}", e.code.as_str())).into_response()
+    Redirect::to(&format!("{back}?e={}", e.code.as_str())).into_response()
 }

@@ -216,13 +216,7 @@ pub(super) async fn save_notes(
         .await
     {
         Ok(()) => Redirect::to(&format!("{back}?ok=1")).into_response(),
-        Err(e) => {
-            let e = v.fail(e);
-            if e.is_storage() {
-                return e.into_response();
-            }
-            Redirect::to(&format!("{back}?e={}", e.code.as_str())).into_response()
-        }
+        Err(e) => super::refused_at(&back, e, v.lang),
     }
 }
 
@@ -303,13 +297,7 @@ pub(super) async fn reissue(
     }
     let cards = match state.room.reissue_passwords(&p.session.login, who).await {
         Ok(c) => c,
-        Err(e) => {
-            let e = p.fail(e);
-            if e.is_storage() {
-                return e.into_response();
-            }
-            return Redirect::to(&format!("/proctor/cards?e={}", e.code.as_str())).into_response();
-        }
+        Err(e) => return super::refused_at("/proctor/cards", e, p.lang),
     };
     let doc = cards.doc(p.lang.into());
     if f.format == "pdf" {
