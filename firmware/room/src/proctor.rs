@@ -607,6 +607,13 @@ impl Room {
         self.store().paused_since().ok().flatten()
     }
 
+    /// Since when every test is paused, as a wall time (Unix seconds: now less the exam time
+    /// paused), if it is.
+    pub fn paused_since_wall(&self) -> Option<u64> {
+        let ago = self.now().saturating_sub(self.paused_since()?) / 1000;
+        Some((self.wall_now_ms() / 1000).saturating_sub(ago))
+    }
+
     /// Extra working time for one participant's current test (a PC that failed, a late start
     /// the proctor allows), with the reason: 1 to [`MAX_EXTRA_MINUTES`] minutes, audited.
     pub async fn extra_time(&self, username: &str, minutes: u32, reason: &str) -> Result<String> {

@@ -346,11 +346,8 @@ pub(super) async fn home(
         tr,
         absent,
         demo_logins: state.room.demo_logins().unwrap_or_default(),
-        paused: state.room.paused_since().map(|since| {
-            // The exam clock's `since`, as the wall time it was.
-            let ago = state.room.now().saturating_sub(since) / 1000;
+        paused: state.room.paused_since_wall().map(|at| {
             let zone = state.room.settings().school.zone;
-            let at = (state.room.wall_now_ms() / 1000).saturating_sub(ago);
             format!("{} {}", zone.format(at), zone.name())
         }),
         can_act: session.login.role == ruji_room::proctor::Role::Proctor,
