@@ -148,8 +148,9 @@ test('the invigilator watches, read-only; signing out everywhere', async (t) => 
     assert.match(await text(tablet, '#token'), /^[A-Z0-9]{6}$/, 'the token to announce');
     assert.equal(here(tablet), '/proctor');
     assert.match(await text(tablet, '#read-only'), /hanya melihat/);
-    assert.equal(await tablet.$$eval('form', (f) => f.map((x) => x.getAttribute('action')).join(' ')),
-      '/proctor/logout', 'the only form is logging out');
+    assert.equal(await tablet.$$eval('form[method=post]', (f) => f.map((x) => x.getAttribute('action')).join(' ')),
+      '/proctor/logout', 'the only form that changes anything is logging out');
+    assert.equal(await tablet.getAttribute('#list-form', 'method'), 'get', 'the list\'s filter only reads');
     await shots(tablet, 'proctor-invigilator');
     // Typing an action's address is refused in the invigilator's language.
     await tablet.goto(server.url + '/proctor/password');

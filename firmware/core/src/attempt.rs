@@ -165,6 +165,68 @@ names! {
     }
 }
 
+names! {
+    /// How the proctor's console draws a participant's tile: [`SeatState`] with what needs the
+    /// proctor's eye ([`SeatLook::of`]).
+    SeatLook {
+        /// Not logged in.
+        NotLoggedIn = "not_logged_in",
+        /// Logged in and working (token, practice or the test), nothing marked doubtful.
+        Working = "working",
+        /// In the test with items still marked doubtful (ragu-ragu): finishing is refused until
+        /// they are settled, when the test's rules say so.
+        Doubtful = "doubtful",
+        /// Every test of the session finished.
+        Finished = "finished",
+        /// Tried to log in on another computer while this login holds: the proctor must reset it.
+        NeedsReset = "needs_reset",
+        /// Logged in, but their computer has not been heard from for a while.
+        Offline = "offline",
+    }
+}
+
+impl SeatLook {
+    /// The look of a participant in `state` with `doubtful` items marked doubtful, `online`
+    /// (heard within the online window), and `refused_elsewhere` (a login from another
+    /// computer was refused lately because this one holds). A refused login comes first: it is
+    /// the one thing only the proctor can undo; then a silent computer; then doubtful items.
+    pub fn of(
+        state: SeatState,
+        doubtful: usize,
+        online: bool,
+        refused_elsewhere: bool,
+    ) -> SeatLook {
+        match state {
+            SeatState::NotLoggedIn => SeatLook::NotLoggedIn,
+            SeatState::Finished => SeatLook::Finished,
+            SeatState::LoggedIn | SeatState::Practice | SeatState::InProgress => {
+                if refused_elsewhere {
+                    SeatLook::NeedsReset
+                } else if !online {
+                    SeatLook::Offline
+                } else if state == SeatState::InProgress && doubtful > 0 {
+                    SeatLook::Doubtful
+                } else {
+                    SeatLook::Working
+                }
+            }
+        }
+    }
+}
+
+/// The order of the console's tiles: by seat where the LAN service knows the seat (its
+/// address in the seat table), then by arrival (the login or the token, whichever came first),
+/// then the rest in the session's order. `keys[i]` is participant `i`'s (seat, arrival); the
+/// result lists indices.
+pub fn tile_order(keys: &[(Option<u16>, Option<Millis>)]) -> Vec<usize> {
+    let mut order: Vec<usize> = (0..keys.len()).collect();
+    order.sort_by_key(|&i| {
+        let (seat, arrived) = keys[i];
+        (seat.is_none(), seat, arrived.is_none(), arrived, i)
+    });
+    order
+}
+
 impl Phase {
     /// The phase as the participant's client names it.
     pub fn name(&self) -> PhaseName {
@@ -521,6 +583,7 @@ mod tests {
         check(PhaseName::ALL);
         check(Outcome::ALL);
         check(SeatState::ALL);
+        check(SeatLook::ALL);
         let a = Phase::Finished {
             reason: FinishReason::Proctor("x".into()),
             at: 1,
@@ -534,6 +597,40 @@ mod tests {
 
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn a_tile_shows_what_needs_the_proctor_first() {
+        use SeatLook as L;
+        use SeatState as S;
+        assert_eq!(
+            SeatLook::of(S::NotLoggedIn, 0, false, false),
+            L::NotLoggedIn
+        );
+        assert_eq!(SeatLook::of(S::Finished, 3, false, true), L::Finished);
+        assert_eq!(SeatLook::of(S::InProgress, 0, true, false), L::Working);
+        assert_eq!(SeatLook::of(S::LoggedIn, 0, true, false), L::Working);
+        // Doubtful items count only in the test (practice answers are never scored).
+        assert_eq!(SeatLook::of(S::InProgress, 2, true, false), L::Doubtful);
+        assert_eq!(SeatLook::of(S::Practice, 2, true, false), L::Working);
+        // A silent computer before doubtful items; a refused login before everything.
+        assert_eq!(SeatLook::of(S::InProgress, 2, false, false), L::Offline);
+        assert_eq!(SeatLook::of(S::InProgress, 2, false, true), L::NeedsReset);
+        assert_eq!(SeatLook::of(S::LoggedIn, 0, true, true), L::NeedsReset);
+    }
+
+    #[test]
+    fn tiles_go_by_seat_then_by_arrival_then_as_listed() {
+        let keys = [
+            (None, None),         // 0: not arrived
+            (Some(7), Some(500)), // 1: seat 7
+            (None, Some(300)),    // 2: arrived second, no seat known
+            (Some(2), None),      // 3: seat 2 (logged in before the clock was read)
+            (None, Some(100)),    // 4: arrived first
+            (None, None),         // 5: not arrived
+        ];
+        assert_eq!(tile_order(&keys), vec![3, 1, 4, 2, 0, 5]);
+        assert!(tile_order(&[]).is_empty());
+    }
 
     fn rules() -> TestRules {
         TestRules::default()

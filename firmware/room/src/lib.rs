@@ -38,6 +38,7 @@
 
 pub mod config;
 pub mod confirm;
+pub mod console;
 pub mod error;
 pub mod events;
 mod guesses;
@@ -169,6 +170,8 @@ pub(crate) struct Inner {
     /// Last request time and address per participant (one entry per participant of the
     /// package at most: only logged-in participants touch it).
     presence: participants::Presence,
+    /// The live console's snapshot and its followers (at most [`console::MAX_LIVE`]).
+    console: Arc<console::Feed>,
     /// argon2 within its bound: at most `hash_concurrency` hashes at once, their working memory
     /// reused; the proctor's first, then logins, then imports and upgrades.
     passwords: passwords::Passwords,
@@ -213,6 +216,7 @@ impl Room {
             throttle: Mutex::new(Throttle::new(4096)),
             guess_ended: tokio::sync::Notify::new(),
             presence: participants::Presence::default(),
+            console: Arc::new(console::Feed::default()),
             passwords,
             logins: logins::Logins::default(),
             setup_code: Mutex::new(setup_code),
@@ -281,6 +285,7 @@ impl Room {
     /// and retries), requests in flight finish.
     pub fn begin_shutdown(&self) {
         self.0.shutting_down.store(true, Ordering::Relaxed);
+        self.0.console.close();
         tracing::info!("shutting down: refusing new answers, finishing requests in flight");
     }
 

@@ -17,7 +17,9 @@
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
+use ruji_core::attempt::LoginError;
 use ruji_core::throttle::{CLIENT_BURST, USER_BURST};
+use ruji_store::room::Refusal;
 use tokio::sync::watch;
 
 use crate::error::flat;
@@ -269,7 +271,18 @@ impl Room {
         // A room's PC is shared all day: one participant's typos must not lock the next one out.
         guess.succeeded().await;
         let login_id = rand::random::<u64>() | 1;
-        flat(self.store().login(username, client, login_id).await)?;
+        let r = flat(self.store().login(username, client, login_id).await);
+        if let Err(RoomError::Refused(Refusal::Login(LoginError::AlreadyLoggedIn { .. }))) = &r {
+            // Moved to another computer with the test open: the console shows who needs a reset.
+            tracing::info!(
+                username,
+                client,
+                "login refused: logged in on another computer"
+            );
+            self.0.presence.refused_elsewhere(username);
+            self.0.console.poke();
+        }
+        r?;
         tracing::info!(username, client, "participant logged in");
         self.touch(username, client);
         Ok((login_id, hash.filter(|h| !passwords::is_current(h))))

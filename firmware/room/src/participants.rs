@@ -22,16 +22,31 @@ use crate::{Result, Room, RoomError};
 /// A participant counts as online this long after their last request.
 pub const ONLINE_WINDOW: Duration = Duration::from_secs(45);
 
-/// Last request per participant, for the dashboard's online column. Bounded by the package's
-/// participants: only logged-in participants touch it, and a logout or reset forgets them.
+/// A login refused because the participant is logged in elsewhere shows "needs a reset" on the
+/// console this long (or until the reset, the logout or the finish).
+pub const REFUSED_WINDOW: Duration = Duration::from_secs(10 * 60);
+
+/// Last request per participant, for the dashboard's online column, and the last login refused
+/// because another computer holds theirs. Bounded by the package's participants: only logged-in
+/// participants touch it, and a logout or reset forgets them.
 #[derive(Default)]
 pub struct Presence {
     seen: Mutex<HashMap<String, (Instant, String)>>,
+    refused: Mutex<HashMap<String, Instant>>,
+    /// The address each participant last used, kept after their logout (the console keeps a
+    /// finished participant on their seat).
+    last: Mutex<HashMap<String, String>>,
 }
 
 impl Presence {
     /// Records a request from `username` at `client`.
     pub fn touch(&self, username: &str, client: &str) {
+        {
+            let mut last = self.last.lock().expect("not poisoned");
+            if last.get(username).is_none_or(|c| c != client) {
+                last.insert(username.to_string(), client.to_string());
+            }
+        }
         let mut m = self.seen.lock().expect("not poisoned");
         match m.get_mut(username) {
             Some(e) => {
@@ -52,9 +67,36 @@ impl Presence {
             .filter(|(t, _)| t.elapsed() < ONLINE_WINDOW)
             .map(|(_, c)| c.clone())
     }
+    /// A login of `username` (a participant of the package) was refused because another
+    /// computer holds theirs.
+    pub fn refused_elsewhere(&self, username: &str) {
+        let mut m = self.refused.lock().expect("not poisoned");
+        match m.get_mut(username) {
+            Some(t) => *t = Instant::now(),
+            None => {
+                m.insert(username.to_string(), Instant::now());
+            }
+        }
+    }
+    /// Was a login of `username` refused within [`REFUSED_WINDOW`] (see
+    /// [`Presence::refused_elsewhere`]).
+    pub fn needs_reset(&self, username: &str) -> bool {
+        let m = self.refused.lock().expect("not poisoned");
+        m.get(username)
+            .is_some_and(|t| t.elapsed() < REFUSED_WINDOW)
+    }
+    /// The address `username` last used since the board started, logged in or not.
+    pub fn last_client(&self, username: &str) -> Option<String> {
+        self.last
+            .lock()
+            .expect("not poisoned")
+            .get(username)
+            .cloned()
+    }
     /// Forgets a participant (logout, reset).
     pub fn forget(&self, username: &str) {
         self.seen.lock().expect("not poisoned").remove(username);
+        self.refused.lock().expect("not poisoned").remove(username);
     }
 }
 

@@ -340,6 +340,11 @@ pub struct ParticipantStatus {
     pub state: SeatState,
     /// Items answered of the current test.
     pub answered: usize,
+    /// Items of the current test marked doubtful (ragu-ragu).
+    pub doubtful: usize,
+    /// When they came (exam clock): their login, or their first token, whichever was first;
+    /// the console's order where no seat is known.
+    pub arrived: Option<Millis>,
     /// Items in the current test.
     pub items: usize,
     /// Time left, ms, when in progress.
@@ -394,16 +399,20 @@ pub(crate) fn answers_of<R: Get>(
 }
 
 /// How many of a test's items (practice items excluded) the participant has answered.
-fn answered_items<R: Get>(r: &R, username: &str, test: &Test) -> Result<usize> {
-    Ok(r.scan_rec(ANSWERS, &answers_prefix(username, &test.id))?
-        .iter()
-        .filter(|(k, v)| {
-            v.is_answered()
-                && k.rsplit(SEP)
-                    .next()
-                    .is_some_and(|i| test.items.iter().any(|t| t == i))
-        })
-        .count())
+/// Items of `test` (practice items not counted) answered, and marked doubtful.
+fn answer_counts<R: Get>(r: &R, username: &str, test: &Test) -> Result<(usize, usize)> {
+    let mut counts = (0, 0);
+    for (k, v) in r.scan_rec(ANSWERS, &answers_prefix(username, &test.id))? {
+        let of_test = k
+            .rsplit(SEP)
+            .next()
+            .is_some_and(|i| test.items.iter().any(|t| t == i));
+        if of_test {
+            counts.0 += usize::from(v.is_answered());
+            counts.1 += usize::from(v.doubtful);
+        }
+    }
+    Ok(counts)
 }
 
 impl Store {
@@ -1111,9 +1120,11 @@ impl Store {
                     SeatState::NotLoggedIn
                 },
                 answered: 0,
+                doubtful: 0,
                 items: 0,
                 remaining: None,
                 resets: rec.state.resets,
+                arrived: rec.state.login.as_ref().map(|l| l.at),
             };
             // Left Some only when every test is finished, or between tests: the row then shows
             // the test just finished until the next one starts.
@@ -1122,13 +1133,17 @@ impl Store {
                 let Some(test) = pkg.test(tid) else { continue };
                 let mut a = load_attempt(&r, u, test)?;
                 a.tick(now);
+                row.arrived = match (row.arrived, a.started_at) {
+                    (Some(x), Some(y)) => Some(x.min(y)),
+                    (x, y) => x.or(y),
+                };
                 if a.is_finished() {
                     last_finished = Some(test);
                     continue;
                 }
                 row.test = Some(test.id.clone());
                 row.items = test.items.len();
-                row.answered = answered_items(&r, u, test)?;
+                (row.answered, row.doubtful) = answer_counts(&r, u, test)?;
                 if a.phase == Phase::NotStarted && last_finished.is_some() {
                     break;
                 }
@@ -1147,7 +1162,7 @@ impl Store {
                 row.state = SeatState::Finished;
                 row.test = Some(t.id.clone());
                 row.items = t.items.len();
-                row.answered = answered_items(&r, u, t)?;
+                (row.answered, row.doubtful) = answer_counts(&r, u, t)?;
             }
             rows.push(row);
         }

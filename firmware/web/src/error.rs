@@ -45,6 +45,8 @@ codes! {
     Throttled = "throttled" => ErrThrottled,
     /// More logins wait than the board queues.
     Busy = "busy" => ErrBusy,
+    /// Every place of the live console is taken: the page polls instead.
+    LiveBusy = "live_busy" => ErrLiveBusy,
     /// The waiting login's ticket is gone: log in again.
     LoginGone = "login_gone" => ErrLoginGone,
     /// A time before this build or after 2100 for the board's clock.

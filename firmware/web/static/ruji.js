@@ -292,36 +292,89 @@
     }
   }
 
-  /* ---- proctor dashboard ---- */
+  /* ---- proctor dashboard: the console follows /proctor/live (server-sent events); a browser
+     without EventSource, or refused a place (503), polls status.json; without a script the
+     page refreshes itself ---- */
+  function esc(t) {
+    return String(t === null || t === undefined ? '' : t).replace(/&/g, '&amp;').replace(/</g, '&lt;')
+      .replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+  }
   function dashboard() {
-    function refresh() {
+    var tiles = $('tiles');
+    function drawMap(data) {
+      if (!tiles || !data.map) { return; }
+      var html = '';
+      for (var i = 0; i < data.map.length; i++) {
+        var m = data.map[i];
+        if (m.row !== undefined) {
+          var r = data.rows[m.row];
+          html += '<div class="tile lk-' + esc(r.look) + '" id="tile-' + esc(r.username) + '" title="' +
+            esc(r.username + ' ' + r.name + ' ' + r.client) + '"><span class="t-seat">' + esc(r.seat) +
+            '</span><b class="t-user">' + esc(r.username) + '</b><span class="t-name">' + esc(r.name) +
+            '</span><span class="t-look">' + esc(r.label) + '</span><span class="t-prog">' + r.answered + '/' +
+            r.items + '</span><span class="t-rem">' + esc(r.remaining) + '</span></div>';
+        } else {
+          html += '<div class="tile empty' + (m.on ? ' pc-on' : '') + '" title="' + esc(m.ip) +
+            '"><span class="t-seat">' + m.seat + '</span><span class="t-name">' +
+            esc(tiles.getAttribute('data-empty')) + '</span><span class="t-look">' + esc(m.ip) + '</span></div>';
+        }
+      }
+      tiles.innerHTML = html;
+    }
+    function apply(data) {
+      /* The board's attention reasons changed (e.g. results downloaded): show the new list. */
+      var att = (data.attention || []).join(',');
+      if ($('dashboard').getAttribute('data-attention') !== att) { window.location.reload(); return; }
+      if (!data.session) { if ($('token')) { window.location.reload(); } return; }
+      if (!$('token') || !!$('paused') !== !!data.paused) { window.location.reload(); return; }
+      if (data.token && $('token').innerHTML !== data.token.token) { $('token').innerHTML = data.token.token; }
+      if (data.token && $('rotates') && data.token.rotates_in_ms !== null) { $('rotates').innerHTML = hms(data.token.rotates_in_ms); }
+      drawMap(data);
+      for (var i = 0; i < data.rows.length; i++) {
+        var r = data.rows[i];
+        var row = $('row-' + r.username);
+        /* Filtered out of the list: nothing to update. */
+        if (!row) { continue; }
+        /* The classes say which of the row's actions apply (the style sheet hides the rest). */
+        row.className = 'st-' + r.state + ' lk-' + r.look + (/\bcan-activate\b/.test(row.className) ? ' can-activate' : '');
+        row.querySelector('.c-seat').innerHTML = esc(r.seat);
+        row.querySelector('.c-state').innerHTML = esc(r.label);
+        row.querySelector('.c-test').innerHTML = esc(r.test || '');
+        row.querySelector('.c-answered').innerHTML = r.answered + '/' + r.items;
+        row.querySelector('.c-remaining').innerHTML = esc(r.remaining);
+        row.querySelector('.c-online').innerHTML = '<span class="dot ' + (r.online ? 'on' : 'off') + '"></span>';
+        row.querySelector('.c-client').innerHTML = esc(r.client);
+      }
+      if ($('c-not') && data.counts) { $('c-not').innerHTML = data.counts[0]; $('c-prog').innerHTML = data.counts[1]; $('c-done').innerHTML = data.counts[2]; }
+      $('dashboard').setAttribute('data-live', String(new Date().getTime()));
+    }
+    var polling = null;
+    function poll() {
       xhr('GET', '/proctor/status.json', null, function (status, data) {
         if (status === 401) { window.location.reload(); return; }
-        if (status !== 200 || !data) { return; }
-        /* The board's attention reasons changed (e.g. results downloaded): show the new list. */
-        var att = (data.attention || []).join(',');
-        if ($('dashboard').getAttribute('data-attention') !== att) { window.location.reload(); return; }
-        if (!data.session) { if ($('token')) { window.location.reload(); } return; }
-        if (data.token && $('token') && $('token').innerHTML !== data.token.token) { $('token').innerHTML = data.token.token; }
-        if (data.token && $('rotates') && data.token.rotates_in_ms !== null) { $('rotates').innerHTML = hms(data.token.rotates_in_ms); }
-        var counts = [0, 0, 0];
-        for (var i = 0; i < data.rows.length; i++) {
-          var r = data.rows[i];
-          var row = $('row-' + r.username);
-          if (!row) { window.location.reload(); return; }
-          row.className = 'st-' + r.state;
-          row.querySelector('.c-state').innerHTML = r.state_text;
-          row.querySelector('.c-test').innerHTML = r.test || '';
-          row.querySelector('.c-answered').innerHTML = r.answered + '/' + r.items;
-          row.querySelector('.c-remaining').innerHTML = r.remaining;
-          row.querySelector('.c-online').innerHTML = '<span class="dot ' + (r.online ? 'on' : 'off') + '"></span>';
-          row.querySelector('.c-client').innerHTML = r.client;
-          if (r.state === 'not_logged_in') { counts[0]++; } else if (r.state === 'finished') { counts[2]++; } else { counts[1]++; }
-        }
-        if ($('c-not')) { $('c-not').innerHTML = counts[0]; $('c-prog').innerHTML = counts[1]; $('c-done').innerHTML = counts[2]; }
+        if (status === 200 && data) { apply(data); }
       });
     }
-    setInterval(refresh, 3000);
+    function startPolling() { if (!polling) { polling = setInterval(poll, 3000); } }
+    if (window.EventSource) {
+      var es = new EventSource('/proctor/live');
+      es.addEventListener('console', function (e) {
+        var data = null;
+        try { data = JSON.parse(e.data); } catch (x) { data = null; }
+        if (data) { $('dashboard').setAttribute('data-via', 'live'); apply(data); }
+      });
+      /* Refused (no place left, logged out) the stream is closed for good: poll instead (a
+       * dropped link reconnects by itself). */
+      es.onerror = function () { if (es.readyState === 2) { $('dashboard').setAttribute('data-via', 'poll'); startPolling(); } };
+    } else {
+      startPolling();
+    }
+    /* The list's filter and order apply as soon as they are chosen. */
+    var lform = $('list-form');
+    if (lform) {
+      var sels = lform.getElementsByTagName('select');
+      for (var k = 0; k < sels.length; k++) { sels[k].onchange = function () { lform.submit(); }; }
+    }
   }
 
   var form = $('item-form');

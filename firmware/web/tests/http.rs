@@ -1542,6 +1542,7 @@ async fn invigilator_is_refused_every_action() {
     let viewer = [
         "GET /proctor",
         "GET /proctor/status.json",
+        "GET /proctor/live",
         "GET /proctor/token",
         "GET /proctor/audit",
         "GET /proctor/audit.csv",
@@ -1595,6 +1596,13 @@ async fn invigilator_is_refused_every_action() {
             .await
         };
         let status = r.status();
+        if route == "GET /proctor/live" {
+            // A stream that does not end: its head says enough.
+            assert_eq!(status, StatusCode::OK, "{route}");
+            assert_eq!(r.headers()["content-type"], "text/event-stream");
+            checked += 1;
+            continue;
+        }
         let body = r.text().await.unwrap();
         if viewer.contains(&route.as_str()) {
             assert_eq!(status, StatusCode::OK, "{route}: {body}");
@@ -2091,4 +2099,97 @@ async fn bulk_reset_and_finish_everyone_from_the_dashboard() {
         assert_eq!(r.state, Outcome::FinishedProctor, "{u}");
         assert_eq!(r.reason.as_deref(), Some("Waktu sesi habis"));
     }
+}
+
+/// The next `console` event of a live console stream, as JSON.
+async fn next_console(r: &mut reqwest::Response, buf: &mut String) -> Value {
+    loop {
+        if let Some(end) = buf.find("\n\n") {
+            let event: String = buf.drain(..end + 2).collect();
+            if event.contains("event: console") {
+                let data = event
+                    .lines()
+                    .find_map(|l| l.strip_prefix("data: "))
+                    .expect("a data line");
+                return serde_json::from_str(data).unwrap();
+            }
+            continue;
+        }
+        let chunk = tokio::time::timeout(std::time::Duration::from_secs(10), r.chunk())
+            .await
+            .expect("an event within 10 s")
+            .unwrap()
+            .expect("the stream goes on");
+        buf.push_str(std::str::from_utf8(&chunk).unwrap());
+    }
+}
+
+#[tokio::test]
+async fn the_console_is_pushed_live_over_server_sent_events() {
+    let s = server(true).await;
+    let p = proctor(&s).await;
+    let mut live = p
+        .get(format!("{}/proctor/live", s.url))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(live.status(), StatusCode::OK);
+    assert_eq!(live.headers()["content-type"], "text/event-stream");
+    let mut buf = String::new();
+    let first = next_console(&mut live, &mut buf).await;
+    let row = |v: &Value, u: &str| {
+        v["rows"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["username"] == u)
+            .unwrap()
+            .clone()
+    };
+    assert_eq!(first["rows"].as_array().unwrap().len(), 21);
+    assert_eq!(row(&first, "DEMO001")["look"], "not_logged_in");
+    assert_eq!(first["map"].as_array().unwrap().len(), 21, "a tile each");
+    assert_eq!(first["counts"], json!([21, 0, 0]));
+
+    // A participant logs in and starts: the stream says so by itself.
+    let c = client();
+    start(&s, &c, 1).await;
+    let mut seen = first;
+    for _ in 0..10 {
+        if row(&seen, "DEMO001")["look"] == "working" {
+            break;
+        }
+        seen = next_console(&mut live, &mut buf).await;
+    }
+    let r1 = row(&seen, "DEMO001");
+    assert_eq!(
+        (r1["look"].clone(), r1["label"].clone()),
+        (json!("working"), json!("Mengerjakan"))
+    );
+    assert_eq!(seen["counts"], json!([20, 1, 0]));
+
+    // A second tab of this computer follows too; a third is told to poll.
+    let second = p
+        .get(format!("{}/proctor/live", s.url))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(second.status(), StatusCode::OK);
+    let third = p
+        .get(format!("{}/proctor/live", s.url))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(third.status(), StatusCode::SERVICE_UNAVAILABLE);
+    let v: Value = third.json().await.unwrap();
+    assert_eq!(v["error"], "live_busy");
+    drop(second);
+
+    // Without a proctor's login: no stream.
+    let r = client()
+        .get(format!("{}/proctor/live", s.url))
+        .send()
+        .await
+        .unwrap();
+    assert_ne!(r.status(), StatusCode::OK);
 }

@@ -1,26 +1,34 @@
-//! The proctor's dashboard: the sessions, the token, a row per participant (polled as
-//! `status.json` by the page), the board's notices (ruji.toml, the LED's attention reasons),
-//! and the actions on sessions and participants.
+//! The proctor's dashboard: the console (a tile per participant on the room's seats, the token
+//! large, the list beside it; pushed live over server-sent events at `/proctor/live`, polled as
+//! `status.json` where a browser cannot follow, refreshed by the page itself without a script),
+//! the sessions of the day, the board's notices (ruji.toml, the LED's attention reasons), and
+//! the actions on sessions and participants.
 
 use askama::Template;
-use axum::extract::{Path, Query, State};
-use axum::http::HeaderMap;
+use axum::extract::{ConnectInfo, Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Json;
 use axum_extra::extract::cookie::SignedCookieJar;
 use axum_extra::extract::Form;
-use ruji_core::attempt::SeatState;
+use std::convert::Infallible;
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use axum::response::sse::{Event, KeepAlive, Sse};
+use ruji_core::attempt::{SeatLook, SeatState};
 use ruji_core::package::Session;
 use ruji_panel::Attention;
 use ruji_room::config::{Language, SettingsError};
-use ruji_room::proctor::SeatRow;
-use ruji_room::{ParticipantStatus, SessionState};
+use ruji_room::console::{Console, Tile};
+use ruji_room::{ParticipantStatus, RoomError, SessionState};
+use serde::Deserialize;
 use serde_json::{json, Value};
 
 use super::account::{LoginPage, SetupPage};
 use super::{after, CsrfForm, Note, Proctor, Viewer};
 use crate::auth;
-use crate::error::{render, WebError};
+use crate::error::{render, ErrorCode, WebError};
 use crate::i18n::{Lang, Msg, Tr};
 use crate::participant::hms;
 use crate::AppState;
@@ -93,23 +101,161 @@ fn day_order(mut rows: Vec<SessionRow>) -> Vec<SessionRow> {
     rows
 }
 
+/// A participant as the console shows them: a tile and a row of the list.
 struct Row {
     s: ParticipantStatus,
     state_text: &'static str,
     remaining: String,
     online: bool,
     client: String,
+    look: SeatLook,
+    /// What the tile and the list say: the state, or what needs the proctor's eye.
+    label: &'static str,
+    /// The seat's number, or empty.
+    seat: String,
 }
 
 impl Row {
-    fn of(r: SeatRow, tr: Tr) -> Row {
+    fn of(t: &Tile, tr: Tr) -> Row {
+        let r = &t.row;
         Row {
             state_text: tr.t(seat_state_msg(r.status.state)),
             remaining: r.status.remaining.map(hms).unwrap_or_default(),
             online: r.online,
-            client: r.client,
-            s: r.status,
+            client: r.client.clone(),
+            look: t.look,
+            label: match t.look {
+                SeatLook::Doubtful | SeatLook::NeedsReset | SeatLook::Offline => {
+                    tr.t(look_msg(t.look))
+                }
+                _ => tr.t(seat_state_msg(r.status.state)),
+            },
+            seat: t.seat.map(|n| n.to_string()).unwrap_or_default(),
+            s: r.status.clone(),
         }
+    }
+
+    /// A reserve not yet activated.
+    fn activatable(&self) -> bool {
+        self.s.reserve && !self.s.reserve_active
+    }
+
+    /// The row as `status.json` and the live console send it.
+    fn json(&self) -> Value {
+        json!({
+            "username": self.s.username, "name": self.s.name, "state": self.s.state,
+            "state_text": self.state_text, "answered": self.s.answered, "items": self.s.items,
+            "doubtful": self.s.doubtful, "remaining_ms": self.s.remaining,
+            "remaining": self.remaining, "online": self.online, "client": self.client,
+            "resets": self.s.resets, "test": self.s.test, "look": self.look,
+            "label": self.label, "seat": self.seat,
+        })
+    }
+}
+
+fn look_msg(l: SeatLook) -> Msg {
+    match l {
+        SeatLook::NotLoggedIn => Msg::StNotLoggedIn,
+        SeatLook::Working => Msg::LkWorking,
+        SeatLook::Doubtful => Msg::LkDoubtful,
+        SeatLook::Finished => Msg::StFinished,
+        SeatLook::NeedsReset => Msg::LkNeedsReset,
+        SeatLook::Offline => Msg::Offline,
+    }
+}
+
+/// A place on the room map: a participant's tile, or a seat nobody sits at.
+struct MapCell {
+    /// The participant (an index into the rows), or none: an empty seat.
+    row: Option<usize>,
+    /// An empty seat's number, address, and whether its PC is heard.
+    seat: u16,
+    ip: String,
+    on: bool,
+}
+
+/// The map: tiles with a seat and the empty seats in seat order, then the tiles without one
+/// (in the order the console gave: by arrival).
+fn room_map(rows: &[Row], empty: Vec<(u16, String, bool)>) -> Vec<MapCell> {
+    let mut seated: Vec<(u16, MapCell)> = rows
+        .iter()
+        .enumerate()
+        .filter_map(|(i, r)| {
+            let n = r.seat.parse::<u16>().ok()?;
+            Some((
+                n,
+                MapCell {
+                    row: Some(i),
+                    seat: n,
+                    ip: String::new(),
+                    on: true,
+                },
+            ))
+        })
+        .collect();
+    seated.extend(empty.into_iter().map(|(n, ip, on)| {
+        (
+            n,
+            MapCell {
+                row: None,
+                seat: n,
+                ip,
+                on,
+            },
+        )
+    }));
+    seated.sort_by_key(|(n, c)| (*n, c.row.is_none()));
+    let mut map: Vec<MapCell> = seated.into_iter().map(|(_, c)| c).collect();
+    map.extend(
+        rows.iter()
+            .enumerate()
+            .filter(|(_, r)| r.seat.is_empty())
+            .map(|(i, _)| MapCell {
+                row: Some(i),
+                seat: 0,
+                ip: String::new(),
+                on: true,
+            }),
+    );
+    map
+}
+
+/// The list's filter and order (`?show=` a look or `attention`, `?sort=`), a GET form that
+/// works without a script.
+#[derive(Deserialize, Default)]
+pub(super) struct ListQuery {
+    #[serde(default)]
+    show: String,
+    #[serde(default)]
+    sort: String,
+}
+
+impl ListQuery {
+    /// The rows to list, filtered and sorted as asked (the tiles keep the seat order).
+    fn apply(&self, rows: &[Row]) -> Vec<usize> {
+        let mut keep: Vec<usize> = (0..rows.len())
+            .filter(|&i| {
+                let l = rows[i].look;
+                match self.show.as_str() {
+                    "" => true,
+                    // What needs the proctor: a reset, a silent computer, doubtful items.
+                    "attention" => matches!(
+                        l,
+                        SeatLook::NeedsReset | SeatLook::Offline | SeatLook::Doubtful
+                    ),
+                    name => l.as_str() == name,
+                }
+            })
+            .collect();
+        match self.sort.as_str() {
+            "name" => keep.sort_by(|&a, &b| rows[a].s.name.cmp(&rows[b].s.name)),
+            "username" => keep.sort_by(|&a, &b| rows[a].s.username.cmp(&rows[b].s.username)),
+            "state" => keep.sort_by_key(|&i| SeatLook::ALL.iter().position(|l| *l == rows[i].look)),
+            "answered" => keep.sort_by_key(|&i| rows[i].s.answered),
+            "remaining" => keep.sort_by_key(|&i| rows[i].s.remaining.unwrap_or(u64::MAX)),
+            _ => {}
+        }
+        keep
     }
 }
 
@@ -135,7 +281,18 @@ struct Dashboard {
     open: Option<SessionRow>,
     token: String,
     rotates_in: String,
+    /// Every participant, in tile order.
     rows: Vec<Row>,
+    /// The list: indices into `rows`, filtered and sorted as asked.
+    listed: Vec<usize>,
+    list: ListQuery,
+    /// The room map: the tiles and the empty seats in seat order, then the tiles of those
+    /// without a known seat.
+    map: Vec<MapCell>,
+    /// Each look's name and text, for the legend and the list's filter.
+    legend: Vec<(&'static str, &'static str)>,
+    /// The list's orders: (value, text).
+    sorts: Vec<(&'static str, &'static str)>,
     counts: (usize, usize, usize),
     board: BoardNotes,
     /// The proctor (every action) or the invigilator (no forms but logging out).
@@ -285,6 +442,7 @@ pub(super) async fn home(
     headers: HeaderMap,
     jar: SignedCookieJar,
     Query(note): Query<Note>,
+    Query(list): Query<ListQuery>,
 ) -> Response {
     let lang = Lang::from_headers(&headers);
     let tr = Tr { lang };
@@ -310,33 +468,20 @@ pub(super) async fn home(
         .map(|t| (t.token, t.rotates_in.map(hms).unwrap_or_default()))
         .unwrap_or_default();
     let mut error = error;
-    let rows: Vec<Row> = match &open {
-        Some((s, _)) => match state.room.seat_rows(&s.id).await {
-            Ok(rows) => rows.into_iter().map(|r| Row::of(r, tr)).collect(),
-            // The page still shows the sessions and the token; the error says why no rows.
-            Err(e) => {
-                error = Some(WebError::for_proctor(e, lang).message());
-                vec![]
-            }
-        },
-        None => vec![],
+    let console = match state.room.console().await {
+        Ok(c) => c,
+        // The page still shows the sessions and the token; the error says why no rows.
+        Err(e) => {
+            error = Some(WebError::for_proctor(e, lang).message());
+            None
+        }
     };
-    let counts = (
-        rows.iter()
-            .filter(|r| r.s.state == SeatState::NotLoggedIn)
-            .count(),
-        rows.iter()
-            .filter(|r| {
-                matches!(
-                    r.s.state,
-                    SeatState::LoggedIn | SeatState::Practice | SeatState::InProgress
-                )
-            })
-            .count(),
-        rows.iter()
-            .filter(|r| r.s.state == SeatState::Finished)
-            .count(),
-    );
+    let rows: Vec<Row> = console
+        .as_ref()
+        .map(|c| c.tiles.iter().map(|t| Row::of(t, tr)).collect())
+        .unwrap_or_default();
+    let counts = console.as_ref().map(|c| c.counts).unwrap_or_default();
+    let map = room_map(&rows, console.map(|c| c.empty_seats).unwrap_or_default());
     let absent = rows
         .iter()
         .filter(|r| !r.s.reserve && r.s.state == SeatState::NotLoggedIn)
@@ -364,46 +509,104 @@ pub(super) async fn home(
         ),
         token,
         rotates_in,
+        listed: list.apply(&rows),
+        list,
         rows,
+        map,
+        legend: SeatLook::ALL
+            .iter()
+            .map(|&l| (l.as_str(), tr.t(look_msg(l))))
+            .collect(),
+        sorts: vec![
+            ("", tr.t(Msg::ListSeatOrder)),
+            ("state", tr.t(Msg::Status)),
+            ("username", tr.t(Msg::Username)),
+            ("name", tr.t(Msg::Name)),
+            ("answered", tr.t(Msg::Progress)),
+            ("remaining", tr.t(Msg::TimeLeft)),
+        ],
         counts,
         board: board_notes(&state, tr).await,
     })
 }
 
-/// `GET /proctor/status.json`: the dashboard's live data.
+/// The console as `status.json` and the live console send it: the session, its token, every
+/// participant in tile order, the counts, the pause and the board's attention reasons.
+fn console_json(console: Option<&Console>, attention: &[Attention], tr: Tr) -> Value {
+    let attention: Vec<&str> = attention.iter().map(|a| a.name()).collect();
+    let Some(c) = console else {
+        return json!({"session": null, "attention": attention});
+    };
+    let rows: Vec<Row> = c.tiles.iter().map(|t| Row::of(t, tr)).collect();
+    let map: Vec<Value> = room_map(&rows, c.empty_seats.clone())
+        .into_iter()
+        .map(|m| match m.row {
+            Some(i) => json!({"row": i}),
+            None => json!({"seat": m.seat, "ip": m.ip, "on": m.on}),
+        })
+        .collect();
+    let rows: Vec<Value> = rows.iter().map(Row::json).collect();
+    let token = c
+        .token
+        .as_ref()
+        .map(|t| json!({"token": t.token, "rotates_in_ms": t.rotates_in}));
+    json!({
+        "session": {"id": c.session.0, "name": c.session.1}, "token": token, "rows": rows,
+        "map": map, "counts": [c.counts.0, c.counts.1, c.counts.2], "paused": c.paused_since.is_some(),
+        "attention": attention,
+    })
+}
+
+/// `GET /proctor/status.json`: the console once (the page polls it where a browser cannot
+/// follow `/proctor/live`).
 pub(super) async fn status_json(
     State(state): State<AppState>,
     p: Viewer,
 ) -> Result<Json<Value>, WebError> {
-    let tr = Tr { lang: p.lang };
-    let attention: Vec<&str> = state.room.attention().iter().map(|a| a.name()).collect();
-    let Some((s, st)) = state.room.current_session().map_err(|e| p.fail(e))? else {
-        return Ok(Json(json!({"session": null, "attention": attention})));
+    let console = state.room.console().await.map_err(|e| p.fail(e))?;
+    Ok(Json(console_json(
+        console.as_ref(),
+        &state.room.attention(),
+        Tr { lang: p.lang },
+    )))
+}
+
+/// `GET /proctor/live`: the console pushed as server-sent events, one `console` event (the
+/// `status.json` body) each time it changes; a comment every 15 s keeps idle links open. The
+/// stream ends when the board shuts down or the login stops being valid (a logout, a new
+/// password); more than [`ruji_room::console::MAX_LIVE`] followers, or more than
+/// [`ruji_room::console::MAX_LIVE_PER_CLIENT`] from one address, are answered 503 and their
+/// pages poll `status.json`.
+pub(super) async fn live(
+    State(state): State<AppState>,
+    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    p: Viewer,
+) -> Response {
+    let follow = match state.room.live(&addr.ip().to_canonical().to_string()) {
+        Ok(f) => f,
+        Err(RoomError::Busy) => {
+            return WebError::new(StatusCode::SERVICE_UNAVAILABLE, ErrorCode::LiveBusy, p.lang)
+                .into_response()
+        }
+        Err(e) => return p.fail(e).into_response(),
     };
-    let rows: Vec<Value> = state
-        .room
-        .seat_rows(&s.id)
-        .await
-        .map_err(|e| p.fail(e))?
-        .into_iter()
-        .map(|r| {
-            let r = Row::of(r, tr);
-            json!({
-                "username": r.s.username, "name": r.s.name, "state": r.s.state,
-                "state_text": r.state_text, "answered": r.s.answered, "items": r.s.items,
-                "remaining_ms": r.s.remaining, "remaining": r.remaining, "online": r.online,
-                "client": r.client, "resets": r.s.resets, "test": r.s.test,
-            })
-        })
-        .collect();
-    let token = state
-        .room
-        .token_now(&st)
-        .map(|t| json!({"token": t.token, "rotates_in_ms": t.rotates_in}));
-    Ok(Json(json!({
-        "session": {"id": s.id, "name": s.name}, "token": token, "rows": rows,
-        "attention": attention,
-    })))
+    let tr = Tr { lang: p.lang };
+    let login = p.session.login.clone();
+    let events = futures_util::stream::unfold(
+        (follow, state, login),
+        move |(mut follow, state, login)| async move {
+            let snap = follow.next().await?;
+            if !state.room.proctor_login_valid(&login) {
+                return None;
+            }
+            let data = console_json(snap.console.as_deref(), &snap.attention, tr).to_string();
+            let event = Event::default().event("console").data(data);
+            Some((Ok::<_, Infallible>(event), (follow, state, login)))
+        },
+    );
+    Sse::new(events)
+        .keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))
+        .into_response()
 }
 
 #[derive(Template)]

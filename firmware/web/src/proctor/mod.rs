@@ -61,6 +61,7 @@ pub fn routes() -> Router<AppState> {
         .route("/invigilator/remove", post(account::remove_invigilator))
         .route("/sign-out-everywhere", post(account::sign_out_everywhere))
         .route("/status.json", get(dashboard::status_json))
+        .route("/live", get(dashboard::live))
         .route("/token", get(dashboard::token_page))
         .route("/sessions/{id}/open", post(dashboard::open_session))
         .route("/sessions/{id}/close", post(dashboard::close_session))
