@@ -371,6 +371,38 @@ impl Attempt {
         }
     }
 
+    /// Time left of a practice limited to `practice` (0: untimed, `None`), counted from the
+    /// token; `None` outside practice.
+    pub fn practice_remaining(&self, now: Millis, practice: Millis) -> Option<Millis> {
+        if self.phase != Phase::Practice || practice == 0 {
+            return None;
+        }
+        let ends = self.started_at?.saturating_add(practice);
+        Some(ends.saturating_sub(now))
+    }
+
+    /// A practice limited to `practice` ends by itself once that long has passed since the
+    /// token (the guide allots 10, 25 or 60 minutes): the test starts then, its clock running
+    /// from the practice's end. Returns when the test started, if it did now.
+    pub fn end_practice_if_over(&mut self, now: Millis, practice: Millis) -> Option<Millis> {
+        if self.practice_remaining(now, practice)? > 0 {
+            return None;
+        }
+        let at = self.started_at?.saturating_add(practice).min(now);
+        self.phase = Phase::InProgress;
+        self.clock.start(at);
+        Some(at)
+    }
+
+    /// The session ends at `end` (exam clock; `None`: no session end): a test whose clock
+    /// first started at `start` gets at most what remains until then, so a late arrival gets
+    /// no extra time (the guide's rule). Call it once, when the clock first starts.
+    pub fn fit_session(&mut self, start: Millis, end: Option<Millis>) {
+        if let Some(end) = end {
+            self.clock.limit = self.clock.limit.min(end.saturating_sub(start));
+        }
+    }
+
     /// May an answer be saved now (practice answers included).
     pub fn check_answerable(&mut self, now: Millis) -> Result<(), AttemptError> {
         self.tick(now);
@@ -597,6 +629,52 @@ mod tests {
 
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn a_timed_practice_ends_by_itself_and_the_test_runs_from_its_end() {
+        let practice = 10 * MINUTE;
+        let mut a = Attempt::new("u", "T", 90);
+        a.begin(1_000, true).unwrap();
+        assert_eq!(a.practice_remaining(1_000, practice), Some(practice));
+        assert_eq!(a.practice_remaining(1_000, 0), None, "untimed");
+        assert_eq!(a.end_practice_if_over(1_000 + practice - 1, practice), None);
+        assert_eq!(a.phase, Phase::Practice);
+        // Seen late (the board's sweep runs each second): the test started at the practice's end.
+        let end = 1_000 + practice;
+        assert_eq!(a.end_practice_if_over(end + 3_000, practice), Some(end));
+        assert_eq!(a.phase, Phase::InProgress);
+        assert_eq!(a.clock.remaining(end + 3_000), 90 * MINUTE - 3_000);
+        assert_eq!(a.end_practice_if_over(end + 4_000, practice), None, "once");
+        // Untimed practice never ends by itself.
+        let mut b = Attempt::new("u", "T", 90);
+        b.begin(0, true).unwrap();
+        assert_eq!(b.end_practice_if_over(100 * MINUTE, 0), None);
+    }
+
+    #[test]
+    fn a_late_start_gets_only_what_remains_of_the_session() {
+        let end = Some(100 * MINUTE);
+        // On time: the whole test.
+        let mut a = Attempt::new("u", "T", 90);
+        a.begin(5 * MINUTE, false).unwrap();
+        a.fit_session(5 * MINUTE, end);
+        assert_eq!(a.clock.remaining(5 * MINUTE), 90 * MINUTE);
+        // 30 minutes late: what remains until the session's end.
+        let mut late = Attempt::new("u", "T", 90);
+        late.begin(40 * MINUTE, false).unwrap();
+        late.fit_session(40 * MINUTE, end);
+        assert_eq!(late.clock.remaining(40 * MINUTE), 60 * MINUTE);
+        // After the end: nothing; the next tick finishes it.
+        let mut after = Attempt::new("u", "T", 90);
+        after.begin(120 * MINUTE, false).unwrap();
+        after.fit_session(120 * MINUTE, end);
+        assert!(after.tick(120 * MINUTE));
+        // Without a session end: the whole test whenever it starts.
+        let mut free = Attempt::new("u", "T", 90);
+        free.begin(400 * MINUTE, false).unwrap();
+        free.fit_session(400 * MINUTE, None);
+        assert_eq!(free.clock.remaining(400 * MINUTE), 90 * MINUTE);
+    }
 
     #[test]
     fn a_tile_shows_what_needs_the_proctor_first() {

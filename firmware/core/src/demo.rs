@@ -288,6 +288,7 @@ pub fn package_with(main: usize) -> Package {
             start: "07:30".into(),
             tests: vec!["DEMO".into(), "SURVEI".into()],
             participants: participants.iter().map(|p| p.username.clone()).collect(),
+            minutes: None,
         }],
         participants,
     }

@@ -71,7 +71,24 @@ pub struct TestRules {
     pub confirm_finish: bool,
     /// Warn this many minutes before the end.
     pub warning_minutes: u32,
+    /// The practice items' time limit in minutes, counted from the token; when it is up the
+    /// practice ends by itself and the test starts. 0: untimed (the participant ends it).
+    /// Default [`DEFAULT_PRACTICE_MINUTES`] (the guide allots 10, 25 or 60).
+    #[serde(default = "default_practice_minutes")]
+    pub practice_minutes: u32,
 }
+
+/// The practice's time limit when a package does not say (the guide's 10 minutes for lower
+/// and upper secondary schools; primary schools' packages say 25 or 60).
+pub const DEFAULT_PRACTICE_MINUTES: u32 = 10;
+
+fn default_practice_minutes() -> u32 {
+    DEFAULT_PRACTICE_MINUTES
+}
+
+/// Minutes a session's default length allows beyond its tests' time, for logging in, the
+/// identity check and the token ([`Session::length`]).
+pub const SESSION_ALLOWANCE_MINUTES: u32 = 10;
 
 impl TestRules {
     /// How long before the end the warning shows for a test of working time `limit`: none
@@ -95,6 +112,7 @@ impl Default for TestRules {
             min_minutes_before_finish: 0,
             confirm_finish: true,
             warning_minutes: 5,
+            practice_minutes: DEFAULT_PRACTICE_MINUTES,
         }
     }
 }
@@ -196,6 +214,12 @@ pub struct Session {
     pub tests: Vec<String>,
     /// Participants (the test group); reserves listed here may be activated.
     pub participants: Vec<String>,
+    /// The session's length in minutes from when the proctor opens it: a test that starts
+    /// late gets only what remains of it (the guide: a late arrival gets no extra time).
+    /// `None`: its tests' time (with timed practice) and [`SESSION_ALLOWANCE_MINUTES`];
+    /// `Some(0)`: no session end (each participant gets each test's whole time).
+    #[serde(default)]
+    pub minutes: Option<u32>,
 }
 
 /// A choice, statement, matching premise or matching target.
@@ -699,6 +723,32 @@ pub fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
 }
 
 impl Session {
+    /// How long the session lasts from its opening (exam clock), `None` when it has no end
+    /// ([`Session::minutes`]): as the package says, else its tests' working time with each
+    /// timed practice, and [`SESSION_ALLOWANCE_MINUTES`].
+    pub fn length(&self, pkg: &Package) -> Option<crate::Millis> {
+        let minutes = match self.minutes {
+            Some(0) => return None,
+            Some(m) => m,
+            None => {
+                self.tests
+                    .iter()
+                    .filter_map(|t| pkg.test(t))
+                    .map(|t| {
+                        let practice = if t.practice_items.is_empty() {
+                            0
+                        } else {
+                            t.rules.practice_minutes
+                        };
+                        t.duration_minutes.saturating_add(practice)
+                    })
+                    .fold(0u32, u32::saturating_add)
+                    + SESSION_ALLOWANCE_MINUTES
+            }
+        };
+        Some(u64::from(minutes) * crate::MINUTE)
+    }
+
     /// When the session starts, in seconds since 1970 (UTC), for a schedule written in local
     /// time `utc_offset_minutes` east of UTC (WIB = 420). `None` when `day` or `start`
     /// (`HH:MM`) is missing or not understood.
@@ -733,6 +783,47 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_session_lasts_its_tests_and_timed_practice_and_the_allowance_unless_it_says() {
+        let mut pkg = crate::demo::package();
+        let s = pkg.sessions[0].clone();
+        let tests: Vec<&Test> = s.tests.iter().map(|t| pkg.test(t).unwrap()).collect();
+        let expected: u32 = tests
+            .iter()
+            .map(|t| {
+                t.duration_minutes
+                    + if t.practice_items.is_empty() {
+                        0
+                    } else {
+                        t.rules.practice_minutes
+                    }
+            })
+            .sum::<u32>()
+            + SESSION_ALLOWANCE_MINUTES;
+        assert_eq!(s.length(&pkg), Some(u64::from(expected) * crate::MINUTE));
+        pkg.sessions[0].minutes = Some(120);
+        assert_eq!(pkg.sessions[0].length(&pkg), Some(120 * crate::MINUTE));
+        pkg.sessions[0].minutes = Some(0);
+        assert_eq!(pkg.sessions[0].length(&pkg), None, "no session end");
+    }
+
+    #[test]
+    fn older_packages_read_with_the_guides_defaults() {
+        let rules: TestRules = serde_json::from_value(serde_json::json!({
+            "shuffle_items": false, "shuffle_options": true,
+            "refuse_finish_while_doubtful": true, "min_minutes_before_finish": 0,
+            "confirm_finish": true, "warning_minutes": 5
+        }))
+        .unwrap();
+        assert_eq!(rules.practice_minutes, DEFAULT_PRACTICE_MINUTES);
+        let s: Session = serde_json::from_value(serde_json::json!({
+            "id": "S", "name": "S", "day": "2026-12-07", "start": "07:30", "tests": [],
+            "participants": []
+        }))
+        .unwrap();
+        assert_eq!(s.minutes, None);
+    }
+
+    #[test]
     fn session_start_in_local_time() {
         let s = Session {
             id: "S1".into(),
@@ -741,6 +832,7 @@ mod tests {
             start: "07:30".into(),
             tests: vec![],
             participants: vec![],
+            minutes: None,
         };
         // 07:30 WIB is 00:30 UTC the same day.
         assert_eq!(

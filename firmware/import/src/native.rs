@@ -68,6 +68,8 @@ struct TestToml {
     min_minutes_before_finish: Option<u32>,
     confirm_finish: Option<bool>,
     warning_minutes: Option<u32>,
+    /// The practice's time limit (0: untimed).
+    practice_minutes: Option<u32>,
 }
 
 fn scored() -> TestKind {
@@ -87,6 +89,9 @@ struct SessionToml {
     /// `"all"`, or a list of classes and/or usernames.
     #[serde(default)]
     participants: Option<toml::Value>,
+    /// The session's length from its opening (0: no session end).
+    #[serde(default)]
+    minutes: Option<u32>,
 }
 
 #[derive(Deserialize)]
@@ -450,6 +455,7 @@ pub fn parse_folder(ctx: &Ctx) -> Package {
                     .unwrap_or(d.min_minutes_before_finish),
                 confirm_finish: t.confirm_finish.unwrap_or(d.confirm_finish),
                 warning_minutes: t.warning_minutes.unwrap_or(d.warning_minutes),
+                practice_minutes: t.practice_minutes.unwrap_or(d.practice_minutes),
             },
             sealed: false,
         });
@@ -468,6 +474,7 @@ pub fn parse_folder(ctx: &Ctx) -> Package {
             start: s.start.clone(),
             tests: s.tests.clone(),
             participants: select(ctx, &s.id, s.participants.as_ref(), &people),
+            minutes: s.minutes,
         })
         .collect();
     Package {
@@ -573,6 +580,7 @@ pub fn from_inputs(ctx: &Ctx, files: &[String], opts: &LooseOptions) -> Package 
             start: String::new(),
             tests: vec![test_id],
             participants: people.iter().map(|p| p.username.clone()).collect(),
+            minutes: None,
         }],
         participants: people,
     }

@@ -53,6 +53,8 @@ pub struct Console {
     pub counts: (usize, usize, usize),
     /// Since when every test is paused (exam clock), if it is.
     pub paused_since: Option<Millis>,
+    /// Time left until the session's end (a test starting later gets only this), if it has one.
+    pub ends_in: Option<Millis>,
 }
 
 /// One participant's tile.
@@ -239,6 +241,7 @@ impl Room {
             empty_seats,
             counts,
             paused_since: self.paused_since(),
+            ends_in: state.ends_at.map(|e| e.saturating_sub(self.now())),
         }))
     }
 

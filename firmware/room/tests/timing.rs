@@ -96,3 +96,140 @@ async fn pause_all_survives_a_restart_and_is_not_charged() {
         actions.contains(&"pause_all".to_string()) && actions.contains(&"resume_all".to_string())
     );
 }
+
+const MIN: u64 = 60_000;
+
+/// Logs `u` in from `client` and enters the token (practice, when the test has some).
+async fn arrive(room: &Room, u: &str, client: &str) -> u64 {
+    let p = ruji_core::demo::package().participant(u).unwrap().clone();
+    let id = room
+        .participant_login(&p.username, &p.password, client)
+        .await
+        .unwrap();
+    let (_, st) = room.current_session().unwrap().unwrap();
+    let token = st.token.unwrap().current.as_str().to_string();
+    room.start(
+        u,
+        id,
+        client,
+        &p.name,
+        p.birth_date.as_deref().unwrap(),
+        &token,
+    )
+    .await
+    .unwrap();
+    id
+}
+
+#[tokio::test]
+async fn a_late_arrival_gets_only_what_remains_of_the_session() {
+    let dir = tempfile::tempdir().unwrap();
+    let (room, store) = room_on(dir.path()).await;
+    let mut pkg = ruji_core::demo::package();
+    pkg.sessions[0].minutes = Some(40);
+    room.install_package(pkg).await.unwrap();
+    room.open_session("H1S1").await.unwrap();
+
+    // On time: the whole 20 minutes.
+    let id1 = arrive(&room, "DEMO001", "10.0.0.1").await;
+    room.end_practice("DEMO001", id1).await.unwrap();
+    assert!(remaining(&room, &store, "DEMO001", id1) > 20 * MIN - 1000);
+
+    // 30 minutes late: 10 minutes are left of the session.
+    store.skip_time(30 * MIN);
+    let id2 = arrive(&room, "DEMO002", "10.0.0.2").await;
+    room.end_practice("DEMO002", id2).await.unwrap();
+    let r2 = remaining(&room, &store, "DEMO002", id2);
+    assert!((10 * MIN - 1000..=10 * MIN).contains(&r2), "{r2}");
+
+    // A pause (the clients lost power) moves the session's end on by its length.
+    room.pause_all().await.unwrap();
+    store.skip_time(5 * MIN);
+    room.resume_all().await.unwrap();
+    let id3 = arrive(&room, "DEMO003", "10.0.0.3").await;
+    room.end_practice("DEMO003", id3).await.unwrap();
+    let r3 = remaining(&room, &store, "DEMO003", id3);
+    assert!((10 * MIN - 2000..=10 * MIN).contains(&r3), "{r3}");
+
+    // After the session's end: no time at all; the test ends as timed out.
+    store.skip_time(12 * MIN);
+    let id4 = arrive(&room, "DEMO004", "10.0.0.4").await;
+    room.end_practice("DEMO004", id4).await.unwrap();
+    let ctx = room.context("DEMO004", id4).unwrap();
+    assert_eq!(
+        ctx.previous
+            .as_ref()
+            .map(|(t, a, _)| (t.id.as_str(), a.is_finished())),
+        Some(("DEMO", true)),
+        "the test ended at once"
+    );
+}
+
+#[tokio::test]
+async fn without_a_session_end_every_start_gets_the_whole_test() {
+    let dir = tempfile::tempdir().unwrap();
+    let (room, store) = room_on(dir.path()).await;
+    let mut pkg = ruji_core::demo::package();
+    pkg.sessions[0].minutes = Some(0);
+    room.install_package(pkg).await.unwrap();
+    room.open_session("H1S1").await.unwrap();
+    store.skip_time(300 * MIN);
+    let id = arrive(&room, "DEMO001", "10.0.0.1").await;
+    room.end_practice("DEMO001", id).await.unwrap();
+    assert!(remaining(&room, &store, "DEMO001", id) > 20 * MIN - 1000);
+}
+
+#[tokio::test]
+async fn a_timed_practice_ends_by_itself_and_the_test_starts() {
+    let dir = tempfile::tempdir().unwrap();
+    let (room, store) = room_on(dir.path()).await;
+    let pkg = ruji_core::demo::package();
+    let practice = u64::from(pkg.tests[0].rules.practice_minutes) * MIN;
+    assert_eq!(practice, 10 * MIN, "the guide's 10 minutes by default");
+    room.install_package(pkg).await.unwrap();
+    room.open_session("H1S1").await.unwrap();
+    let periodic = tokio::spawn(room.clone().periodic());
+    let id = arrive(&room, "DEMO001", "10.0.0.1").await;
+    let ctx = room.context("DEMO001", id).unwrap();
+    assert_eq!(
+        ctx.attempt.unwrap().phase,
+        ruji_core::attempt::Phase::Practice
+    );
+
+    // Ten minutes later (and two seconds): the practice ended by itself, the test runs from
+    // the practice's end.
+    store.skip_time(practice + 2000);
+    let ended = async {
+        loop {
+            let done = store
+                .audit_tail(5)
+                .unwrap()
+                .iter()
+                .any(|e| e.action == "end_practice" && e.detail.ends_with("time"));
+            if done {
+                return;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+    };
+    tokio::time::timeout(std::time::Duration::from_secs(5), ended)
+        .await
+        .expect("the board's sweep ended the practice and recorded it");
+    let ctx = room.context("DEMO001", id).unwrap();
+    let a = ctx.attempt.unwrap();
+    assert_eq!(a.phase, ruji_core::attempt::Phase::InProgress);
+    let r = a.clock.remaining(store.now());
+    assert!((20 * MIN - 4000..=20 * MIN - 2000).contains(&r), "{r}");
+    // The participant's next answer is the test's.
+    room.save(
+        "DEMO001",
+        id,
+        "D01",
+        Some(Response::Choice("B".into())),
+        false,
+        1,
+    )
+    .await
+    .unwrap();
+    periodic.abort();
+}

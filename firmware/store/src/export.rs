@@ -209,6 +209,7 @@ mod tests {
             start: String::new(),
             tests: vec!["LIT".into()],
             participants: vec!["P1".into(), "P2".into()],
+            minutes: None,
         };
         let e = |actor: &str, action: Action, detail: &str, at: u64| AuditEntry {
             seq: 1,

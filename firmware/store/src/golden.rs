@@ -153,6 +153,27 @@ fn older_versions_migrate_to_the_current_one() {
                     want["nonce"] = "".into();
                     assert_eq!(got, serde_json::from_value::<PackageSource>(want).unwrap());
                 }
+                (1 | 2, "meta/package") => {
+                    let new = crate::migrate::package_v2_to_v3(&bytes).unwrap();
+                    let got: ruji_core::package::Package = decode("golden", &new).unwrap();
+                    let mut want: serde_json::Value = old_samples[name].clone();
+                    for t in want["tests"].as_array_mut().unwrap() {
+                        t["rules"]["practice_minutes"] =
+                            ruji_core::package::DEFAULT_PRACTICE_MINUTES.into();
+                    }
+                    for s in want["sessions"].as_array_mut().unwrap() {
+                        s["minutes"] = serde_json::Value::Null;
+                    }
+                    let want: ruji_core::package::Package = serde_json::from_value(want).unwrap();
+                    assert_eq!(got, want);
+                }
+                (1 | 2, n) if n.starts_with("sessions/") => {
+                    let new = crate::migrate::session_v2_to_v3(&bytes).unwrap();
+                    let got: SessionState = decode("golden", &new).unwrap();
+                    let mut want: serde_json::Value = old_samples[name].clone();
+                    want["ends_at"] = serde_json::Value::Null;
+                    assert_eq!(got, serde_json::from_value::<SessionState>(want).unwrap());
+                }
                 (_, "meta/schema_version") => {}
                 _ => {
                     let sample = &old_samples[name];

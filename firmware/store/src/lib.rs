@@ -52,7 +52,7 @@ use tables::*;
 pub use tables::{Action, Actor, AuditEntry};
 
 /// Current schema version written in `meta` (history in [`migrate`]).
-pub const SCHEMA_VERSION: u32 = 2;
+pub const SCHEMA_VERSION: u32 = 3;
 
 /// redb page cache.
 const CACHE_BYTES: usize = 16 << 20;
@@ -569,7 +569,7 @@ impl Store {
                 // Older versions are migrated here, in this transaction (their records are
                 // pinned by the golden fixtures of that version).
                 Some(v) if v < SCHEMA_VERSION => {
-                    migrate::run(&mut meta, v)?;
+                    migrate::run(&txn, &mut meta, v)?;
                     meta.insert(SCHEMA.key(), encode(&SCHEMA_VERSION).as_slice())?;
                     tracing::info!(from = v, to = SCHEMA_VERSION, "data file migrated");
                 }

@@ -5,13 +5,21 @@
 //! | from | to | what changed |
 //! |---|---|---|
 //! | 1 | 2 | `meta/package_source` gained `nonce` (the packing, for result bundles): empty until the package is imported again |
+//! | 2 | 3 | `meta/package`: a test's rules gained `practice_minutes` (the guide's 10), a session `minutes` (none: the default length); `sessions/*` gained `ends_at` (none: a session open during the upgrade has no end until it is opened again) |
 
 use std::collections::BTreeMap;
 
-use redb::{ReadableTable, Table};
+use redb::{ReadableTable, Table, TableDefinition, WriteTransaction};
+use ruji_core::package::{
+    Item, Package, Participant, Session, Stimulus, Test, TestKind, TestRules,
+    DEFAULT_PRACTICE_MINUTES,
+};
+use ruji_core::Millis;
 use serde::{Deserialize, Serialize};
 
-use crate::tables::{PackageSource, PACKAGE_SOURCE};
+use ruji_core::token::TokenState;
+
+use crate::tables::{PackageSource, SessionState, PACKAGE, PACKAGE_SOURCE, SESSIONS};
 use crate::{decode, encode, Result};
 
 /// `PackageSource` as schema 1 stored it.
@@ -51,13 +59,156 @@ pub(crate) fn package_source_v1_to_v2(bytes: &[u8]) -> Result<Vec<u8>> {
     Ok(encode(&PackageSource::from(old)))
 }
 
-/// Migrates the `meta` table from schema `from` to the current one.
-pub(crate) fn run(meta: &mut Table<&str, &[u8]>, from: u32) -> Result<()> {
+/// `TestRules` as schemas 1 and 2 stored them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct TestRulesV2 {
+    pub shuffle_items: bool,
+    pub shuffle_options: bool,
+    pub refuse_finish_while_doubtful: bool,
+    pub min_minutes_before_finish: u32,
+    pub confirm_finish: bool,
+    pub warning_minutes: u32,
+}
+
+/// `Test` as schemas 1 and 2 stored it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct TestV2 {
+    pub id: String,
+    pub name: String,
+    pub kind: TestKind,
+    pub duration_minutes: u32,
+    pub items: Vec<String>,
+    pub practice_items: Vec<String>,
+    pub rules: TestRulesV2,
+    pub sealed: bool,
+}
+
+/// `Session` as schemas 1 and 2 stored it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct SessionV2 {
+    pub id: String,
+    pub name: String,
+    pub day: String,
+    pub start: String,
+    pub tests: Vec<String>,
+    pub participants: Vec<String>,
+}
+
+/// `Package` as schemas 1 and 2 stored it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct PackageV2 {
+    pub id: String,
+    pub title: String,
+    pub issuer: String,
+    pub stimuli: Vec<Stimulus>,
+    pub items: Vec<Item>,
+    pub tests: Vec<TestV2>,
+    pub participants: Vec<Participant>,
+    pub sessions: Vec<SessionV2>,
+}
+
+impl From<PackageV2> for Package {
+    fn from(v: PackageV2) -> Package {
+        Package {
+            id: v.id,
+            title: v.title,
+            issuer: v.issuer,
+            stimuli: v.stimuli,
+            items: v.items,
+            tests: v
+                .tests
+                .into_iter()
+                .map(|t| Test {
+                    id: t.id,
+                    name: t.name,
+                    kind: t.kind,
+                    duration_minutes: t.duration_minutes,
+                    items: t.items,
+                    practice_items: t.practice_items,
+                    rules: TestRules {
+                        shuffle_items: t.rules.shuffle_items,
+                        shuffle_options: t.rules.shuffle_options,
+                        refuse_finish_while_doubtful: t.rules.refuse_finish_while_doubtful,
+                        min_minutes_before_finish: t.rules.min_minutes_before_finish,
+                        confirm_finish: t.rules.confirm_finish,
+                        warning_minutes: t.rules.warning_minutes,
+                        practice_minutes: DEFAULT_PRACTICE_MINUTES,
+                    },
+                    sealed: t.sealed,
+                })
+                .collect(),
+            participants: v.participants,
+            sessions: v
+                .sessions
+                .into_iter()
+                .map(|s| Session {
+                    id: s.id,
+                    name: s.name,
+                    day: s.day,
+                    start: s.start,
+                    tests: s.tests,
+                    participants: s.participants,
+                    minutes: None,
+                })
+                .collect(),
+        }
+    }
+}
+
+/// `SessionState` as schemas 1 and 2 stored it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct SessionStateV2 {
+    pub open: bool,
+    pub token: Option<TokenState>,
+    pub opened_at: Option<Millis>,
+    pub closed_at: Option<Millis>,
+}
+
+impl From<SessionStateV2> for SessionState {
+    fn from(v: SessionStateV2) -> SessionState {
+        SessionState {
+            open: v.open,
+            token: v.token,
+            opened_at: v.opened_at,
+            closed_at: v.closed_at,
+            ends_at: None,
+        }
+    }
+}
+
+/// Schema 2's `meta/package` bytes as schema 3's.
+pub(crate) fn package_v2_to_v3(bytes: &[u8]) -> Result<Vec<u8>> {
+    let old: PackageV2 = decode("meta", bytes)?;
+    Ok(encode(&Package::from(old)))
+}
+
+/// Schema 2's `sessions/*` bytes as schema 3's.
+pub(crate) fn session_v2_to_v3(bytes: &[u8]) -> Result<Vec<u8>> {
+    let old: SessionStateV2 = decode("sessions", bytes)?;
+    Ok(encode(&SessionState::from(old)))
+}
+
+/// Migrates the records from schema `from` to the current one, in `txn` (`meta` is open).
+pub(crate) fn run(txn: &WriteTransaction, meta: &mut Table<&str, &[u8]>, from: u32) -> Result<()> {
     if from < 2 {
         let old: Option<Vec<u8>> = meta.get(PACKAGE_SOURCE.key())?.map(|v| v.value().to_vec());
         if let Some(old) = old {
             let new = package_source_v1_to_v2(&old)?;
             meta.insert(PACKAGE_SOURCE.key(), new.as_slice())?;
+        }
+    }
+    if from < 3 {
+        let old: Option<Vec<u8>> = meta.get(PACKAGE.key())?.map(|v| v.value().to_vec());
+        if let Some(old) = old {
+            meta.insert(PACKAGE.key(), package_v2_to_v3(&old)?.as_slice())?;
+        }
+        let mut sessions = txn.open_table(TableDefinition::<&str, &[u8]>::new(SESSIONS.name()))?;
+        let old: Vec<(String, Vec<u8>)> = sessions
+            .iter()?
+            .map(|r| r.map(|(k, v)| (k.value().to_string(), v.value().to_vec())))
+            .collect::<std::result::Result<_, _>>()?;
+        for (k, v) in old {
+            sessions.insert(k.as_str(), session_v2_to_v3(&v)?.as_slice())?;
         }
     }
     Ok(())

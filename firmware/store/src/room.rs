@@ -105,6 +105,8 @@ pub(crate) trait Get {
     fn get_rec<V: DeserializeOwned>(&self, t: Table<V>, key: &str) -> Result<Option<V>>;
     /// Reads records by key prefix.
     fn scan_rec<V: DeserializeOwned>(&self, t: Table<V>, prefix: &str) -> Result<Vec<(String, V)>>;
+    /// Reads a `meta` record.
+    fn meta_rec<V: DeserializeOwned>(&self, k: MetaKey<V>) -> Result<Option<V>>;
 }
 
 impl Get for Tx<'_> {
@@ -114,6 +116,9 @@ impl Get for Tx<'_> {
     fn scan_rec<V: DeserializeOwned>(&self, t: Table<V>, prefix: &str) -> Result<Vec<(String, V)>> {
         self.scan(t, prefix)
     }
+    fn meta_rec<V: DeserializeOwned>(&self, k: MetaKey<V>) -> Result<Option<V>> {
+        self.meta(k)
+    }
 }
 
 impl Get for Reader {
@@ -122,6 +127,9 @@ impl Get for Reader {
     }
     fn scan_rec<V: DeserializeOwned>(&self, t: Table<V>, prefix: &str) -> Result<Vec<(String, V)>> {
         self.scan(t, prefix)
+    }
+    fn meta_rec<V: DeserializeOwned>(&self, k: MetaKey<V>) -> Result<Option<V>> {
+        self.meta(k)
     }
 }
 
@@ -173,6 +181,8 @@ pub struct Context {
     pub now: Millis,
     /// The session's token state (never shown to participants; used for checks).
     pub token: Option<TokenState>,
+    /// When the session ends (exam clock), if it has an end.
+    pub session_ends_at: Option<Millis>,
     /// The test finished most recently before the current one, with its attempt, and whether
     /// that attempt finished (timed out) only in this reading and is not yet stored so.
     pub previous: Option<(Test, Attempt, bool)>,
@@ -258,12 +268,13 @@ fn context_of<R: Get>(
     if !session.participants.iter().any(|u| u == username) {
         return Ok(Err(Refusal::NotInSession));
     }
+    let paused = r.meta_rec(PAUSE)?.is_some();
     let mut current = None;
     let mut previous = None;
     for tid in &session.tests {
         let Some(test) = pkg.test(tid) else { continue };
         let mut a = load_attempt(r, username, test)?;
-        let ticked = a.tick(now);
+        let ticked = advance(&mut a, test, now, state.ends_at, paused);
         if !a.is_finished() {
             current = Some((test.clone(), a));
             break;
@@ -285,6 +296,7 @@ fn context_of<R: Get>(
         answers,
         now,
         token: state.token,
+        session_ends_at: state.ends_at,
         previous,
         login_at,
         login_id: current_login,
@@ -306,6 +318,37 @@ fn record_timeout(tx: &mut Tx<'_>, attempt: &Attempt) -> Result<()> {
         format!("test {}", attempt.test_id),
     )?;
     Ok(())
+}
+
+/// Moves `a` (of `test`) on to `now`: a timed practice that is over ends, unless every test is
+/// paused (the test starts at the practice's end, within what remains of the session, which
+/// ends at `session_end`); then a test whose time is up finishes. Whether it changed.
+fn advance(
+    a: &mut Attempt,
+    test: &Test,
+    now: Millis,
+    session_end: Option<Millis>,
+    paused: bool,
+) -> bool {
+    let mut changed = false;
+    if !paused && !test.practice_items.is_empty() {
+        let practice = u64::from(test.rules.practice_minutes) * ruji_core::MINUTE;
+        if let Some(at) = a.end_practice_if_over(now, practice) {
+            a.fit_session(at, session_end);
+            changed = true;
+        }
+    }
+    a.tick(now) || changed
+}
+
+/// The test's clock started for the first time between `before` and `after` (the token with no
+/// practice, or the practice's end): it gets at most what remains of the session.
+fn fit_if_started(before: &Attempt, after: &mut Attempt, now: Millis, session_end: Option<Millis>) {
+    if matches!(before.phase, Phase::NotStarted | Phase::Practice)
+        && after.phase == Phase::InProgress
+    {
+        after.fit_session(now, session_end);
+    }
 }
 
 /// What a successful save returns.
@@ -541,9 +584,11 @@ impl Store {
                 return Ok(Err(Refusal::WrongToken));
             }
             let resumed = attempt.is_open();
+            let before = attempt.clone();
             if let Err(e) = attempt.begin(tx.now, !test.practice_items.is_empty()) {
                 return Ok(Err(Refusal::Attempt(e)));
             }
+            fit_if_started(&before, &mut attempt, tx.now, ctx.session_ends_at);
             attempt.login = Some(login_id);
             tx.put(ATTEMPTS, &attempt_key(&u, &test.id), &attempt)?;
             tx.audit(
@@ -616,7 +661,9 @@ impl Store {
             refuse!(ctx.token_passed());
             let (test, mut attempt) = refuse!(ctx.current());
             let before = attempt.clone();
-            match f(&mut attempt, tx.now) {
+            let done = f(&mut attempt, tx.now);
+            fit_if_started(&before, &mut attempt, tx.now, ctx.session_ends_at);
+            match done {
                 Ok(_) if attempt == before => Ok(Ok(())),
                 Ok(detail) => {
                     tx.put(ATTEMPTS, &attempt_key(&u, &test.id), &attempt)?;
@@ -718,32 +765,60 @@ impl Store {
         .await
     }
 
-    /// The attempts whose time is up (a read of every attempt: call it off the async workers).
+    /// The attempts whose time is up, or whose timed practice is over (a read of every
+    /// attempt: call it off the async workers).
     pub fn due_timeouts(&self) -> Result<Vec<String>> {
         let now = self.now();
-        Ok(self
-            .reader()?
-            .scan(ATTEMPTS, "")?
+        let pkg = self.package();
+        let r = self.reader()?;
+        let paused = r.meta(PAUSE)?.is_some();
+        let ends = open_session(&r, &pkg)?.and_then(|(_, st)| st.ends_at);
+        Ok(r.scan::<Attempt>(ATTEMPTS, "")?
             .into_iter()
-            .filter(|(_, a)| a.clone().tick(now))
+            .filter(|(_, a)| match pkg.test(&a.test_id) {
+                Some(t) => advance(&mut a.clone(), t, now, ends, paused),
+                None => a.clone().tick(now),
+            })
             .map(|(k, _)| k)
             .collect())
     }
 
-    /// Finishes the attempts of [`Store::due_timeouts`] whose time is still up, each with its
-    /// `timeout` audit entry; returns how many.
+    /// Moves on the attempts of [`Store::due_timeouts`]: a timed practice that is over ends
+    /// (`end_practice` audited, "time"), a test whose time is up finishes (`timeout`). Returns
+    /// how many tests finished.
     pub async fn finish_timeouts(&self, due: Vec<String>) -> Result<usize> {
         if due.is_empty() {
             return Ok(0);
         }
+        let pkg = self.package();
         self.write(move |tx| {
+            let paused = tx.meta(PAUSE)?.is_some();
+            let ends = open_session(tx, &pkg)?.and_then(|(_, st)| st.ends_at);
             let mut n = 0;
             for key in due {
-                if let Some(mut a) = tx.get::<Attempt>(ATTEMPTS, &key)? {
-                    if a.tick(tx.now) {
-                        record_timeout(tx, &a)?;
-                        n += 1;
-                    }
+                let Some(mut a) = tx.get::<Attempt>(ATTEMPTS, &key)? else {
+                    continue;
+                };
+                let before = a.phase.clone();
+                let changed = match pkg.test(&a.test_id) {
+                    Some(t) => advance(&mut a, t, tx.now, ends, paused),
+                    None => a.tick(tx.now),
+                };
+                if !changed {
+                    continue;
+                }
+                if a.is_finished() {
+                    record_timeout(tx, &a)?;
+                    n += 1;
+                } else {
+                    tx.put(ATTEMPTS, &key, &a)?;
+                }
+                if before == Phase::Practice && a.phase != Phase::Practice {
+                    tx.audit(
+                        Actor::Participant(&a.username),
+                        Action::EndPractice,
+                        format!("test {} time", a.test_id),
+                    )?;
                 }
             }
             Ok(n)
@@ -776,6 +851,7 @@ impl Store {
             let mut st: SessionState = tx.get(SESSIONS, &id)?.unwrap_or_default();
             st.open = true;
             st.opened_at = Some(tx.now);
+            st.ends_at = session.length(&pkg).map(|l| tx.now.saturating_add(l));
             st.closed_at = None;
             let t = token.as_str().to_string();
             st.token = Some(TokenState::release(token, tx.now));
@@ -942,6 +1018,7 @@ impl Store {
     /// Proctor: resumes every test [`Store::pause_all`] stopped: each clock runs again from now,
     /// so the pause is not charged. Returns how many.
     pub async fn resume_all(&self) -> RoomResult<usize> {
+        let pkg = self.package();
         self.write(move |tx| {
             let Some(pause) = tx.meta(PAUSE)? else {
                 return Ok(Err(Refusal::PauseState));
@@ -954,6 +1031,23 @@ impl Store {
                 if a.resume_after_pause(tx.now) {
                     tx.put(ATTEMPTS, key, &a)?;
                     n += 1;
+                }
+            }
+            // Nor is the pause charged to a timed practice or to the session's end.
+            let paused_for = tx.now.saturating_sub(pause.since);
+            if let Some((session, mut st)) = open_session(tx, &pkg)? {
+                st.ends_at = st.ends_at.map(|e| e.saturating_add(paused_for));
+                tx.put(SESSIONS, &session.id, &st)?;
+                for u in &session.participants {
+                    for t in &session.tests {
+                        let key = attempt_key(u, t);
+                        if let Some(mut a) = tx.get::<Attempt>(ATTEMPTS, &key)? {
+                            if a.phase == Phase::Practice {
+                                a.started_at = a.started_at.map(|s| s.saturating_add(paused_for));
+                                tx.put(ATTEMPTS, &key, &a)?;
+                            }
+                        }
+                    }
                 }
             }
             tx.remove_meta(PAUSE)?;
@@ -1100,6 +1194,8 @@ impl Store {
         };
         let r = self.reader()?;
         let now = self.now();
+        let paused = r.meta(PAUSE)?.is_some();
+        let ends = r.get(SESSIONS, session_id)?.and_then(|st| st.ends_at);
         let mut rows = Vec::new();
         for u in &session.participants {
             let Some(p) = pkg.participant(u) else {
@@ -1132,7 +1228,7 @@ impl Store {
             for tid in &session.tests {
                 let Some(test) = pkg.test(tid) else { continue };
                 let mut a = load_attempt(&r, u, test)?;
-                a.tick(now);
+                advance(&mut a, test, now, ends, paused);
                 row.arrived = match (row.arrived, a.started_at) {
                     (Some(x), Some(y)) => Some(x.min(y)),
                     (x, y) => x.or(y),

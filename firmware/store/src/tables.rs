@@ -237,6 +237,11 @@ pub struct SessionState {
     pub opened_at: Option<Millis>,
     /// When it was closed (exam clock).
     pub closed_at: Option<Millis>,
+    /// When it ends (exam clock): its opening and its length ([`Session::length`]), moved on
+    /// by every pause; a test that starts later gets only what remains. `None`: no end.
+    ///
+    /// [`Session::length`]: ruji_core::package::Session::length
+    pub ends_at: Option<Millis>,
 }
 
 /// The proctor's account.

@@ -567,6 +567,55 @@ async fn a_schema_1_file_is_migrated_on_open() {
     );
 }
 
+#[tokio::test]
+async fn a_schema_2_file_is_migrated_on_open_with_the_guides_timing() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("ruji.redb");
+    let samples: serde_json::Value =
+        serde_json::from_str(include_str!("../golden/v2/samples.json")).unwrap();
+    let pkg: crate::migrate::PackageV2 =
+        serde_json::from_value(samples["meta/package"].clone()).unwrap();
+    let open: crate::migrate::SessionStateV2 =
+        serde_json::from_value(samples["sessions/open"].clone()).unwrap();
+    let session = pkg.sessions[0].id.clone();
+    {
+        let db = redb::Database::create(&path).unwrap();
+        let txn = db.begin_write().unwrap();
+        {
+            let mut meta = txn.open_table(META).unwrap();
+            meta.insert(SCHEMA.key(), encode(&2u32).as_slice()).unwrap();
+            meta.insert(PACKAGE.key(), encode(&pkg).as_slice()).unwrap();
+            let mut sessions = txn
+                .open_table(redb::TableDefinition::<&str, &[u8]>::new(SESSIONS.name()))
+                .unwrap();
+            sessions
+                .insert(session.as_str(), encode(&open).as_slice())
+                .unwrap();
+        }
+        txn.commit().unwrap();
+    }
+    let store = Store::open(&path, OpenOptions::default()).unwrap();
+    let got = store.package();
+    assert_eq!(got.id, pkg.id);
+    assert_eq!(
+        got.tests[0].rules.practice_minutes,
+        ruji_core::package::DEFAULT_PRACTICE_MINUTES
+    );
+    assert_eq!(got.sessions[0].minutes, None, "the default length");
+    let (_, st) = store
+        .sessions()
+        .unwrap()
+        .into_iter()
+        .find(|(s, _)| s.id == session)
+        .unwrap();
+    assert!(st.open);
+    assert_eq!(st.ends_at, None, "no end until opened again");
+    assert_eq!(
+        store.reader().unwrap().meta(SCHEMA).unwrap(),
+        Some(SCHEMA_VERSION)
+    );
+}
+
 mod power_cut;
 
 /// Holds the writer on a job of its own until the returned sender is used (or dropped), so

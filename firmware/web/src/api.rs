@@ -65,6 +65,9 @@ fn attempt_json(ctx: &Context) -> Value {
             "test": t.id,
             "phase": a.phase.name(),
             "remaining_ms": a.clock.remaining(ctx.now),
+            "practice_remaining_ms": (!t.practice_items.is_empty())
+                .then(|| a.practice_remaining(ctx.now, u64::from(t.rules.practice_minutes) * ruji_core::MINUTE))
+                .flatten(),
             "warning": a.warning(ctx.now, &t.rules),
             "ended": flow::ended_reason(ctx),
         }),

@@ -58,6 +58,7 @@
     var store = window.sessionStorage;
     var queue = {};          /* item id -> {response, doubtful, rev} awaiting acknowledgement */
     var sending = false, failures = 0, dirty = false, afterFlush = null, textTimer = null, leaving = false;
+    var timedPractice = form.getAttribute('data-practice') === 'timed';
 
     try { queue = JSON.parse(store.getItem('ruji_pending') || '{}') || {}; } catch (e) { queue = {}; }
     /* The server is the source of truth: a queued revision older than the page's is done;
@@ -155,7 +156,7 @@
           failures = 0;
           if (queue[id] && queue[id].rev === a.rev) { delete queue[id]; }
           persist();
-          if (data && typeof data.remaining_ms === 'number' && timer) { timer.resync(data.remaining_ms); }
+          if (data && typeof data.remaining_ms === 'number' && timer && !timedPractice) { timer.resync(data.remaining_ms); }
           show(T.saved || 'OK', 'saved');
           pump();
         } else if (status === 0 || status >= 500 || status === 408) {
@@ -253,16 +254,18 @@
       pump();
     });
 
+    /* A timed practice counts down to the test, which starts by itself: the page then shows it. */
+    function toTest() { leaving = true; window.location.reload(); }
     var timer = startTimer($('timer'), parseInt(form.getAttribute('data-remaining-ms'), 10), function () {
-      afterFlush = function () { ended('timeout'); };
+      afterFlush = timedPractice ? function () { setTimeout(toTest, 1500); } : function () { ended('timeout'); };
       pump();
-    }, parseInt(form.getAttribute('data-warning-ms'), 10));
+    }, timedPractice ? 0 : parseInt(form.getAttribute('data-warning-ms'), 10));
 
     setInterval(function () {
       xhr('POST', '/api/v1/heartbeat', {}, function (status, data) {
         if (status === 200 && data) {
           if (data.ended) { afterFlush = function () { ended(data.ended); }; pump(); return; }
-          if (data.test !== testId) { afterFlush = function () { window.location.reload(); }; pump(); return; }
+          if (data.test !== testId || (timedPractice && data.phase === 'in_progress')) { afterFlush = function () { window.location.reload(); }; pump(); return; }
           if (timer && typeof data.remaining_ms === 'number' && data.phase === 'in_progress') { timer.resync(data.remaining_ms); }
         } else if (status === 401) {
           leaving = true;
@@ -329,6 +332,7 @@
       if (!$('token') || !!$('paused') !== !!data.paused) { window.location.reload(); return; }
       if (data.token && $('token').innerHTML !== data.token.token) { $('token').innerHTML = data.token.token; }
       if (data.token && $('rotates') && data.token.rotates_in_ms !== null) { $('rotates').innerHTML = hms(data.token.rotates_in_ms); }
+      if ($('ends-in') && data.ends_in) { $('ends-in').innerHTML = esc(data.ends_in); }
       drawMap(data);
       for (var i = 0; i < data.rows.length; i++) {
         var r = data.rows[i];

@@ -105,6 +105,9 @@ struct ItemPage<'a> {
     grid: Vec<GridCell>,
     remaining_ms: u64,
     remaining: String,
+    /// In a timed practice: the timer counts the practice down, and the page moves on to the
+    /// test when it ends.
+    practice_timed: bool,
     warning: bool,
     warning_ms: u64,
     /// Radio-button types cannot be emptied by clicking: they get a clear button.
@@ -145,6 +148,14 @@ pub(super) async fn page(
     let pkg = state.room.package();
     let id = &order[n - 1];
     let view = item_view(&ctx, &pkg, id);
+    let practice_left = if test.practice_items.is_empty() {
+        None
+    } else {
+        attempt.practice_remaining(
+            ctx.now,
+            u64::from(test.rules.practice_minutes) * ruji_core::MINUTE,
+        )
+    };
     let saved = ctx.answers.get(id);
     let resp = saved.and_then(|a| a.response.clone());
     let (stimulus_title, stimulus_html) = view
@@ -194,12 +205,13 @@ pub(super) async fn page(
                 }
             })
             .collect(),
-        remaining_ms: if attempt.phase == Phase::InProgress {
-            attempt.clock.remaining(ctx.now)
-        } else {
-            0
+        remaining_ms: match (&attempt.phase, practice_left) {
+            (Phase::InProgress, _) => attempt.clock.remaining(ctx.now),
+            (Phase::Practice, Some(left)) => left,
+            _ => 0,
         },
-        remaining: hms(attempt.clock.remaining(ctx.now)),
+        remaining: hms(practice_left.unwrap_or_else(|| attempt.clock.remaining(ctx.now))),
+        practice_timed: practice_left.is_some(),
         warning: attempt.warning(ctx.now, &test.rules),
         warning_ms: test.rules.warning_window(attempt.clock.limit),
         clearable: matches!(

@@ -281,6 +281,8 @@ struct Dashboard {
     open: Option<SessionRow>,
     token: String,
     rotates_in: String,
+    /// Time left until the open session's end, if it has one.
+    ends_in: Option<String>,
     /// Every participant, in tile order.
     rows: Vec<Row>,
     /// The list: indices into `rows`, filtered and sorted as asked.
@@ -481,6 +483,7 @@ pub(super) async fn home(
         .map(|c| c.tiles.iter().map(|t| Row::of(t, tr)).collect())
         .unwrap_or_default();
     let counts = console.as_ref().map(|c| c.counts).unwrap_or_default();
+    let ends_in = console.as_ref().and_then(|c| c.ends_in).map(hms);
     let map = room_map(&rows, console.map(|c| c.empty_seats).unwrap_or_default());
     let absent = rows
         .iter()
@@ -509,6 +512,7 @@ pub(super) async fn home(
         ),
         token,
         rotates_in,
+        ends_in,
         listed: list.apply(&rows),
         list,
         rows,
@@ -552,7 +556,8 @@ fn console_json(console: Option<&Console>, attention: &[Attention], tr: Tr) -> V
         .map(|t| json!({"token": t.token, "rotates_in_ms": t.rotates_in}));
     json!({
         "session": {"id": c.session.0, "name": c.session.1}, "token": token, "rows": rows,
-        "map": map, "counts": [c.counts.0, c.counts.1, c.counts.2], "paused": c.paused_since.is_some(),
+        "map": map, "counts": [c.counts.0, c.counts.1, c.counts.2],
+        "paused": c.paused_since.is_some(), "ends_in": c.ends_in.map(hms),
         "attention": attention,
     })
 }
