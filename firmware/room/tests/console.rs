@@ -3,6 +3,8 @@
 //! look that says what needs the proctor; and the live console: followers get a new snapshot
 //! after a save, at most `MAX_LIVE` follow, and the board's shutdown ends every follow.
 
+mod common;
+
 use std::net::Ipv4Addr;
 use std::path::Path;
 use std::sync::Arc;
@@ -59,24 +61,7 @@ fn seats(n: u8, on: &[u8]) -> LanStatus {
 
 /// Logs `u` in from `client` and enters the token: practice; `test`: then the test.
 async fn start(room: &Room, u: &str, client: &str, test: bool) -> u64 {
-    let demo = ruji_core::demo::package_with(6);
-    let p = demo.participant(u).unwrap().clone();
-    let id = room
-        .participant_login(&p.username, &p.password, client)
-        .await
-        .unwrap();
-    let (_, st) = room.current_session().unwrap().unwrap();
-    let token = st.token.unwrap().current.as_str().to_string();
-    room.start(
-        u,
-        id,
-        client,
-        &p.name,
-        p.birth_date.as_deref().unwrap(),
-        &token,
-    )
-    .await
-    .unwrap();
+    let id = common::arrive(room, u, client).await;
     if test {
         room.end_practice(u, id).await.unwrap();
     }

@@ -2,6 +2,8 @@
 //! clients lost power while the board runs on its UPS) across a restart of the board, with the
 //! pause not charged and answers refused (kept in the browser) while paused.
 
+mod common;
+
 use std::path::Path;
 
 use ruji_core::response::Response;
@@ -99,28 +101,6 @@ async fn pause_all_survives_a_restart_and_is_not_charged() {
 
 const MIN: u64 = 60_000;
 
-/// Logs `u` in from `client` and enters the token (practice, when the test has some).
-async fn arrive(room: &Room, u: &str, client: &str) -> u64 {
-    let p = ruji_core::demo::package().participant(u).unwrap().clone();
-    let id = room
-        .participant_login(&p.username, &p.password, client)
-        .await
-        .unwrap();
-    let (_, st) = room.current_session().unwrap().unwrap();
-    let token = st.token.unwrap().current.as_str().to_string();
-    room.start(
-        u,
-        id,
-        client,
-        &p.name,
-        p.birth_date.as_deref().unwrap(),
-        &token,
-    )
-    .await
-    .unwrap();
-    id
-}
-
 #[tokio::test]
 async fn a_late_arrival_gets_only_what_remains_of_the_session() {
     let dir = tempfile::tempdir().unwrap();
@@ -131,13 +111,13 @@ async fn a_late_arrival_gets_only_what_remains_of_the_session() {
     room.open_session("H1S1").await.unwrap();
 
     // On time: the whole 20 minutes.
-    let id1 = arrive(&room, "DEMO001", "10.0.0.1").await;
+    let id1 = common::arrive(&room, "DEMO001", "10.0.0.1").await;
     room.end_practice("DEMO001", id1).await.unwrap();
     assert!(remaining(&room, &store, "DEMO001", id1) > 20 * MIN - 1000);
 
     // 30 minutes late: 10 minutes are left of the session.
     store.skip_time(30 * MIN);
-    let id2 = arrive(&room, "DEMO002", "10.0.0.2").await;
+    let id2 = common::arrive(&room, "DEMO002", "10.0.0.2").await;
     room.end_practice("DEMO002", id2).await.unwrap();
     let r2 = remaining(&room, &store, "DEMO002", id2);
     assert!((10 * MIN - 1000..=10 * MIN).contains(&r2), "{r2}");
@@ -146,14 +126,14 @@ async fn a_late_arrival_gets_only_what_remains_of_the_session() {
     room.pause_all().await.unwrap();
     store.skip_time(5 * MIN);
     room.resume_all().await.unwrap();
-    let id3 = arrive(&room, "DEMO003", "10.0.0.3").await;
+    let id3 = common::arrive(&room, "DEMO003", "10.0.0.3").await;
     room.end_practice("DEMO003", id3).await.unwrap();
     let r3 = remaining(&room, &store, "DEMO003", id3);
     assert!((10 * MIN - 2000..=10 * MIN).contains(&r3), "{r3}");
 
     // After the session's end: no time at all; the test ends as timed out.
     store.skip_time(12 * MIN);
-    let id4 = arrive(&room, "DEMO004", "10.0.0.4").await;
+    let id4 = common::arrive(&room, "DEMO004", "10.0.0.4").await;
     room.end_practice("DEMO004", id4).await.unwrap();
     let ctx = room.context("DEMO004", id4).unwrap();
     assert_eq!(
@@ -174,7 +154,7 @@ async fn without_a_session_end_every_start_gets_the_whole_test() {
     room.install_package(pkg).await.unwrap();
     room.open_session("H1S1").await.unwrap();
     store.skip_time(300 * MIN);
-    let id = arrive(&room, "DEMO001", "10.0.0.1").await;
+    let id = common::arrive(&room, "DEMO001", "10.0.0.1").await;
     room.end_practice("DEMO001", id).await.unwrap();
     assert!(remaining(&room, &store, "DEMO001", id) > 20 * MIN - 1000);
 }
@@ -189,7 +169,7 @@ async fn a_timed_practice_ends_by_itself_and_the_test_starts() {
     room.install_package(pkg).await.unwrap();
     room.open_session("H1S1").await.unwrap();
     let periodic = tokio::spawn(room.clone().periodic());
-    let id = arrive(&room, "DEMO001", "10.0.0.1").await;
+    let id = common::arrive(&room, "DEMO001", "10.0.0.1").await;
     let ctx = room.context("DEMO001", id).unwrap();
     assert_eq!(
         ctx.attempt.unwrap().phase,
