@@ -180,7 +180,8 @@ names! {
         Finished = "finished",
         /// Tried to log in on another computer while this login holds: the proctor must reset it.
         NeedsReset = "needs_reset",
-        /// Logged in, but their computer has not been heard from for a while.
+        /// Their test is open (logged in, or their login reset), but no computer of theirs has
+        /// been heard from for a while.
         Offline = "offline",
     }
 }
@@ -286,6 +287,10 @@ pub struct Attempt {
     /// The login under which the token was last accepted. A new login (after a reset) must
     /// pass the identity check and the token again before it sees an item.
     pub login: Option<u64>,
+    /// A timed practice's own clock ([`Attempt::time_practice`]): it runs from the token, stops
+    /// with a reset or a pause as the test's does, and its end starts the test. `None`: the
+    /// practice is untimed (or there is none).
+    pub practice: Option<ExamClock>,
 }
 
 impl Attempt {
@@ -298,6 +303,7 @@ impl Attempt {
             clock: ExamClock::new(u64::from(duration_minutes) * MINUTE),
             started_at: None,
             login: None,
+            practice: None,
         }
     }
 
@@ -352,9 +358,27 @@ impl Attempt {
                 }
             }
             Phase::InProgress => self.clock.start(now),
-            _ => {}
+            // Back after a reset: a timed practice runs again.
+            Phase::Practice => {
+                if let Some(p) = &mut self.practice {
+                    p.start(now);
+                }
+            }
+            Phase::Finished { .. } => {}
         }
         Ok(())
+    }
+
+    /// Times the practice just begun: `limit` (0: untimed), at most what remains until the
+    /// session's end `session_end`, running from `now`. Only once, in practice.
+    pub fn time_practice(&mut self, now: Millis, limit: Millis, session_end: Option<Millis>) {
+        if self.phase != Phase::Practice || self.practice.is_some() || limit == 0 {
+            return;
+        }
+        let limit = session_end.map_or(limit, |e| limit.min(e.saturating_sub(now)));
+        let mut clock = ExamClock::new(limit);
+        clock.start(now);
+        self.practice = Some(clock);
     }
 
     /// Leaves practice and starts the test's clock.
@@ -371,24 +395,29 @@ impl Attempt {
         }
     }
 
-    /// Time left of a practice limited to `practice` (0: untimed, `None`), counted from the
-    /// token; `None` outside practice.
-    pub fn practice_remaining(&self, now: Millis, practice: Millis) -> Option<Millis> {
-        if self.phase != Phase::Practice || practice == 0 {
+    /// Time left of a timed practice; `None` outside practice or when it is untimed.
+    pub fn practice_remaining(&self, now: Millis) -> Option<Millis> {
+        if self.phase != Phase::Practice {
             return None;
         }
-        let ends = self.started_at?.saturating_add(practice);
-        Some(ends.saturating_sub(now))
+        self.practice.map(|p| p.remaining(now))
     }
 
-    /// A practice limited to `practice` ends by itself once that long has passed since the
-    /// token (the guide allots 10, 25 or 60 minutes): the test starts then, its clock running
-    /// from the practice's end. Returns when the test started, if it did now.
-    pub fn end_practice_if_over(&mut self, now: Millis, practice: Millis) -> Option<Millis> {
-        if self.practice_remaining(now, practice)? > 0 {
+    /// A timed practice ends by itself when its time is up (the guide allots 10, 25 or 60
+    /// minutes): the test starts then, its clock running from the practice's end. Returns when
+    /// the test started, if it did now.
+    pub fn end_practice_if_over(&mut self, now: Millis) -> Option<Millis> {
+        if self.practice_remaining(now)? > 0 {
             return None;
         }
-        let at = self.started_at?.saturating_add(practice).min(now);
+        let p = self.practice?;
+        let at = p
+            .running_since
+            .map_or(now, |s| s.saturating_add(p.limit - p.used))
+            .min(now);
+        if let Some(p) = &mut self.practice {
+            p.pause(at);
+        }
         self.phase = Phase::InProgress;
         self.clock.start(at);
         Some(at)
@@ -473,6 +502,9 @@ impl Attempt {
     pub fn pause(&mut self, now: Millis) {
         if !self.tick(now) {
             self.clock.pause(now);
+            if let Some(p) = &mut self.practice {
+                p.pause(now);
+            }
         }
     }
 
@@ -486,20 +518,35 @@ impl Attempt {
     /// The proctor paused every test: a running test's clock stops (time up first ends it, see
     /// [`Attempt::tick`]). Whether this call stopped it.
     pub fn pause_for_all(&mut self, now: Millis) -> bool {
-        if self.tick(now) || self.phase != Phase::InProgress || self.clock.running_since.is_none() {
+        self.end_practice_if_over(now);
+        if self.tick(now) {
             return false;
         }
-        self.clock.pause(now);
+        let clock = match (&self.phase, &mut self.practice) {
+            (Phase::InProgress, _) => &mut self.clock,
+            // A timed practice stops too.
+            (Phase::Practice, Some(p)) => p,
+            _ => return false,
+        };
+        if clock.running_since.is_none() {
+            return false;
+        }
+        clock.pause(now);
         true
     }
 
-    /// The pause ended: a test the pause stopped runs again from `now` (the pause is not
-    /// charged). Whether this call started it.
+    /// The pause ended: a test (or timed practice) the pause stopped runs again from `now` (the
+    /// pause is not charged). Whether this call started it.
     pub fn resume_after_pause(&mut self, now: Millis) -> bool {
-        if self.phase != Phase::InProgress || self.clock.running_since.is_some() {
+        let clock = match (&self.phase, &mut self.practice) {
+            (Phase::InProgress, _) => &mut self.clock,
+            (Phase::Practice, Some(p)) => p,
+            _ => return false,
+        };
+        if clock.running_since.is_some() {
             return false;
         }
-        self.clock.start(now);
+        clock.start(now);
         true
     }
 
@@ -635,20 +682,47 @@ mod tests {
         let practice = 10 * MINUTE;
         let mut a = Attempt::new("u", "T", 90);
         a.begin(1_000, true).unwrap();
-        assert_eq!(a.practice_remaining(1_000, practice), Some(practice));
-        assert_eq!(a.practice_remaining(1_000, 0), None, "untimed");
-        assert_eq!(a.end_practice_if_over(1_000 + practice - 1, practice), None);
+        assert_eq!(a.practice_remaining(1_000), None, "untimed until timed");
+        a.time_practice(1_000, practice, None);
+        assert_eq!(a.practice_remaining(1_000), Some(practice));
+        assert_eq!(a.end_practice_if_over(1_000 + practice - 1), None);
         assert_eq!(a.phase, Phase::Practice);
         // Seen late (the board's sweep runs each second): the test started at the practice's end.
         let end = 1_000 + practice;
-        assert_eq!(a.end_practice_if_over(end + 3_000, practice), Some(end));
+        assert_eq!(a.end_practice_if_over(end + 3_000), Some(end));
         assert_eq!(a.phase, Phase::InProgress);
         assert_eq!(a.clock.remaining(end + 3_000), 90 * MINUTE - 3_000);
-        assert_eq!(a.end_practice_if_over(end + 4_000, practice), None, "once");
+        assert_eq!(a.end_practice_if_over(end + 4_000), None, "once");
         // Untimed practice never ends by itself.
         let mut b = Attempt::new("u", "T", 90);
         b.begin(0, true).unwrap();
-        assert_eq!(b.end_practice_if_over(100 * MINUTE, 0), None);
+        b.time_practice(0, 0, None);
+        assert_eq!(b.end_practice_if_over(100 * MINUTE), None);
+    }
+
+    #[test]
+    fn a_timed_practice_stops_with_a_reset_and_a_pause_and_fits_the_session() {
+        let m = MINUTE;
+        let mut a = Attempt::new("u", "T", 90);
+        a.begin(0, true).unwrap();
+        a.time_practice(0, 10 * m, None);
+        // A reset after 4 minutes: 15 minutes away cost nothing.
+        a.pause(4 * m);
+        assert_eq!(a.end_practice_if_over(19 * m), None);
+        assert_eq!(a.practice_remaining(19 * m), Some(6 * m));
+        a.begin(19 * m, true).unwrap();
+        // Paused for all after 2 more minutes, resumed 20 minutes later.
+        assert!(a.pause_for_all(21 * m));
+        assert_eq!(a.practice_remaining(40 * m), Some(4 * m));
+        assert!(a.resume_after_pause(41 * m));
+        assert!(!a.resume_after_pause(41 * m), "once");
+        assert_eq!(a.end_practice_if_over(45 * m), Some(45 * m));
+        assert_eq!(a.started_at, Some(0), "the token's time is kept");
+        // A late arrival's practice ends no later than the session.
+        let mut late = Attempt::new("u", "T", 90);
+        late.begin(95 * m, true).unwrap();
+        late.time_practice(95 * m, 10 * m, Some(100 * m));
+        assert_eq!(late.practice_remaining(95 * m), Some(5 * m));
     }
 
     #[test]

@@ -86,8 +86,8 @@ fn default_practice_minutes() -> u32 {
     DEFAULT_PRACTICE_MINUTES
 }
 
-/// Minutes a session's default length allows beyond its tests' time, for logging in, the
-/// identity check and the token ([`Session::length`]).
+/// Minutes a session's default length allows beyond each of its tests' time, for logging in,
+/// the identity check and the token ([`Session::length`]).
 pub const SESSION_ALLOWANCE_MINUTES: u32 = 10;
 
 impl TestRules {
@@ -216,7 +216,7 @@ pub struct Session {
     pub participants: Vec<String>,
     /// The session's length in minutes from when the proctor opens it: a test that starts
     /// late gets only what remains of it (the guide: a late arrival gets no extra time).
-    /// `None`: its tests' time (with timed practice) and [`SESSION_ALLOWANCE_MINUTES`];
+    /// `None`: each of its tests' time with its timed practice and [`SESSION_ALLOWANCE_MINUTES`];
     /// `Some(0)`: no session end (each participant gets each test's whole time).
     #[serde(default)]
     pub minutes: Option<u32>,
@@ -724,27 +724,27 @@ pub fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
 
 impl Session {
     /// How long the session lasts from its opening (exam clock), `None` when it has no end
-    /// ([`Session::minutes`]): as the package says, else its tests' working time with each
-    /// timed practice, and [`SESSION_ALLOWANCE_MINUTES`].
+    /// ([`Session::minutes`]): as the package says, else each of its tests' working time with
+    /// its timed practice and [`SESSION_ALLOWANCE_MINUTES`].
     pub fn length(&self, pkg: &Package) -> Option<crate::Millis> {
         let minutes = match self.minutes {
             Some(0) => return None,
             Some(m) => m,
-            None => {
-                self.tests
-                    .iter()
-                    .filter_map(|t| pkg.test(t))
-                    .map(|t| {
-                        let practice = if t.practice_items.is_empty() {
-                            0
-                        } else {
-                            t.rules.practice_minutes
-                        };
-                        t.duration_minutes.saturating_add(practice)
-                    })
-                    .fold(0u32, u32::saturating_add)
-                    + SESSION_ALLOWANCE_MINUTES
-            }
+            None => self
+                .tests
+                .iter()
+                .filter_map(|t| pkg.test(t))
+                .map(|t| {
+                    let practice = if t.practice_items.is_empty() {
+                        0
+                    } else {
+                        t.rules.practice_minutes
+                    };
+                    t.duration_minutes
+                        .saturating_add(practice)
+                        .saturating_add(SESSION_ALLOWANCE_MINUTES)
+                })
+                .fold(0u32, u32::saturating_add),
         };
         Some(u64::from(minutes) * crate::MINUTE)
     }
@@ -798,7 +798,7 @@ mod tests {
                     }
             })
             .sum::<u32>()
-            + SESSION_ALLOWANCE_MINUTES;
+            + SESSION_ALLOWANCE_MINUTES * tests.len() as u32;
         assert_eq!(s.length(&pkg), Some(u64::from(expected) * crate::MINUTE));
         pkg.sessions[0].minutes = Some(120);
         assert_eq!(pkg.sessions[0].length(&pkg), Some(120 * crate::MINUTE));

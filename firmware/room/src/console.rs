@@ -82,12 +82,12 @@ pub(crate) struct Feed {
     /// The latest snapshot; `None` until the first read, and after the board began shutting
     /// down (a follower then ends).
     tx: watch::Sender<Option<Arc<Snapshot>>>,
-    /// The reading task runs.
-    running: AtomicBool,
+    /// Whether the reading task runs, and whether the board is shutting down: one lock, held
+    /// while a follower subscribes and while the task decides to stop, so that neither misses
+    /// the other.
+    state: Mutex<FeedState>,
     /// One permit per follower.
     slots: Arc<Semaphore>,
-    /// The board is shutting down.
-    closed: AtomicBool,
     /// Something changed that no commit shows (a refused login), or a follower came: read
     /// again at the next tick.
     poked: AtomicBool,
@@ -99,13 +99,19 @@ impl Default for Feed {
     fn default() -> Feed {
         Feed {
             tx: watch::channel(None).0,
-            running: AtomicBool::new(false),
+            state: Mutex::new(FeedState::default()),
             slots: Arc::new(Semaphore::new(MAX_LIVE)),
-            closed: AtomicBool::new(false),
             poked: AtomicBool::new(false),
             per_client: Mutex::new(HashMap::new()),
         }
     }
+}
+
+/// See [`Feed::state`].
+#[derive(Default)]
+struct FeedState {
+    running: bool,
+    closed: bool,
 }
 
 impl Feed {
@@ -116,7 +122,8 @@ impl Feed {
 
     /// Ends every follow (the board is shutting down).
     pub(crate) fn close(&self) {
-        self.closed.store(true, Ordering::Relaxed);
+        let mut st = self.state.lock().expect("not poisoned");
+        st.closed = true;
         self.tx.send_replace(None);
     }
 }
@@ -250,7 +257,7 @@ impl Room {
     /// [`RoomError::ShuttingDown`] once the board is shutting down.
     pub fn live(&self, client: &str) -> Result<Live> {
         let feed = &self.0.console;
-        if feed.closed.load(Ordering::Relaxed) {
+        if feed.state.lock().expect("not poisoned").closed {
             return Err(RoomError::ShuttingDown);
         }
         let slot = feed
@@ -266,19 +273,27 @@ impl Room {
             }
             *n += 1;
         }
-        // The snapshot there is may be older than the page the follower has: its first is read
-        // for it, within a second.
-        let rx = feed.tx.subscribe();
-        feed.poke();
-        if !feed.running.swap(true, Ordering::AcqRel) {
-            tokio::spawn(self.clone().follow());
-        }
-        Ok(Live {
+        // Counted from here: a refusal below gives the place back.
+        let live = |rx| Live {
             rx,
             _slot: slot,
             feed: feed.clone(),
             client: client.to_string(),
-        })
+        };
+        let mut st = feed.state.lock().expect("not poisoned");
+        // The snapshot there is may be older than the page the follower has: its first is read
+        // for it, within a second.
+        let rx = feed.tx.subscribe();
+        let follower = live(rx);
+        if st.closed {
+            return Err(RoomError::ShuttingDown);
+        }
+        feed.poke();
+        if !st.running {
+            st.running = true;
+            tokio::spawn(self.clone().follow());
+        }
+        Ok(follower)
     }
 
     /// The live console's task: reads the console while anyone follows.
@@ -289,15 +304,10 @@ impl Room {
         let (mut commits, mut read_at) = (None, None::<Instant>);
         loop {
             tick.tick().await;
-            if feed.closed.load(Ordering::Relaxed) {
-                feed.running.store(false, Ordering::Release);
-                return;
-            }
-            if feed.tx.receiver_count() == 0 {
-                feed.running.store(false, Ordering::Release);
-                // A follower who came between the count and the store would wait for nobody:
-                // go on for them.
-                if feed.tx.receiver_count() == 0 || feed.running.swap(true, Ordering::AcqRel) {
+            {
+                let mut st = feed.state.lock().expect("not poisoned");
+                if st.closed || feed.tx.receiver_count() == 0 {
+                    st.running = false;
                     return;
                 }
             }
@@ -316,13 +326,15 @@ impl Room {
                 }
             };
             (commits, read_at) = (Some(now_commits), Some(Instant::now()));
-            if feed.closed.load(Ordering::Relaxed) {
-                continue;
-            }
-            feed.tx.send_replace(Some(Arc::new(Snapshot {
+            let snapshot = Arc::new(Snapshot {
                 console,
                 attention: self.attention(),
-            })));
+            });
+            // Not after the shutdown's `None`: followers must see the end.
+            let st = feed.state.lock().expect("not poisoned");
+            if !st.closed {
+                feed.tx.send_replace(Some(snapshot));
+            }
         }
     }
 }

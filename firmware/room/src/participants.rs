@@ -26,12 +26,15 @@ pub const ONLINE_WINDOW: Duration = Duration::from_secs(45);
 /// console this long (or until the reset, the logout or the finish).
 pub const REFUSED_WINDOW: Duration = Duration::from_secs(10 * 60);
 
-/// Last request per participant, for the dashboard's online column, and the last login refused
-/// because another computer holds theirs. Bounded by the package's participants: only logged-in
-/// participants touch it, and a logout or reset forgets them.
+/// Last request per participant, for the dashboard's online column; the last login refused
+/// because another computer holds theirs; the address each last used. Bounded by the
+/// participants who logged in since the board started (only logged-in participants touch it, and
+/// only a valid login can be refused as held elsewhere); a logout or reset forgets the first two.
 #[derive(Default)]
 pub struct Presence {
-    seen: Mutex<HashMap<String, (Instant, String)>>,
+    /// When, from where, and under which login (a request with a login reset since does not
+    /// make its participant online).
+    seen: Mutex<HashMap<String, (Instant, String, u64)>>,
     refused: Mutex<HashMap<String, Instant>>,
     /// The address each participant last used, kept after their logout (the console keeps a
     /// finished participant on their seat).
@@ -40,7 +43,7 @@ pub struct Presence {
 
 impl Presence {
     /// Records a request from `username` at `client`.
-    pub fn touch(&self, username: &str, client: &str) {
+    pub fn touch(&self, username: &str, client: &str, login_id: u64) {
         {
             let mut last = self.last.lock().expect("not poisoned");
             if last.get(username).is_none_or(|c| c != client) {
@@ -51,21 +54,26 @@ impl Presence {
         match m.get_mut(username) {
             Some(e) => {
                 e.0 = Instant::now();
+                e.2 = login_id;
                 if e.1 != client {
                     e.1 = client.to_string();
                 }
             }
             None => {
-                m.insert(username.to_string(), (Instant::now(), client.to_string()));
+                m.insert(
+                    username.to_string(),
+                    (Instant::now(), client.to_string(), login_id),
+                );
             }
         }
     }
-    /// Seen within [`ONLINE_WINDOW`]; with the address.
-    pub fn online(&self, username: &str) -> Option<String> {
+    /// Seen within [`ONLINE_WINDOW`] under the login `login_id` (the current one); with the
+    /// address.
+    pub fn online(&self, username: &str, login_id: u64) -> Option<String> {
         let m = self.seen.lock().expect("not poisoned");
         m.get(username)
-            .filter(|(t, _)| t.elapsed() < ONLINE_WINDOW)
-            .map(|(_, c)| c.clone())
+            .filter(|(t, _, id)| t.elapsed() < ONLINE_WINDOW && *id == login_id)
+            .map(|(_, c, _)| c.clone())
     }
     /// A login of `username` (a participant of the package) was refused because another
     /// computer holds theirs.
@@ -93,6 +101,10 @@ impl Presence {
             .get(username)
             .cloned()
     }
+    /// A login of `username` succeeded: an earlier refusal no longer needs a reset.
+    pub fn logged_in(&self, username: &str) {
+        self.refused.lock().expect("not poisoned").remove(username);
+    }
     /// Forgets a participant (logout, reset).
     pub fn forget(&self, username: &str) {
         self.seen.lock().expect("not poisoned").remove(username);
@@ -101,9 +113,10 @@ impl Presence {
 }
 
 impl Room {
-    /// A request from a logged-in participant at `client` (the online column).
-    pub fn touch(&self, username: &str, client: &str) {
-        self.0.presence.touch(username, client);
+    /// A request from a participant at `client` with login `login_id` in its cookie (the
+    /// online column counts it only while that login is the current one).
+    pub fn touch(&self, username: &str, client: &str, login_id: u64) {
+        self.0.presence.touch(username, client, login_id);
     }
 
     /// Every participant of the built-in demo exam (main participants and reserves) with their

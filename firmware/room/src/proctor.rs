@@ -79,9 +79,9 @@ pub enum Claim {
 pub struct SeatRow {
     /// The status from the store.
     pub status: ParticipantStatus,
-    /// Seen within the online window from the address they logged in from.
+    /// Seen within the online window under their current login.
     pub online: bool,
-    /// The client address (of the login, else of the last request).
+    /// The address they are logged in from (empty when not logged in).
     pub client: String,
 }
 
@@ -642,13 +642,13 @@ impl Room {
         let rows = crate::blocking(move || flat(room.store().status(&id))).await?;
         Ok(rows
             .into_iter()
-            .map(|status| {
-                let online = self.0.presence.online(&status.username);
-                SeatRow {
-                    online: online.is_some() && status.client.is_some(),
-                    client: status.client.clone().or(online).unwrap_or_default(),
-                    status,
-                }
+            .map(|status| SeatRow {
+                online: status
+                    .login_id
+                    .and_then(|id| self.0.presence.online(&status.username, id))
+                    .is_some(),
+                client: status.client.clone().unwrap_or_default(),
+                status,
             })
             .collect())
     }

@@ -131,10 +131,20 @@ async fn a_late_arrival_gets_only_what_remains_of_the_session() {
     let r3 = remaining(&room, &store, "DEMO003", id3);
     assert!((10 * MIN - 2000..=10 * MIN).contains(&r3), "{r3}");
 
-    // After the session's end: no time at all; the test ends as timed out.
-    store.skip_time(12 * MIN);
+    // A late arrival's practice does not run past the session's end either.
+    store.skip_time(5 * MIN);
+    let id5 = common::arrive(&room, "DEMO005", "10.0.0.5").await;
+    let ctx = room.context("DEMO005", id5).unwrap();
+    let p = ctx
+        .attempt
+        .unwrap()
+        .practice_remaining(store.now())
+        .unwrap();
+    assert!((5 * MIN - 2000..=5 * MIN).contains(&p), "{p}");
+
+    // After the session's end: no time at all; practice and test end at once, timed out.
+    store.skip_time(7 * MIN);
     let id4 = common::arrive(&room, "DEMO004", "10.0.0.4").await;
-    room.end_practice("DEMO004", id4).await.unwrap();
     let ctx = room.context("DEMO004", id4).unwrap();
     assert_eq!(
         ctx.previous
@@ -211,5 +221,46 @@ async fn a_timed_practice_ends_by_itself_and_the_test_starts() {
     )
     .await
     .unwrap();
+    periodic.abort();
+}
+
+#[tokio::test]
+async fn a_reset_or_a_pause_stops_the_practices_time() {
+    let dir = tempfile::tempdir().unwrap();
+    let (room, store) = room_on(dir.path()).await;
+    room.install_package(ruji_core::demo::package())
+        .await
+        .unwrap();
+    room.open_session("H1S1").await.unwrap();
+    let periodic = tokio::spawn(room.clone().periodic());
+    let left = |id: u64| {
+        room.context("DEMO001", id)
+            .unwrap()
+            .attempt
+            .unwrap()
+            .practice_remaining(store.now())
+            .unwrap()
+    };
+    let id = common::arrive(&room, "DEMO001", "10.0.0.1").await;
+    store.skip_time(4 * MIN);
+    // The computer crashed: a reset, and 15 minutes to move to another one.
+    room.reset_login("DEMO001").await.unwrap();
+    store.skip_time(15 * MIN);
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    let id2 = common::arrive(&room, "DEMO001", "10.0.0.2").await;
+    assert_ne!(id, id2);
+    let l = left(id2);
+    assert!((6 * MIN - 2000..=6 * MIN).contains(&l), "{l}");
+    // The clients lose power for 20 minutes.
+    room.pause_all().await.unwrap();
+    store.skip_time(20 * MIN);
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    room.resume_all().await.unwrap();
+    let l2 = left(id2);
+    assert!(l - l2 < 3000, "{l} -> {l2}");
+    assert_eq!(
+        room.context("DEMO001", id2).unwrap().attempt.unwrap().phase,
+        ruji_core::attempt::Phase::Practice
+    );
     periodic.abort();
 }

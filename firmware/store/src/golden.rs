@@ -167,6 +167,16 @@ fn older_versions_migrate_to_the_current_one() {
                     let want: ruji_core::package::Package = serde_json::from_value(want).unwrap();
                     assert_eq!(got, want);
                 }
+                (1 | 2, n) if n.starts_with("attempts/") => {
+                    let new = crate::migrate::attempt_v2_to_v3(&bytes).unwrap();
+                    let got: ruji_core::attempt::Attempt = decode("golden", &new).unwrap();
+                    let mut want: serde_json::Value = old_samples[name].clone();
+                    want["practice"] = serde_json::Value::Null;
+                    assert_eq!(
+                        got,
+                        serde_json::from_value::<ruji_core::attempt::Attempt>(want).unwrap()
+                    );
+                }
                 (1 | 2, n) if n.starts_with("sessions/") => {
                     let new = crate::migrate::session_v2_to_v3(&bytes).unwrap();
                     let got: SessionState = decode("golden", &new).unwrap();

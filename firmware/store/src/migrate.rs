@@ -5,11 +5,12 @@
 //! | from | to | what changed |
 //! |---|---|---|
 //! | 1 | 2 | `meta/package_source` gained `nonce` (the packing, for result bundles): empty until the package is imported again |
-//! | 2 | 3 | `meta/package`: a test's rules gained `practice_minutes` (the guide's 10), a session `minutes` (none: the default length); `sessions/*` gained `ends_at` (none: a session open during the upgrade has no end until it is opened again) |
+//! | 2 | 3 | `meta/package`: a test's rules gained `practice_minutes` (the guide's 10), a session `minutes` (none: the default length); `sessions/*` gained `ends_at` (none: a session open during the upgrade has no end until it is opened again); `attempts/*` gained `practice` (none: a practice under way during the upgrade stays untimed) |
 
 use std::collections::BTreeMap;
 
 use redb::{ReadableTable, Table, TableDefinition, WriteTransaction};
+use ruji_core::attempt::{Attempt, ExamClock, Phase};
 use ruji_core::package::{
     Item, Package, Participant, Session, Stimulus, Test, TestKind, TestRules,
     DEFAULT_PRACTICE_MINUTES,
@@ -19,7 +20,7 @@ use serde::{Deserialize, Serialize};
 
 use ruji_core::token::TokenState;
 
-use crate::tables::{PackageSource, SessionState, PACKAGE, PACKAGE_SOURCE, SESSIONS};
+use crate::tables::{PackageSource, SessionState, ATTEMPTS, PACKAGE, PACKAGE_SOURCE, SESSIONS};
 use crate::{decode, encode, Result};
 
 /// `PackageSource` as schema 1 stored it.
@@ -176,6 +177,37 @@ impl From<SessionStateV2> for SessionState {
     }
 }
 
+/// `Attempt` as schemas 1 and 2 stored it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct AttemptV2 {
+    pub username: String,
+    pub test_id: String,
+    pub phase: Phase,
+    pub clock: ExamClock,
+    pub started_at: Option<Millis>,
+    pub login: Option<u64>,
+}
+
+impl From<AttemptV2> for Attempt {
+    fn from(v: AttemptV2) -> Attempt {
+        Attempt {
+            username: v.username,
+            test_id: v.test_id,
+            phase: v.phase,
+            clock: v.clock,
+            started_at: v.started_at,
+            login: v.login,
+            practice: None,
+        }
+    }
+}
+
+/// Schema 2's `attempts/*` bytes as schema 3's.
+pub(crate) fn attempt_v2_to_v3(bytes: &[u8]) -> Result<Vec<u8>> {
+    let old: AttemptV2 = decode("attempts", bytes)?;
+    Ok(encode(&Attempt::from(old)))
+}
+
 /// Schema 2's `meta/package` bytes as schema 3's.
 pub(crate) fn package_v2_to_v3(bytes: &[u8]) -> Result<Vec<u8>> {
     let old: PackageV2 = decode("meta", bytes)?;
@@ -186,6 +218,19 @@ pub(crate) fn package_v2_to_v3(bytes: &[u8]) -> Result<Vec<u8>> {
 pub(crate) fn session_v2_to_v3(bytes: &[u8]) -> Result<Vec<u8>> {
     let old: SessionStateV2 = decode("sessions", bytes)?;
     Ok(encode(&SessionState::from(old)))
+}
+
+/// Every record of table `name` through `step`.
+fn rewrite(txn: &WriteTransaction, name: &str, step: fn(&[u8]) -> Result<Vec<u8>>) -> Result<()> {
+    let mut table = txn.open_table(TableDefinition::<&str, &[u8]>::new(name))?;
+    let old: Vec<(String, Vec<u8>)> = table
+        .iter()?
+        .map(|r| r.map(|(k, v)| (k.value().to_string(), v.value().to_vec())))
+        .collect::<std::result::Result<_, _>>()?;
+    for (k, v) in old {
+        table.insert(k.as_str(), step(&v)?.as_slice())?;
+    }
+    Ok(())
 }
 
 /// Migrates the records from schema `from` to the current one, in `txn` (`meta` is open).
@@ -202,14 +247,8 @@ pub(crate) fn run(txn: &WriteTransaction, meta: &mut Table<&str, &[u8]>, from: u
         if let Some(old) = old {
             meta.insert(PACKAGE.key(), package_v2_to_v3(&old)?.as_slice())?;
         }
-        let mut sessions = txn.open_table(TableDefinition::<&str, &[u8]>::new(SESSIONS.name()))?;
-        let old: Vec<(String, Vec<u8>)> = sessions
-            .iter()?
-            .map(|r| r.map(|(k, v)| (k.value().to_string(), v.value().to_vec())))
-            .collect::<std::result::Result<_, _>>()?;
-        for (k, v) in old {
-            sessions.insert(k.as_str(), session_v2_to_v3(&v)?.as_slice())?;
-        }
+        rewrite(txn, SESSIONS.name(), session_v2_to_v3)?;
+        rewrite(txn, ATTEMPTS.name(), attempt_v2_to_v3)?;
     }
     Ok(())
 }

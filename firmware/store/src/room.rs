@@ -105,8 +105,6 @@ pub(crate) trait Get {
     fn get_rec<V: DeserializeOwned>(&self, t: Table<V>, key: &str) -> Result<Option<V>>;
     /// Reads records by key prefix.
     fn scan_rec<V: DeserializeOwned>(&self, t: Table<V>, prefix: &str) -> Result<Vec<(String, V)>>;
-    /// Reads a `meta` record.
-    fn meta_rec<V: DeserializeOwned>(&self, k: MetaKey<V>) -> Result<Option<V>>;
 }
 
 impl Get for Tx<'_> {
@@ -116,9 +114,6 @@ impl Get for Tx<'_> {
     fn scan_rec<V: DeserializeOwned>(&self, t: Table<V>, prefix: &str) -> Result<Vec<(String, V)>> {
         self.scan(t, prefix)
     }
-    fn meta_rec<V: DeserializeOwned>(&self, k: MetaKey<V>) -> Result<Option<V>> {
-        self.meta(k)
-    }
 }
 
 impl Get for Reader {
@@ -127,9 +122,6 @@ impl Get for Reader {
     }
     fn scan_rec<V: DeserializeOwned>(&self, t: Table<V>, prefix: &str) -> Result<Vec<(String, V)>> {
         self.scan(t, prefix)
-    }
-    fn meta_rec<V: DeserializeOwned>(&self, k: MetaKey<V>) -> Result<Option<V>> {
-        self.meta(k)
     }
 }
 
@@ -268,13 +260,12 @@ fn context_of<R: Get>(
     if !session.participants.iter().any(|u| u == username) {
         return Ok(Err(Refusal::NotInSession));
     }
-    let paused = r.meta_rec(PAUSE)?.is_some();
     let mut current = None;
     let mut previous = None;
     for tid in &session.tests {
         let Some(test) = pkg.test(tid) else { continue };
         let mut a = load_attempt(r, username, test)?;
-        let ticked = advance(&mut a, test, now, state.ends_at, paused);
+        let ticked = advance(&mut a, now, state.ends_at);
         if !a.is_finished() {
             current = Some((test.clone(), a));
             break;
@@ -320,25 +311,25 @@ fn record_timeout(tx: &mut Tx<'_>, attempt: &Attempt) -> Result<()> {
     Ok(())
 }
 
-/// Moves `a` (of `test`) on to `now`: a timed practice that is over ends, unless every test is
-/// paused (the test starts at the practice's end, within what remains of the session, which
-/// ends at `session_end`); then a test whose time is up finishes. Whether it changed.
-fn advance(
-    a: &mut Attempt,
-    test: &Test,
-    now: Millis,
-    session_end: Option<Millis>,
-    paused: bool,
-) -> bool {
+/// Moves `a` on to `now`: a timed practice whose time is up ends (the test starts at the
+/// practice's end, within what remains of the session, which ends at `session_end`); then a test
+/// whose time is up finishes. Whether it changed.
+fn advance(a: &mut Attempt, now: Millis, session_end: Option<Millis>) -> bool {
     let mut changed = false;
-    if !paused && !test.practice_items.is_empty() {
-        let practice = u64::from(test.rules.practice_minutes) * ruji_core::MINUTE;
-        if let Some(at) = a.end_practice_if_over(now, practice) {
-            a.fit_session(at, session_end);
-            changed = true;
-        }
+    if let Some(at) = a.end_practice_if_over(now) {
+        a.fit_session(at, session_end);
+        changed = true;
     }
     a.tick(now) || changed
+}
+
+/// A test's practice time limit (0: untimed; none without practice items).
+fn practice_limit(test: &Test) -> Millis {
+    if test.practice_items.is_empty() {
+        0
+    } else {
+        u64::from(test.rules.practice_minutes) * ruji_core::MINUTE
+    }
 }
 
 /// The test's clock started for the first time between `before` and `after` (the token with no
@@ -377,6 +368,8 @@ pub struct ParticipantStatus {
     pub reserve_active: bool,
     /// Logged in now, from which client.
     pub client: Option<String>,
+    /// The current login's id, if logged in.
+    pub login_id: Option<u64>,
     /// Test they are on (or the last one when all done).
     pub test: Option<String>,
     /// Logged in or not, and where in the test.
@@ -589,6 +582,7 @@ impl Store {
                 return Ok(Err(Refusal::Attempt(e)));
             }
             fit_if_started(&before, &mut attempt, tx.now, ctx.session_ends_at);
+            attempt.time_practice(tx.now, practice_limit(&test), ctx.session_ends_at);
             attempt.login = Some(login_id);
             tx.put(ATTEMPTS, &attempt_key(&u, &test.id), &attempt)?;
             tx.audit(
@@ -771,14 +765,10 @@ impl Store {
         let now = self.now();
         let pkg = self.package();
         let r = self.reader()?;
-        let paused = r.meta(PAUSE)?.is_some();
         let ends = open_session(&r, &pkg)?.and_then(|(_, st)| st.ends_at);
         Ok(r.scan::<Attempt>(ATTEMPTS, "")?
             .into_iter()
-            .filter(|(_, a)| match pkg.test(&a.test_id) {
-                Some(t) => advance(&mut a.clone(), t, now, ends, paused),
-                None => a.clone().tick(now),
-            })
+            .filter(|(_, a)| advance(&mut a.clone(), now, ends))
             .map(|(k, _)| k)
             .collect())
     }
@@ -792,7 +782,6 @@ impl Store {
         }
         let pkg = self.package();
         self.write(move |tx| {
-            let paused = tx.meta(PAUSE)?.is_some();
             let ends = open_session(tx, &pkg)?.and_then(|(_, st)| st.ends_at);
             let mut n = 0;
             for key in due {
@@ -800,18 +789,8 @@ impl Store {
                     continue;
                 };
                 let before = a.phase.clone();
-                let changed = match pkg.test(&a.test_id) {
-                    Some(t) => advance(&mut a, t, tx.now, ends, paused),
-                    None => a.tick(tx.now),
-                };
-                if !changed {
+                if !advance(&mut a, tx.now, ends) {
                     continue;
-                }
-                if a.is_finished() {
-                    record_timeout(tx, &a)?;
-                    n += 1;
-                } else {
-                    tx.put(ATTEMPTS, &key, &a)?;
                 }
                 if before == Phase::Practice && a.phase != Phase::Practice {
                     tx.audit(
@@ -819,6 +798,12 @@ impl Store {
                         Action::EndPractice,
                         format!("test {} time", a.test_id),
                     )?;
+                }
+                if a.is_finished() {
+                    record_timeout(tx, &a)?;
+                    n += 1;
+                } else {
+                    tx.put(ATTEMPTS, &key, &a)?;
                 }
             }
             Ok(n)
@@ -978,7 +963,7 @@ impl Store {
             if tx.meta(PAUSE)?.is_some() {
                 return Ok(Err(Refusal::PauseState));
             }
-            let Some((session, _)) = open_session(tx, &pkg)? else {
+            let Some((session, st)) = open_session(tx, &pkg)? else {
                 return Ok(Err(Refusal::NoOpenSession));
             };
             let mut stopped = Vec::new();
@@ -987,6 +972,8 @@ impl Store {
                     let Some(test) = pkg.test(tid) else { continue };
                     let mut a = load_attempt(tx, u, test)?;
                     let was_finished = a.is_finished();
+                    // A practice whose time is up is the test's now (the sweep's second).
+                    advance(&mut a, tx.now, st.ends_at);
                     if a.pause_for_all(tx.now) {
                         let key = attempt_key(u, &test.id);
                         tx.put(ATTEMPTS, &key, &a)?;
@@ -1033,22 +1020,11 @@ impl Store {
                     n += 1;
                 }
             }
-            // Nor is the pause charged to a timed practice or to the session's end.
+            // Nor is the pause charged to the session's end.
             let paused_for = tx.now.saturating_sub(pause.since);
             if let Some((session, mut st)) = open_session(tx, &pkg)? {
                 st.ends_at = st.ends_at.map(|e| e.saturating_add(paused_for));
                 tx.put(SESSIONS, &session.id, &st)?;
-                for u in &session.participants {
-                    for t in &session.tests {
-                        let key = attempt_key(u, t);
-                        if let Some(mut a) = tx.get::<Attempt>(ATTEMPTS, &key)? {
-                            if a.phase == Phase::Practice {
-                                a.started_at = a.started_at.map(|s| s.saturating_add(paused_for));
-                                tx.put(ATTEMPTS, &key, &a)?;
-                            }
-                        }
-                    }
-                }
             }
             tx.remove_meta(PAUSE)?;
             tx.audit(
@@ -1194,7 +1170,6 @@ impl Store {
         };
         let r = self.reader()?;
         let now = self.now();
-        let paused = r.meta(PAUSE)?.is_some();
         let ends = r.get(SESSIONS, session_id)?.and_then(|st| st.ends_at);
         let mut rows = Vec::new();
         for u in &session.participants {
@@ -1209,6 +1184,7 @@ impl Store {
                 reserve: p.reserve,
                 reserve_active: rec.state.reserve_active,
                 client: rec.state.login.as_ref().map(|l| l.client.clone()),
+                login_id: rec.state.login.as_ref().map(|l| l.id),
                 test: None,
                 state: if rec.state.login.is_some() {
                     SeatState::LoggedIn
@@ -1228,7 +1204,7 @@ impl Store {
             for tid in &session.tests {
                 let Some(test) = pkg.test(tid) else { continue };
                 let mut a = load_attempt(&r, u, test)?;
-                advance(&mut a, test, now, ends, paused);
+                advance(&mut a, now, ends);
                 row.arrived = match (row.arrived, a.started_at) {
                     (Some(x), Some(y)) => Some(x.min(y)),
                     (x, y) => x.or(y),

@@ -578,6 +578,9 @@ async fn a_schema_2_file_is_migrated_on_open_with_the_guides_timing() {
     let open: crate::migrate::SessionStateV2 =
         serde_json::from_value(samples["sessions/open"].clone()).unwrap();
     let session = pkg.sessions[0].id.clone();
+    let practice: crate::migrate::AttemptV2 =
+        serde_json::from_value(samples["attempts/practice"].clone()).unwrap();
+    let practice_key = crate::tables::attempt_key(&practice.username, &practice.test_id);
     {
         let db = redb::Database::create(&path).unwrap();
         let txn = db.begin_write().unwrap();
@@ -590,6 +593,12 @@ async fn a_schema_2_file_is_migrated_on_open_with_the_guides_timing() {
                 .unwrap();
             sessions
                 .insert(session.as_str(), encode(&open).as_slice())
+                .unwrap();
+            let mut attempts = txn
+                .open_table(redb::TableDefinition::<&str, &[u8]>::new(ATTEMPTS.name()))
+                .unwrap();
+            attempts
+                .insert(practice_key.as_str(), encode(&practice).as_slice())
                 .unwrap();
         }
         txn.commit().unwrap();
@@ -610,6 +619,14 @@ async fn a_schema_2_file_is_migrated_on_open_with_the_guides_timing() {
         .unwrap();
     assert!(st.open);
     assert_eq!(st.ends_at, None, "no end until opened again");
+    let a: ruji_core::attempt::Attempt = store
+        .reader()
+        .unwrap()
+        .get(ATTEMPTS, &practice_key)
+        .unwrap()
+        .unwrap();
+    assert_eq!(a.phase, ruji_core::attempt::Phase::Practice);
+    assert_eq!(a.practice, None, "a practice under way stays untimed");
     assert_eq!(
         store.reader().unwrap().meta(SCHEMA).unwrap(),
         Some(SCHEMA_VERSION)

@@ -65,9 +65,7 @@ fn attempt_json(ctx: &Context) -> Value {
             "test": t.id,
             "phase": a.phase.name(),
             "remaining_ms": a.clock.remaining(ctx.now),
-            "practice_remaining_ms": (!t.practice_items.is_empty())
-                .then(|| a.practice_remaining(ctx.now, u64::from(t.rules.practice_minutes) * ruji_core::MINUTE))
-                .flatten(),
+            "practice_remaining_ms": a.practice_remaining(ctx.now),
             "warning": a.warning(ctx.now, &t.rules),
             "ended": flow::ended_reason(ctx),
         }),

@@ -434,6 +434,8 @@ messages! {
     StPractice => ("Latihan", "Practice"),
     StInProgress => ("Mengerjakan", "In progress"),
     StFinished => ("Selesai", "Finished"),
+    NoJsRefresh => ("Tanpa JavaScript, halaman ini dimuat ulang setiap 30 detik (isian yang belum dikirim ikut hilang).", "Without JavaScript this page reloads every 30 seconds (a form not yet sent is lost with it)."),
+    RefreshNow => ("Muat ulang sekarang", "Reload now"),
     SessionEndsIn => ("Sesi berakhir dalam", "The session ends in"),
     SessionEndsHint => ("Peserta yang mulai terlambat hanya mendapat sisa waktu sampai akhir sesi; jeda semua memundurkan akhir sesi.", "A participant who starts late gets only the time left until the session's end; pausing all moves the end on."),
     LkWorking => ("Mengerjakan", "Working"),

@@ -255,7 +255,7 @@
     });
 
     /* A timed practice counts down to the test, which starts by itself: the page then shows it. */
-    function toTest() { leaving = true; window.location.reload(); }
+    function toTest() { leaving = true; window.location.href = '/exam/1'; }
     var timer = startTimer($('timer'), parseInt(form.getAttribute('data-remaining-ms'), 10), function () {
       afterFlush = timedPractice ? function () { setTimeout(toTest, 1500); } : function () { ended('timeout'); };
       pump();
@@ -265,7 +265,10 @@
       xhr('POST', '/api/v1/heartbeat', {}, function (status, data) {
         if (status === 200 && data) {
           if (data.ended) { afterFlush = function () { ended(data.ended); }; pump(); return; }
-          if (data.test !== testId || (timedPractice && data.phase === 'in_progress')) { afterFlush = function () { window.location.reload(); }; pump(); return; }
+          if (data.test !== testId) { afterFlush = function () { window.location.reload(); }; pump(); return; }
+          if (timedPractice && data.phase === 'in_progress') { afterFlush = toTest; pump(); return; }
+          /* A pause stops the practice's time: follow the board's count. */
+          if (timer && timedPractice && typeof data.practice_remaining_ms === 'number') { timer.resync(data.practice_remaining_ms); }
           if (timer && typeof data.remaining_ms === 'number' && data.phase === 'in_progress') { timer.resync(data.remaining_ms); }
         } else if (status === 401) {
           leaving = true;
@@ -348,6 +351,21 @@
         row.querySelector('.c-remaining').innerHTML = esc(r.remaining);
         row.querySelector('.c-online').innerHTML = '<span class="dot ' + (r.online ? 'on' : 'off') + '"></span>';
         row.querySelector('.c-client').innerHTML = esc(r.client);
+      }
+      /* Filtered list: someone now matches, or no longer does. The page shows the new list,
+       * unless the proctor is in the middle of an action there. */
+      var show = $('list-show') ? $('list-show').value : '';
+      if (show) {
+        var want = [], have = [], k;
+        for (k = 0; k < data.rows.length; k++) {
+          var look = data.rows[k].look;
+          if (show === 'attention' ? (look === 'needs_reset' || look === 'offline' || look === 'doubtful') : look === show) { want.push(data.rows[k].username); }
+        }
+        var trs = document.querySelectorAll('table.participants tbody tr');
+        for (k = 0; k < trs.length; k++) { have.push(trs[k].getAttribute('data-username')); }
+        var busy = document.querySelector('details.row-actions[open]') ||
+          (document.activeElement && document.activeElement.tagName === 'INPUT');
+        if (want.sort().join(' ') !== have.sort().join(' ') && !busy) { window.location.reload(); return; }
       }
       if ($('c-not') && data.counts) { $('c-not').innerHTML = data.counts[0]; $('c-prog').innerHTML = data.counts[1]; $('c-done').innerHTML = data.counts[2]; }
       $('dashboard').setAttribute('data-live', String(new Date().getTime()));

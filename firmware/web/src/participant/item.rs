@@ -148,14 +148,8 @@ pub(super) async fn page(
     let pkg = state.room.package();
     let id = &order[n - 1];
     let view = item_view(&ctx, &pkg, id);
-    let practice_left = if test.practice_items.is_empty() {
-        None
-    } else {
-        attempt.practice_remaining(
-            ctx.now,
-            u64::from(test.rules.practice_minutes) * ruji_core::MINUTE,
-        )
-    };
+    // While every test is paused, the practice's clock is stopped too.
+    let practice_left = attempt.practice_remaining(ctx.now);
     let saved = ctx.answers.get(id);
     let resp = saved.and_then(|a| a.response.clone());
     let (stimulus_title, stimulus_html) = view

@@ -103,7 +103,7 @@ impl FromRequestParts<AppState> for LoggedIn {
             return Err(NotLoggedIn { api, lang });
         };
         let client = client_addr(parts);
-        state.room.touch(&username, &client);
+        state.room.touch(&username, &client, login_id);
         Ok(LoggedIn {
             username,
             login_id,
