@@ -1,0 +1,28 @@
+# shellcheck shell=bash
+# The proctor's button in a Raspberry Pi device tree, for the fast path (D32). Sourced, not run.
+#
+#   dt_button DTB LINE KEY   adds /ruji-button, a gpio-keys node whose key KEY (116, KEY_POWER)
+#                            is GPIO LINE of the tree's GPIO controller, active low, labelled
+#                            "ruji"; fails when the tree has no GPIO controller under /soc.
+#
+# Debian's kernel builds its trees without __symbols__, so the Pi firmware cannot apply
+# `dtoverlay=gpio-key` to them (nor does raspi-firmware ship overlays/): the node is written
+# into the tree itself. No pull-up is set: the button's GPIO3 is I2C1's SCL, which every Pi pulls
+# up to 3.3 V with 1.8 kOhm on the board. The Buildroot path's Raspberry Pi kernel takes the
+# overlay in config.txt instead, and does not call this. Needs fdtget and fdtput
+# (device-tree-compiler).
+
+dt_button() {
+  local dtb=$1 line=$2 key=$3 gpio phandle
+  gpio=$(fdtget -l "$dtb" /soc | grep -m1 '^gpio@') \
+    || { echo "ruji: $dtb: no GPIO controller under /soc" >&2; return 1; }
+  phandle=$(fdtget -t u "$dtb" "/soc/$gpio" phandle) \
+    || { echo "ruji: $dtb: /soc/$gpio has no phandle" >&2; return 1; }
+  fdtput -c "$dtb" /ruji-button /ruji-button/power
+  fdtput -t s "$dtb" /ruji-button compatible gpio-keys
+  fdtput -t s "$dtb" /ruji-button/power label ruji
+  fdtput -t u "$dtb" /ruji-button/power linux,code "$key"
+  # <&gpio LINE GPIO_ACTIVE_LOW>
+  fdtput -t u "$dtb" /ruji-button/power gpios "$phandle" "$line" 1
+  fdtput -t u "$dtb" /ruji-button/power debounce-interval 20
+}
