@@ -4,6 +4,9 @@
 #   dt_button DTB LINE KEY   adds /ruji-button, a gpio-keys node whose key KEY (116, KEY_POWER)
 #                            is GPIO LINE of the tree's GPIO controller, active low, labelled
 #                            "ruji"; fails when the tree has no GPIO controller under /soc.
+#   dt_button_boot DIR       dt_button on every *.dtb in the boot partition's files DIR, with
+#                            the board's BUTTON_GPIO_LINE and BUTTON_KEY, when the board boots
+#                            with the Pi firmware and its button is an input key.
 #
 # Debian's kernel builds its trees without __symbols__, so the Pi firmware cannot apply
 # `dtoverlay=gpio-key` to them (nor does raspi-firmware ship overlays/): the node is written
@@ -25,4 +28,13 @@ dt_button() {
   # <&gpio LINE GPIO_ACTIVE_LOW>
   fdtput -t u "$dtb" /ruji-button/power gpios "$phandle" "$line" 1
   fdtput -t u "$dtb" /ruji-button/power debounce-interval 20
+}
+
+dt_button_boot() {
+  local dtb
+  [ "${BOOTLOADER:-}" = rpi ] && [ "${BUTTON_SOURCE:-}" = input ] || return 0
+  for dtb in "$1"/*.dtb; do
+    [ -e "$dtb" ] || continue
+    dt_button "$dtb" "$BUTTON_GPIO_LINE" "$BUTTON_KEY"
+  done
 }
