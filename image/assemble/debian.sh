@@ -4,6 +4,8 @@
 # `dpkg --add-architecture`, no extra sources and no installs. Sourced, not run.
 #
 #   deb_apt ARCH ARGS...        apt-get with the private configuration for ARCH (arm64, amd64)
+#   deb_download ARCH PKG       download PKG (name or name/suite) into $CACHE/debs-ARCH unless
+#                               it is there; print the .deb's path
 #   deb_fetch ARCH DIR PKG...   download PKG (name or name/suite) into $CACHE/debs-ARCH and
 #                               unpack it into DIR (dpkg -x); downloads are reused.
 
@@ -69,19 +71,26 @@ _deb_file() {
   return 0
 }
 
+deb_download() {
+  local arch=$1 p=$2
+  local dir="$CACHE/debs-$arch" name=${2%%/*} f
+  mkdir -p "$dir"
+  f=$(_deb_file "$dir" "$name")
+  if [ -z "$f" ]; then
+    (cd "$dir" && deb_apt "$arch" -q download "$p" >/dev/null) \
+      || { echo "could not download $p ($arch)" >&2; return 1; }
+    f=$(_deb_file "$dir" "$name")
+    [ -n "$f" ] || { echo "downloaded $p but found no ${name}_*.deb in $dir" >&2; return 1; }
+  fi
+  echo "$f"
+}
+
 deb_fetch() {
   local arch=$1 dest=$2; shift 2
-  local dir="$CACHE/debs-$arch" p name f
-  mkdir -p "$dir" "$dest"
+  local p f
+  mkdir -p "$dest"
   for p in "$@"; do
-    name=${p%%/*}
-    f=$(_deb_file "$dir" "$name")
-    if [ -z "$f" ]; then
-      (cd "$dir" && deb_apt "$arch" -q download "$p" >/dev/null) \
-        || { echo "could not download $p ($arch)" >&2; return 1; }
-      f=$(_deb_file "$dir" "$name")
-      [ -n "$f" ] || { echo "downloaded $p but found no ${name}_*.deb in $dir" >&2; return 1; }
-    fi
+    f=$(deb_download "$arch" "$p") || return 1
     dpkg -x "$f" "$dest"
   done
 }

@@ -3,7 +3,8 @@
 #
 #   dt_button DTB LINE KEY   adds /ruji-button, a gpio-keys node whose key KEY (116, KEY_POWER)
 #                            is GPIO LINE of the tree's GPIO controller, active low, labelled
-#                            "ruji"; fails when the tree has no GPIO controller under /soc.
+#                            "ruji", and disables I2C1 (on GPIO2/3); fails when the tree has no
+#                            GPIO controller under /soc.
 #   dt_button_boot DIR       dt_button on every *.dtb in the boot partition's files DIR, with
 #                            the board's BUTTON_GPIO_LINE and BUTTON_KEY, when the board boots
 #                            with the Pi firmware and its button is an input key.
@@ -21,13 +22,19 @@ dt_button() {
     || { echo "ruji: $dtb: no GPIO controller under /soc" >&2; return 1; }
   phandle=$(fdtget -t u "$dtb" "/soc/$gpio" phandle) \
     || { echo "ruji: $dtb: /soc/$gpio has no phandle" >&2; return 1; }
-  fdtput -c "$dtb" /ruji-button /ruji-button/power
-  fdtput -t s "$dtb" /ruji-button compatible gpio-keys
-  fdtput -t s "$dtb" /ruji-button/power label ruji
-  fdtput -t u "$dtb" /ruji-button/power linux,code "$key"
+  # (Each step checked: a caller may run this where `set -e` does not apply.)
+  fdtput -c "$dtb" /ruji-button /ruji-button/power || return 1
+  fdtput -t s "$dtb" /ruji-button compatible gpio-keys || return 1
+  fdtput -t s "$dtb" /ruji-button/power label ruji || return 1
+  fdtput -t u "$dtb" /ruji-button/power linux,code "$key" || return 1
   # <&gpio LINE GPIO_ACTIVE_LOW>
-  fdtput -t u "$dtb" /ruji-button/power gpios "$phandle" "$line" 1
-  fdtput -t u "$dtb" /ruji-button/power debounce-interval 20
+  fdtput -t u "$dtb" /ruji-button/power gpios "$phandle" "$line" 1 || return 1
+  fdtput -t u "$dtb" /ruji-button/power debounce-interval 20 || return 1
+  # GPIO3 is I2C1's SCL: the I2C controller on those pins would take the line back if a module
+  # for it were ever loaded. Debian's trees enable it; Raspberry Pi's own disable it.
+  if fdtget "$dtb" /soc/i2c@7e804000 status >/dev/null 2>&1; then
+    fdtput -t s "$dtb" /soc/i2c@7e804000 status disabled || return 1
+  fi
 }
 
 dt_button_boot() {

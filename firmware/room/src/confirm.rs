@@ -1,5 +1,7 @@
 //! Actions that need physical presence: started on the web page, done when the board's button
-//! is pressed within [`CONFIRM_WINDOW`]. One action waits at a time; a newer one replaces it.
+//! is pressed within [`CONFIRM_WINDOW`]. One action waits at a time: while it waits another is
+//! refused, not put in its place; it ends with the press, its time running out, or the setup
+//! code typed instead.
 
 use ruji_core::Millis;
 
