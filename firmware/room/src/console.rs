@@ -229,6 +229,7 @@ impl Room {
                 (!taken.contains(&n)).then_some((n, ip, on))
             })
             .collect();
+        let paused_since = self.paused_since();
         let count =
             |f: &dyn Fn(SeatState) -> bool| tiles.iter().filter(|t| f(t.row.status.state)).count();
         let counts = (
@@ -247,8 +248,11 @@ impl Room {
             tiles,
             empty_seats,
             counts,
-            paused_since: self.paused_since(),
-            ends_in: state.ends_at.map(|e| e.saturating_sub(self.now())),
+            ends_in: state.ends_at.map(|e| {
+                // While paused the end moves on with the pause: what is left stands still.
+                e.saturating_sub(paused_since.unwrap_or_else(|| self.now()))
+            }),
+            paused_since,
         }))
     }
 

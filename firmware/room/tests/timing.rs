@@ -122,10 +122,15 @@ async fn a_late_arrival_gets_only_what_remains_of_the_session() {
     let r2 = remaining(&room, &store, "DEMO002", id2);
     assert!((10 * MIN - 1000..=10 * MIN).contains(&r2), "{r2}");
 
-    // A pause (the clients lost power) moves the session's end on by its length.
+    // A pause (the clients lost power) moves the session's end on by its length: while it
+    // lasts, the time left to the end stands still on the console.
     room.pause_all().await.unwrap();
+    let ends_in = || async { room.console().await.unwrap().unwrap().ends_in.unwrap() };
+    let before = ends_in().await;
     store.skip_time(5 * MIN);
+    assert_eq!(ends_in().await, before);
     room.resume_all().await.unwrap();
+    assert!(before - ends_in().await < 2000);
     let id3 = common::arrive(&room, "DEMO003", "10.0.0.3").await;
     room.end_practice("DEMO003", id3).await.unwrap();
     let r3 = remaining(&room, &store, "DEMO003", id3);
