@@ -1,6 +1,8 @@
 # shellcheck shell=bash
 # The proctor's button in a Raspberry Pi device tree, for the fast path (D32). Sourced, not run.
 #
+#   dt_gpio DTB              the path of the tree's GPIO controller (the first gpio@ node
+#                            under /soc)
 #   dt_button DTB LINE KEY   adds /ruji-button, a gpio-keys node whose key KEY (116, KEY_POWER)
 #                            is GPIO LINE of the tree's GPIO controller, active low, labelled
 #                            "ruji", and disables I2C1 (on GPIO2/3); fails when the tree has no
@@ -16,12 +18,18 @@
 # overlay in config.txt instead, and does not call this. Needs fdtget and fdtput
 # (device-tree-compiler).
 
+dt_gpio() {
+  local node
+  node=$(fdtget -l "$1" /soc | grep -m1 '^gpio@') \
+    || { echo "ruji: $1: no GPIO controller under /soc" >&2; return 1; }
+  echo "/soc/$node"
+}
+
 dt_button() {
   local dtb=$1 line=$2 key=$3 gpio phandle
-  gpio=$(fdtget -l "$dtb" /soc | grep -m1 '^gpio@') \
-    || { echo "ruji: $dtb: no GPIO controller under /soc" >&2; return 1; }
-  phandle=$(fdtget -t u "$dtb" "/soc/$gpio" phandle) \
-    || { echo "ruji: $dtb: /soc/$gpio has no phandle" >&2; return 1; }
+  gpio=$(dt_gpio "$dtb") || return 1
+  phandle=$(fdtget -t u "$dtb" "$gpio" phandle) \
+    || { echo "ruji: $dtb: $gpio has no phandle" >&2; return 1; }
   # (Each step checked: a caller may run this where `set -e` does not apply.)
   fdtput -c "$dtb" /ruji-button /ruji-button/power || return 1
   fdtput -t s "$dtb" /ruji-button compatible gpio-keys || return 1

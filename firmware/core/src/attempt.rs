@@ -187,6 +187,15 @@ names! {
 }
 
 impl SeatLook {
+    /// Does the proctor need to look (the console's "needs attention"): a reset to give, a
+    /// silent computer, doubtful items left.
+    pub fn needs_attention(self) -> bool {
+        matches!(
+            self,
+            SeatLook::NeedsReset | SeatLook::Offline | SeatLook::Doubtful
+        )
+    }
+
     /// The look of a participant in `state` with `doubtful` items marked doubtful, `online`
     /// (heard within the online window), and `refused_elsewhere` (a login from another
     /// computer was refused lately because this one holds). A refused login comes first: it is
@@ -768,6 +777,12 @@ mod tests {
         assert_eq!(SeatLook::of(S::InProgress, 2, false, false), L::Offline);
         assert_eq!(SeatLook::of(S::InProgress, 2, false, true), L::NeedsReset);
         assert_eq!(SeatLook::of(S::LoggedIn, 0, true, true), L::NeedsReset);
+        let attention: Vec<L> = L::ALL
+            .iter()
+            .copied()
+            .filter(|l| l.needs_attention())
+            .collect();
+        assert_eq!(attention, vec![L::Doubtful, L::NeedsReset, L::Offline]);
     }
 
     #[test]

@@ -283,7 +283,7 @@ impl Room {
             self.0.console.poke();
         }
         r?;
-        self.0.presence.logged_in(username);
+        self.0.presence.login_changed(username);
         tracing::info!(username, client, "participant logged in");
         self.touch(username, client, login_id);
         Ok((login_id, hash.filter(|h| !passwords::is_current(h))))

@@ -26,30 +26,22 @@ pub const ONLINE_WINDOW: Duration = Duration::from_secs(45);
 /// console this long (or until the reset, the logout or the finish).
 pub const REFUSED_WINDOW: Duration = Duration::from_secs(10 * 60);
 
-/// Last request per participant, for the dashboard's online column; the last login refused
-/// because another computer holds theirs; the address each last used. Bounded by the
-/// participants who logged in since the board started (only logged-in participants touch it, and
-/// only a valid login can be refused as held elsewhere); a logout or reset forgets the first two.
+/// Last request per participant, for the dashboard's online column and the console's seats, and
+/// the last login refused because another computer holds theirs. Bounded by the participants
+/// who logged in since the board started (only requests with a signed participant cookie touch
+/// it, and only a valid login can be refused as held elsewhere).
 #[derive(Default)]
 pub struct Presence {
-    /// When, from where, and under which login (a request with a login reset since does not
-    /// make its participant online).
+    /// When, from where, and under which login. Kept after a logout or reset: a participant is
+    /// online only under their current login ([`Presence::online`]), and the address they last
+    /// used keeps a finished participant on their seat ([`Presence::last_client`]).
     seen: Mutex<HashMap<String, (Instant, String, u64)>>,
     refused: Mutex<HashMap<String, Instant>>,
-    /// The address each participant last used, kept after their logout (the console keeps a
-    /// finished participant on their seat).
-    last: Mutex<HashMap<String, String>>,
 }
 
 impl Presence {
     /// Records a request from `username` at `client`.
     pub fn touch(&self, username: &str, client: &str, login_id: u64) {
-        {
-            let mut last = self.last.lock().expect("not poisoned");
-            if last.get(username).is_none_or(|c| c != client) {
-                last.insert(username.to_string(), client.to_string());
-            }
-        }
         let mut m = self.seen.lock().expect("not poisoned");
         match m.get_mut(username) {
             Some(e) => {
@@ -95,19 +87,12 @@ impl Presence {
     }
     /// The address `username` last used since the board started, logged in or not.
     pub fn last_client(&self, username: &str) -> Option<String> {
-        self.last
-            .lock()
-            .expect("not poisoned")
-            .get(username)
-            .cloned()
+        let m = self.seen.lock().expect("not poisoned");
+        m.get(username).map(|(_, c, _)| c.clone())
     }
-    /// A login of `username` succeeded: an earlier refusal no longer needs a reset.
-    pub fn logged_in(&self, username: &str) {
-        self.refused.lock().expect("not poisoned").remove(username);
-    }
-    /// Forgets a participant (logout, reset).
-    pub fn forget(&self, username: &str) {
-        self.seen.lock().expect("not poisoned").remove(username);
+    /// A participant's login began or ended (login, logout, reset): a refusal of another login
+    /// no longer needs a reset. (Their last request stays.)
+    pub fn login_changed(&self, username: &str) {
         self.refused.lock().expect("not poisoned").remove(username);
     }
 }
@@ -224,14 +209,14 @@ impl Room {
     pub async fn finish(&self, username: &str, login_id: u64, confirmed: bool) -> Result<()> {
         let r = self.store().finish(username, login_id, confirmed).await;
         self.settled(r)?;
-        self.0.presence.forget(username);
+        self.0.presence.login_changed(username);
         Ok(())
     }
 
     /// Logs out (a login that is no longer current changes nothing).
     pub async fn logout(&self, username: &str, login_id: u64) -> Result<()> {
         self.store().logout(username, login_id).await?;
-        self.0.presence.forget(username);
+        self.0.presence.login_changed(username);
         Ok(())
     }
 }

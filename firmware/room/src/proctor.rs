@@ -518,7 +518,7 @@ impl Room {
     /// Resets a participant's login (their client crashed): they log in again and continue,
     /// their attempt's clock paused until they are back.
     pub async fn reset_login(&self, username: &str) -> Result<()> {
-        self.0.presence.forget(username);
+        self.0.presence.login_changed(username);
         flat(self.store().reset_login(username).await)
     }
 

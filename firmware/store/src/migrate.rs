@@ -16,6 +16,7 @@ use ruji_core::package::{
     DEFAULT_PRACTICE_MINUTES,
 };
 use ruji_core::Millis;
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
 use ruji_core::token::TokenState;
@@ -54,10 +55,18 @@ impl From<PackageSourceV1> for PackageSource {
     }
 }
 
+/// A record of table `table` stored as `Old`, as today's `New`.
+fn upgrade<Old: DeserializeOwned, New: From<Old> + Serialize>(
+    table: &'static str,
+    bytes: &[u8],
+) -> Result<Vec<u8>> {
+    let old: Old = decode(table, bytes)?;
+    Ok(encode(&New::from(old)))
+}
+
 /// Schema 1's `meta/package_source` bytes as schema 2's.
 pub(crate) fn package_source_v1_to_v2(bytes: &[u8]) -> Result<Vec<u8>> {
-    let old: PackageSourceV1 = decode("meta", bytes)?;
-    Ok(encode(&PackageSource::from(old)))
+    upgrade::<PackageSourceV1, PackageSource>("meta", bytes)
 }
 
 /// `TestRules` as schemas 1 and 2 stored them.
@@ -204,20 +213,17 @@ impl From<AttemptV2> for Attempt {
 
 /// Schema 2's `attempts/*` bytes as schema 3's.
 pub(crate) fn attempt_v2_to_v3(bytes: &[u8]) -> Result<Vec<u8>> {
-    let old: AttemptV2 = decode("attempts", bytes)?;
-    Ok(encode(&Attempt::from(old)))
+    upgrade::<AttemptV2, Attempt>("attempts", bytes)
 }
 
 /// Schema 2's `meta/package` bytes as schema 3's.
 pub(crate) fn package_v2_to_v3(bytes: &[u8]) -> Result<Vec<u8>> {
-    let old: PackageV2 = decode("meta", bytes)?;
-    Ok(encode(&Package::from(old)))
+    upgrade::<PackageV2, Package>("meta", bytes)
 }
 
 /// Schema 2's `sessions/*` bytes as schema 3's.
 pub(crate) fn session_v2_to_v3(bytes: &[u8]) -> Result<Vec<u8>> {
-    let old: SessionStateV2 = decode("sessions", bytes)?;
-    Ok(encode(&SessionState::from(old)))
+    upgrade::<SessionStateV2, SessionState>("sessions", bytes)
 }
 
 /// Every record of table `name` through `step`.

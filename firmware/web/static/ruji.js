@@ -358,8 +358,7 @@
       if (show) {
         var want = [], have = [], k;
         for (k = 0; k < data.rows.length; k++) {
-          var look = data.rows[k].look;
-          if (show === 'attention' ? (look === 'needs_reset' || look === 'offline' || look === 'doubtful') : look === show) { want.push(data.rows[k].username); }
+          if (show === 'attention' ? data.rows[k].attention : data.rows[k].look === show) { want.push(data.rows[k].username); }
         }
         var trs = document.querySelectorAll('table.participants tbody tr');
         for (k = 0; k < trs.length; k++) { have.push(trs[k].getAttribute('data-username')); }

@@ -118,17 +118,18 @@ struct Row {
 impl Row {
     fn of(t: &Tile, tr: Tr) -> Row {
         let r = &t.row;
+        let state_text = tr.t(seat_state_msg(r.status.state));
         Row {
-            state_text: tr.t(seat_state_msg(r.status.state)),
+            state_text,
             remaining: r.status.remaining.map(hms).unwrap_or_default(),
             online: r.online,
             client: r.client.clone(),
             look: t.look,
-            label: match t.look {
-                SeatLook::Doubtful | SeatLook::NeedsReset | SeatLook::Offline => {
-                    tr.t(look_msg(t.look))
-                }
-                _ => tr.t(seat_state_msg(r.status.state)),
+            // What needs the proctor's eye, else where the participant stands.
+            label: if t.look.needs_attention() {
+                tr.t(look_msg(t.look))
+            } else {
+                state_text
             },
             seat: t.seat.map(|n| n.to_string()).unwrap_or_default(),
             s: r.status.clone(),
@@ -148,7 +149,7 @@ impl Row {
             "doubtful": self.s.doubtful, "remaining_ms": self.s.remaining,
             "remaining": self.remaining, "online": self.online, "client": self.client,
             "resets": self.s.resets, "test": self.s.test, "look": self.look,
-            "label": self.label, "seat": self.seat,
+            "label": self.label, "seat": self.seat, "attention": self.look.needs_attention(),
         })
     }
 }
@@ -238,11 +239,7 @@ impl ListQuery {
                 let l = rows[i].look;
                 match self.show.as_str() {
                     "" => true,
-                    // What needs the proctor: a reset, a silent computer, doubtful items.
-                    "attention" => matches!(
-                        l,
-                        SeatLook::NeedsReset | SeatLook::Offline | SeatLook::Doubtful
-                    ),
+                    "attention" => l.needs_attention(),
                     name => l.as_str() == name,
                 }
             })
@@ -460,12 +457,12 @@ pub(super) async fn home(
     else {
         return render(&LoginPage { tr, error });
     };
-    let (sessions, open) = match (state.room.sessions(), state.room.current_session()) {
-        (Ok(all), Ok(open)) => (all, open),
-        (Err(e), _) | (_, Err(e)) => return WebError::for_proctor(e, lang).into_response(),
+    let sessions = match state.room.sessions() {
+        Ok(all) => all,
+        Err(e) => return WebError::for_proctor(e, lang).into_response(),
     };
+    let open = sessions.iter().find(|(_, st)| st.open);
     let (token, rotates_in) = open
-        .as_ref()
         .and_then(|(_, st)| state.room.token_now(st))
         .map(|t| (t.token, t.rotates_in.map(hms).unwrap_or_default()))
         .unwrap_or_default();
@@ -503,7 +500,7 @@ pub(super) async fn home(
         error,
         ok,
         title: state.room.package().title.clone(),
-        open: open.as_ref().map(SessionRow::of),
+        open: open.map(SessionRow::of),
         sessions: day_order(
             sessions
                 .iter()
