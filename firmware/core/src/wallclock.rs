@@ -6,7 +6,9 @@
 //! rules decide, from plain numbers:
 //!
 //! - [`not_set`]: the clock reads earlier than this build, or earlier than the latest time the
-//!   board is known to have seen: it was not set since the board started.
+//!   board is known to have seen, or it was only guessed at this start (put forward to the last
+//!   time the board saved, the image's `ruji-clock`) and no source has confirmed it since: it
+//!   was not set since the board started.
 //! - [`decide`]: whether a new time from a source is taken. A time before this build or after
 //!   2100 is refused from anyone. A trusted source (NTP, the central server) corrects the clock
 //!   in either direction, at any time, when it is off by [`MIN_CORRECTION_MS`] or more. The
@@ -25,9 +27,12 @@ pub const MIN_CORRECTION_MS: u64 = 2_000;
 pub const LATEST_MS: u64 = 4_102_444_800_000;
 
 /// Whether the wall clock `now` (Unix seconds) counts as not set: earlier than `build_epoch` or
-/// than `last_known` (the latest wall time recorded before this start).
-pub fn not_set(now: u64, build_epoch: u64, last_known: Option<u64>) -> bool {
-    now < build_epoch || last_known.is_some_and(|k| now < k)
+/// than `last_known` (the latest wall time recorded before this start), or `guessed`: at this
+/// start it was put forward to the last time saved before the power went (a board without a
+/// clock battery), so it lags by as long as the board was off, and nothing (a trusted source,
+/// the proctor) has confirmed it since.
+pub fn not_set(now: u64, build_epoch: u64, last_known: Option<u64>, guessed: bool) -> bool {
+    guessed || now < build_epoch || last_known.is_some_and(|k| now < k)
 }
 
 /// Where a new time comes from.
@@ -194,11 +199,23 @@ mod tests {
 
     #[test]
     fn not_set_before_the_build_or_the_last_known_time() {
-        assert!(not_set(0, BUILD, None), "1970");
-        assert!(not_set(BUILD - 1, BUILD, None));
-        assert!(!not_set(BUILD, BUILD, None));
-        assert!(not_set(BUILD + 10, BUILD, Some(BUILD + 11)), "went back");
-        assert!(!not_set(BUILD + 11, BUILD, Some(BUILD + 11)));
+        assert!(not_set(0, BUILD, None, false), "1970");
+        assert!(not_set(BUILD - 1, BUILD, None, false));
+        assert!(!not_set(BUILD, BUILD, None, false));
+        assert!(
+            not_set(BUILD + 10, BUILD, Some(BUILD + 11), false),
+            "went back"
+        );
+        assert!(!not_set(BUILD + 11, BUILD, Some(BUILD + 11), false));
+    }
+
+    #[test]
+    fn a_clock_put_forward_to_the_last_saved_time_is_not_set_until_confirmed() {
+        assert!(
+            not_set(BUILD + 11, BUILD, Some(BUILD + 11), true),
+            "restored from the saved time: it lags by the time the board was off"
+        );
+        assert!(not_set(BUILD + 500, BUILD, None, true));
     }
 
     #[test]

@@ -61,6 +61,9 @@ pub struct Inputs {
     /// The latest wall time the board saw before this start
     /// ([`ruji_store::Store::last_known_wall`]).
     pub last_known_wall: Option<u64>,
+    /// The clock was only put forward to the last saved time at this start and nothing has
+    /// confirmed it since ([`crate::Room::clock_guessed`]).
+    pub clock_guessed: bool,
     /// Space on the data filesystem; `None` when it could not be read.
     pub disk: Option<Disk>,
     /// Closed sessions with results not exported since ([`ruji_store::Store::results_not_exported`]).
@@ -74,7 +77,12 @@ pub struct Inputs {
 
 /// The attention reasons active for `i`, in [`Attention::ALL`] order.
 pub fn attention(i: &Inputs) -> Vec<Attention> {
-    let clock_not_set = ruji_core::wallclock::not_set(i.wall_now, i.build_epoch, i.last_known_wall);
+    let clock_not_set = ruji_core::wallclock::not_set(
+        i.wall_now,
+        i.build_epoch,
+        i.last_known_wall,
+        i.clock_guessed,
+    );
     let disk_nearly_full = i.disk.as_ref().is_some_and(disk_nearly_full);
     Attention::ALL
         .into_iter()
@@ -123,6 +131,7 @@ impl crate::Room {
             wall_now: self.wall_now_ms() / 1000,
             build_epoch: BUILD_EPOCH,
             last_known_wall: self.store().last_known_wall(),
+            clock_guessed: self.clock_guessed(),
             disk,
             sessions_not_exported,
             sessions_not_uploaded,
@@ -148,6 +157,7 @@ mod tests {
             wall_now: NOW,
             build_epoch: NOW - 86_400,
             last_known_wall: Some(NOW - 3_600),
+            clock_guessed: false,
             disk: Some(Disk {
                 available: 20 * GB,
                 total: 30 * GB,
@@ -189,6 +199,15 @@ mod tests {
             ..healthy()
         };
         assert!(attention(&equal).is_empty());
+        let guessed = Inputs {
+            clock_guessed: true,
+            ..healthy()
+        };
+        assert_eq!(
+            attention(&guessed),
+            [Attention::ClockNotSet],
+            "put forward to the last saved time at this start, not confirmed since"
+        );
     }
 
     #[test]

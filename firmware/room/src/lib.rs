@@ -120,6 +120,11 @@ pub struct Settings {
     pub wall_clock: Arc<dyn wallclock::WallClock>,
     /// NTP servers asked while the clock is not set (ruji.toml `[clock] ntp`); none in tests.
     pub ntp_servers: Vec<String>,
+    /// Set when the clock was only put forward to the last time saved before the power went
+    /// (the image's `ruji-clock restore`, on a board without a clock battery, writes this file):
+    /// it counts as not set until a source confirms or sets it; the file is removed then, so a
+    /// restart of Ruji in the same boot does not doubt a confirmed clock.
+    pub clock_guess_mark: Option<PathBuf>,
     /// The school, the room and the time zone (ruji.toml `[school]`): the printables' heading
     /// and the zone of the wall times on the proctor's pages.
     pub school: config::School,
@@ -145,6 +150,7 @@ impl Default for Settings {
             gate_next_day: false,
             wall_clock: Arc::new(wallclock::System),
             ntp_servers: vec![],
+            clock_guess_mark: None,
             school: config::School::default(),
         }
     }
@@ -201,6 +207,8 @@ pub(crate) struct Inner {
     uploads: tokio::sync::Notify,
     /// The proctor asked to upload now: the next round ignores the pauses.
     upload_now: AtomicBool,
+    /// A source set or confirmed the wall clock since the start ([`Room::clock_guessed`]).
+    clock_confirmed: AtomicBool,
 }
 
 impl Room {
@@ -230,6 +238,7 @@ impl Room {
             shutting_down: AtomicBool::new(false),
             uploads: tokio::sync::Notify::new(),
             upload_now: AtomicBool::new(false),
+            clock_confirmed: AtomicBool::new(false),
             settings,
         }));
         room.restore_lockouts()?;

@@ -52,6 +52,10 @@ pub struct StartOptions {
     /// 0 shows a board's 1970 start) and is set without touching the machine's clock; no NTP
     /// server is asked then.
     pub wall_clock_at: Option<u64>,
+    /// Written at boot when the clock was put forward to the last saved time (the image's
+    /// `ruji-clock`): the clock counts as not set until a source confirms it
+    /// ([`Settings::clock_guess_mark`]).
+    pub clock_guess_mark: Option<PathBuf>,
 }
 
 /// A started room and what the web server needs from the start.
@@ -178,6 +182,7 @@ pub async fn start(
             Some(_) => vec![],
             None => school.ntp_servers(),
         },
+        clock_guess_mark: opts.clock_guess_mark.clone().filter(|m| m.exists()),
         trusted_issuers: school
             .trusted_issuers
             .iter()

@@ -148,7 +148,30 @@ impl Room {
             self.wall_now_ms() / 1000,
             BUILD_EPOCH,
             self.store().last_known_wall(),
+            self.clock_guessed(),
         )
+    }
+
+    /// The clock was put forward to the last saved time at this start
+    /// ([`Settings::clock_guess_mark`](crate::Settings::clock_guess_mark)) and no source has
+    /// confirmed it since: it lags by as long as the board was off.
+    pub fn clock_guessed(&self) -> bool {
+        self.settings().clock_guess_mark.is_some()
+            && !self.0.clock_confirmed.load(Ordering::Relaxed)
+    }
+
+    /// A source set the clock or found it right: it is no longer a guess.
+    fn clock_confirmed(&self) {
+        if self.0.clock_confirmed.swap(true, Ordering::Relaxed) {
+            return;
+        }
+        if let Some(mark) = &self.settings().clock_guess_mark {
+            if let Err(e) = std::fs::remove_file(mark) {
+                if e.kind() != std::io::ErrorKind::NotFound {
+                    tracing::warn!(error = %e, path = %mark.display(), "cannot remove the clock's guess mark");
+                }
+            }
+        }
     }
 
     /// Sets the wall clock to `to_ms` from `source` when the rules take it
@@ -170,12 +193,15 @@ impl Room {
         )
         .map_err(RoomError::Clock)?;
         if !take {
+            // Right already: a source that was asked agrees with a guessed clock.
+            self.clock_confirmed();
             return Ok(None);
         }
         if let Err(e) = clock.set(to_ms) {
             tracing::error!(error = %e, "cannot set the wall clock");
             return Err(RoomError::ClockFailed(e.to_string()));
         }
+        self.clock_confirmed();
         let who = source.describe();
         tracing::info!(from = %utc(from_ms), to = %utc(to_ms), source = %who, "wall clock set");
         let actor = match &source {

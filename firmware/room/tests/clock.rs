@@ -132,6 +132,15 @@ async fn a_trusted_source_corrects_a_set_clock_either_way() {
 /// A `ruji central` over TLS on 127.0.0.1 with a certificate valid from 2026-10-01 (after 1970,
 /// before this build) to 2036; its address and CA.
 async fn central_2026(key: &ruji_package::IssuerKey) -> (String, String) {
+    central_valid_from(key, (2026, 10, 1)).await
+}
+
+/// A `ruji central` over TLS on 127.0.0.1 with a certificate valid from the day `(y, m, d)`
+/// (00:00 UTC) to 2036; its address and CA.
+async fn central_valid_from(
+    key: &ruji_package::IssuerKey,
+    (y, m, d): (i32, u8, u8),
+) -> (String, String) {
     let c = ruji_central::Central::new(
         ruji_central::Options {
             key: ruji_package::IssuerKey::from_secret_text(&key.to_secret_text()).unwrap(),
@@ -152,7 +161,7 @@ async fn central_2026(key: &ruji_package::IssuerKey) -> (String, String) {
     )
     .unwrap();
     let mut params = rcgen::CertificateParams::new(vec!["127.0.0.1".to_string()]).unwrap();
-    params.not_before = rcgen::date_time_ymd(2026, 10, 1);
+    params.not_before = rcgen::date_time_ymd(y, m, d);
     params.not_after = rcgen::date_time_ymd(2036, 1, 1);
     let signing = rcgen::KeyPair::generate().unwrap();
     let cert = params.self_signed(&signing).unwrap();
@@ -182,8 +191,24 @@ async fn at_1970_with_central(
     ntp_servers: Vec<String>,
 ) -> WithCentral {
     let (url, ca) = central_2026(key).await;
+    with_central(trusted, ntp_servers, (url, ca), 0, false).await
+}
+
+/// A room whose simulated clock reads `wall_ms` (a guess, with the mark of `ruji-clock`, when
+/// `guessed`), with the central server at `url` (certificate `ca`).
+async fn with_central(
+    trusted: String,
+    ntp_servers: Vec<String>,
+    (url, ca): (String, String),
+    wall_ms: u64,
+    guessed: bool,
+) -> WithCentral {
     let dir = tempfile::tempdir().unwrap();
-    let wall = Arc::new(Simulated::at(0));
+    let mark = dir.path().join("ruji-clock.restored");
+    if guessed {
+        std::fs::write(&mark, "1").unwrap();
+    }
+    let wall = Arc::new(Simulated::at(wall_ms));
     let board = Arc::new(ruji_package::device::DeviceKey::load_or_create(dir.path()).unwrap());
     let w = wall.clone();
     let now: ruji_sync::Now = Arc::new(move || w.now_ms() / 1000);
@@ -197,6 +222,7 @@ async fn at_1970_with_central(
             device_key: Some(board),
             central: Some(Ok(Arc::new(client))),
             ntp_servers,
+            clock_guess_mark: guessed.then_some(mark),
             ..Settings::default()
         },
     )
@@ -251,18 +277,52 @@ async fn a_time_signed_by_an_issuer_the_board_does_not_trust_is_not_taken() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn without_the_floor_a_clock_at_1970_cannot_reach_the_central_server() {
+async fn a_clock_behind_the_certificate_gets_the_signed_time_and_nothing_else_until_the_floor() {
     let key = ruji_package::IssuerKey::generate();
     let (url, ca) = central_2026(&key).await;
     let dir = tempfile::tempdir().unwrap();
     let board = Arc::new(ruji_package::device::DeviceKey::load_or_create(dir.path()).unwrap());
     let at_1970: ruji_sync::Now = Arc::new(|| 0);
     let client = ruji_sync::Client::with_clock(&url, Some(&ca), board, at_1970).unwrap();
-    let e = client.signed_time(&"0".repeat(32)).await.unwrap_err();
-    assert!(matches!(e, ruji_sync::CentralError::Certificate(_)), "{e}");
-    client.set_time_floor(ruji_room::health::BUILD_EPOCH);
+    // The signed time: the certificate is checked at its start; the issuer's signature over the
+    // nonce is what proves the time (the room checks it).
     let (t, _) = client.signed_time(&"0".repeat(32)).await.unwrap();
     assert_eq!(t.issuer, key.public());
+    // Every other request keeps the usual check: at 1970 the certificate is not valid yet ...
+    let nonce = "1".repeat(32);
+    let e = client
+        .release_code("DEMO", &nonce, "H1S1")
+        .await
+        .unwrap_err();
+    assert!(matches!(e, ruji_sync::CentralError::Certificate(_)), "{e}");
+    // ... until the floor lifts it to this build's date.
+    client.set_time_floor(ruji_room::health::BUILD_EPOCH);
+    let r = client.release_code("DEMO", &nonce, "H1S1").await;
+    assert!(
+        !matches!(r, Err(ruji_sync::CentralError::Certificate(_))),
+        "{r:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_guessed_clock_behind_a_new_certificate_is_set_from_the_central_servers_time() {
+    // Put forward at boot to 2026-12-06 18:00, the last time saved before the power went; the
+    // server's certificate was renewed since (valid from 2026-12-07 00:00), while the board
+    // was off.
+    let key = ruji_package::IssuerKey::generate();
+    let central = central_valid_from(&key, (2026, 12, 7)).await;
+    let WithCentral { room, store, .. } =
+        with_central(key.public(), vec![], central, DEC7 - 6 * 3_600_000, true).await;
+    assert!(room.clock_not_set());
+    let change = room.clock_from_wan().await.unwrap().unwrap();
+    let real = ruji_room::wallclock::System.now_ms();
+    assert!(change.to_ms.abs_diff(real) < 5_000, "{change:?} vs {real}");
+    assert!(!room.clock_not_set(), "the attention clears");
+    assert!(store
+        .audit_tail(5)
+        .unwrap()
+        .iter()
+        .any(|e| e.action == Action::ClockSet.name() && e.detail.contains("(signed time)")));
 }
 
 /// A one-line SNTP server on 127.0.0.1 that answers every request with `unix_ms` (stratum 1,
@@ -344,4 +404,69 @@ async fn with_no_ntp_answer_the_central_servers_time_is_taken_and_every_reason_t
     assert!(e.contains(&format!("{dead}: no answer within 5 s")), "{e}");
     assert!(e.contains(&format!("{dead2}: no answer within 5 s")), "{e}");
     assert!(room.clock_not_set());
+}
+
+/// A room whose clock was put forward at boot to a saved time (`ruji-clock restore` wrote the
+/// guess mark): the clock reads `unix_ms` and the mark exists.
+async fn room_put_forward_to(
+    unix_ms: u64,
+    ntp_servers: Vec<String>,
+) -> (Room, Store, tempfile::TempDir, std::path::PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let mark = dir.path().join("ruji-clock.restored");
+    std::fs::write(&mark, (unix_ms / 1000).to_string()).unwrap();
+    let store = Store::open(&dir.path().join("ruji.redb"), OpenOptions::default()).unwrap();
+    let room = Room::open(
+        store.clone(),
+        Settings {
+            wall_clock: Arc::new(Simulated::at(unix_ms)),
+            ntp_servers,
+            clock_guess_mark: Some(mark.clone()),
+            ..Settings::default()
+        },
+    )
+    .await
+    .unwrap();
+    (room, store, dir, mark)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_clock_put_forward_to_the_last_saved_time_is_not_set_until_a_source_confirms_it() {
+    // After the build and after every time the store knows, but only a guess: it lags by as
+    // long as the board was off.
+    let (room, store, _dir, mark) = room_put_forward_to(DEC7, vec![]).await;
+    assert!(room.clock_guessed());
+    assert!(
+        room.clock_not_set(),
+        "the attention shows; the WAN is asked"
+    );
+    // The proctor's browser may set it (it is not set), to a later time.
+    room.set_wall_clock(DEC7 + 3 * 3_600_000, proctor())
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(!room.clock_not_set(), "the attention clears");
+    assert!(
+        !mark.exists(),
+        "a restart in this boot does not doubt it again"
+    );
+    assert!(store
+        .audit_tail(5)
+        .unwrap()
+        .iter()
+        .any(|e| e.action == Action::ClockSet.name() && e.actor == "proctor"));
+
+    // A trusted source that finds the guess right (within 2 s) confirms it without a change.
+    let real = ruji_room::wallclock::System.now_ms();
+    let server = sntp_server(real).await;
+    let (room, store, _dir, mark) = room_put_forward_to(real, vec![server]).await;
+    assert!(room.clock_not_set());
+    assert_eq!(room.clock_from_wan().await, Ok(None), "right already");
+    assert!(!room.clock_not_set());
+    assert!(!mark.exists());
+    assert!(!store
+        .audit_tail(5)
+        .unwrap()
+        .iter()
+        .any(|e| e.action == Action::ClockSet.name()));
 }

@@ -157,6 +157,11 @@ struct ServeArgs {
     /// 1970 start); setting it from the proctor's page moves only it, not this machine's clock.
     #[arg(long, hide = true)]
     wall_clock_at: Option<u64>,
+    /// A board without a clock battery: when this file exists, the clock was only put forward
+    /// to the last saved time at boot (the image's ruji-clock writes it), so it counts as not
+    /// set until NTP, the central server or the proctor confirms it; the file is then removed.
+    #[arg(long, value_name = "FILE")]
+    clock_guess_mark: Option<PathBuf>,
     /// The LED and button: `none`, `sim` (LED as a line on stderr; type `p` + Enter for a
     /// press, `h` + Enter for a 3.5 s hold; the page /dev/panel shows the LED and has both
     /// buttons), or `board` (from --board-meta).
@@ -350,6 +355,7 @@ async fn serve_with_panel(
         usb_dirs: args.usb_dir.clone(),
         usb_control: args.usb_control.clone(),
         wall_clock_at: args.wall_clock_at,
+        clock_guess_mark: args.clock_guess_mark.clone(),
     };
     let started = start(opts, panel, &mut gestures).await?;
     let room = started.room;

@@ -279,6 +279,8 @@ mod client {
     /// The board's client of one central server.
     pub struct Client {
         http: reqwest::Client,
+        /// For the signed time only ([`UpToCertificateStart`]).
+        time_http: reqwest::Client,
         base: String,
         device: Arc<DeviceKey>,
         floor: Arc<AtomicU64>,
@@ -311,8 +313,78 @@ mod client {
         }
     }
 
-    /// The TLS configuration: Mozilla's roots and the school's CA, checked at [`NotBefore`].
-    fn tls(ca_pem: Option<&str>, time: NotBefore) -> Result<rustls::ClientConfig, String> {
+    /// The certificate check of the signed-time request: the usual one (roots, chain, name,
+    /// signatures), but when the board's clock reads earlier than the certificate's start, the
+    /// check is made again at that start instead of failing "not valid yet".
+    ///
+    /// A board whose clock is behind (1970 lifted to the floor, or put forward to the last time
+    /// it saved before a power cut: behind by as long as it was off) must still get its time
+    /// from a server whose certificate was made after that floor. The time itself needs no
+    /// trusted clock: the issuer signs it over the board's nonce, and the board checks that
+    /// signature. Every other request keeps the usual check.
+    #[derive(Debug)]
+    struct UpToCertificateStart(Arc<rustls::client::WebPkiServerVerifier>);
+
+    impl rustls::client::danger::ServerCertVerifier for UpToCertificateStart {
+        fn verify_server_cert(
+            &self,
+            end_entity: &rustls::pki_types::CertificateDer<'_>,
+            intermediates: &[rustls::pki_types::CertificateDer<'_>],
+            server_name: &rustls::pki_types::ServerName<'_>,
+            ocsp_response: &[u8],
+            now: UnixTime,
+        ) -> Result<rustls::client::danger::ServerCertVerified, rustls::Error> {
+            use rustls::{CertificateError, Error};
+            let mut at = now;
+            // The end entity's start, then an intermediate's: a chain has few certificates.
+            for _ in 0..=intermediates.len() {
+                match self.0.verify_server_cert(
+                    end_entity,
+                    intermediates,
+                    server_name,
+                    ocsp_response,
+                    at,
+                ) {
+                    Err(Error::InvalidCertificate(CertificateError::NotValidYetContext {
+                        not_before,
+                        ..
+                    })) if not_before > at => at = not_before,
+                    r => return r,
+                }
+            }
+            self.0
+                .verify_server_cert(end_entity, intermediates, server_name, ocsp_response, at)
+        }
+
+        fn verify_tls12_signature(
+            &self,
+            message: &[u8],
+            cert: &rustls::pki_types::CertificateDer<'_>,
+            dss: &rustls::DigitallySignedStruct,
+        ) -> Result<rustls::client::danger::HandshakeSignatureValid, rustls::Error> {
+            self.0.verify_tls12_signature(message, cert, dss)
+        }
+
+        fn verify_tls13_signature(
+            &self,
+            message: &[u8],
+            cert: &rustls::pki_types::CertificateDer<'_>,
+            dss: &rustls::DigitallySignedStruct,
+        ) -> Result<rustls::client::danger::HandshakeSignatureValid, rustls::Error> {
+            self.0.verify_tls13_signature(message, cert, dss)
+        }
+
+        fn supported_verify_schemes(&self) -> Vec<rustls::SignatureScheme> {
+            self.0.supported_verify_schemes()
+        }
+    }
+
+    /// The TLS configurations, both checked at [`NotBefore`] against Mozilla's roots and the
+    /// school's CA: for every request, and for the signed time ([`UpToCertificateStart`]).
+    fn tls(
+        ca_pem: Option<&str>,
+        time: NotBefore,
+    ) -> Result<(rustls::ClientConfig, rustls::ClientConfig), String> {
         let mut roots = rustls::RootCertStore::empty();
         roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
         if let Some(pem) = ca_pem.filter(|p| !p.trim().is_empty()) {
@@ -322,14 +394,29 @@ mod client {
                     .map_err(|e| format!("not a usable CA certificate: {e}"))?;
             }
         }
+        let roots = Arc::new(roots);
         let provider = Arc::new(rustls::crypto::ring::default_provider());
-        let mut config = rustls::ClientConfig::builder_with_details(provider, Arc::new(time))
-            .with_safe_default_protocol_versions()
-            .map_err(|e| e.to_string())?
-            .with_root_certificates(roots)
+        let time: Arc<dyn rustls::time_provider::TimeProvider> = Arc::new(time);
+        let builder = || {
+            rustls::ClientConfig::builder_with_details(provider.clone(), time.clone())
+                .with_safe_default_protocol_versions()
+                .map_err(|e| e.to_string())
+        };
+        let mut usual = builder()?
+            .with_root_certificates(roots.clone())
             .with_no_client_auth();
-        config.alpn_protocols = vec![b"http/1.1".to_vec()];
-        Ok(config)
+        let verifier =
+            rustls::client::WebPkiServerVerifier::builder_with_provider(roots, provider.clone())
+                .build()
+                .map_err(|e| e.to_string())?;
+        let mut for_time = builder()?
+            .dangerous()
+            .with_custom_certificate_verifier(Arc::new(UpToCertificateStart(verifier)))
+            .with_no_client_auth();
+        for config in [&mut usual, &mut for_time] {
+            config.alpn_protocols = vec![b"http/1.1".to_vec()];
+        }
+        Ok((usual, for_time))
     }
 
     impl std::fmt::Debug for Client {
@@ -397,17 +484,21 @@ mod client {
                 now,
                 floor: floor.clone(),
             };
-            let http = reqwest::Client::builder()
-                .user_agent(concat!("ruji/", env!("CARGO_PKG_VERSION")))
-                .connect_timeout(Duration::from_secs(10))
-                .timeout(Duration::from_secs(CLIENT_TOTAL_SECONDS))
-                .https_only(!base.starts_with("http://"))
-                .redirect(reqwest::redirect::Policy::none())
-                .use_preconfigured_tls(tls(ca_pem, time)?)
-                .build()
-                .map_err(|e| e.to_string())?;
+            let http = |tls: rustls::ClientConfig| {
+                reqwest::Client::builder()
+                    .user_agent(concat!("ruji/", env!("CARGO_PKG_VERSION")))
+                    .connect_timeout(Duration::from_secs(10))
+                    .timeout(Duration::from_secs(CLIENT_TOTAL_SECONDS))
+                    .https_only(!base.starts_with("http://"))
+                    .redirect(reqwest::redirect::Policy::none())
+                    .use_preconfigured_tls(tls)
+                    .build()
+                    .map_err(|e| e.to_string())
+            };
+            let (usual, for_time) = tls(ca_pem, time)?;
             Ok(Client {
-                http,
+                http: http(usual)?,
+                time_http: http(for_time)?,
                 base,
                 device,
                 floor,
@@ -422,20 +513,23 @@ mod client {
 
         /// The central server's signed time for a fresh `nonce` ([`TimeRequest`]), and how long
         /// the exchange took (the answer is at most that old). Not checked here: the caller
-        /// checks the issuer and the signature ([`time_message`]).
+        /// checks the issuer and the signature ([`time_message`]). A certificate that starts
+        /// after the board's clock is checked at its start ([`UpToCertificateStart`]).
         pub async fn signed_time(
             &self,
             nonce: &str,
         ) -> Result<(SignedTime, Duration), CentralError> {
             let started = std::time::Instant::now();
-            let t: SignedTime = self
-                .post(
-                    "/time",
-                    &TimeRequest {
-                        nonce: nonce.to_string(),
-                    },
-                )
-                .await?;
+            let resp = self
+                .time_http
+                .post(format!("{}{API}/time", self.base))
+                .json(&TimeRequest {
+                    nonce: nonce.to_string(),
+                })
+                .send()
+                .await
+                .map_err(|e| describe(&e))?;
+            let t: SignedTime = Self::answer(resp, "/time").await?;
             Ok((t, started.elapsed()))
         }
 

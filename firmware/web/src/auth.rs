@@ -55,21 +55,27 @@ pub struct ProctorSession {
     pub login: ProctorLogin,
 }
 
-/// The cookie value for the proctor's (`generation:id:csrf:expires`) or the invigilator's
-/// (`i:` before it) new `login`.
-pub fn proctor_value(login: &ProctorLogin) -> String {
+/// The cookie value for the proctor's (`generation:id:csrf:eEXPIRES`) or the invigilator's
+/// (`i:` before it) new `login`, made at `now` on the exam clock ([`ruji_room::Room::now`]).
+///
+/// The expiry is on the exam clock, not the wall clock: a board without a clock battery starts
+/// in 1970, and setting its clock (from the proctor's page, NTP or the central server) must not
+/// end the login of the proctor who just set it. The exam clock never jumps and survives a
+/// restart.
+pub fn proctor_value(login: &ProctorLogin, now: ruji_core::Millis) -> String {
     let csrf = format!("{:032x}", rand::random::<u128>());
-    let expires = ruji_sys::unix_secs() + PROCTOR_SESSION.as_secs();
+    let expires = now + PROCTOR_SESSION.as_millis() as u64;
     let role = match login.role {
         Role::Proctor => "",
         Role::Invigilator => "i:",
     };
-    format!("{role}{}:{}:{csrf}:{expires}", login.generation, login.id)
+    format!("{role}{}:{}:{csrf}:e{expires}", login.generation, login.id)
 }
 
-/// Reads the proctor cookie (signed, not expired). Whether its login is still valid on the
-/// board is the room's to say ([`ruji_room::Room::proctor_login_valid`]).
-pub fn proctor(jar: &SignedCookieJar) -> Option<ProctorSession> {
+/// Reads the proctor cookie (signed, not expired at `now` on the exam clock). Whether its login
+/// is still valid on the board is the room's to say
+/// ([`ruji_room::Room::proctor_login_valid`]).
+pub fn proctor(jar: &SignedCookieJar, now: ruji_core::Millis) -> Option<ProctorSession> {
     let c = jar.get(PROCTOR_COOKIE)?;
     let (role, value) = match c.value().strip_prefix("i:") {
         Some(rest) => (Role::Invigilator, rest),
@@ -79,10 +85,9 @@ pub fn proctor(jar: &SignedCookieJar) -> Option<ProctorSession> {
     let generation: u32 = parts.next()?.parse().ok()?;
     let id = parts.next()?.to_string();
     let csrf = parts.next()?.to_string();
-    let expires: u64 = parts.next()?.parse().ok()?;
-    // A board without RTC may have a wrong clock; the cookie is signed, so the expiry is only a
-    // limit on how long a forgotten browser stays logged in.
-    if ruji_sys::unix_secs() > expires && ruji_sys::unix_secs() > 1_600_000_000 {
+    // `e` + exam-clock ms; a cookie of an older version (wall-clock seconds) is not read.
+    let expires: u64 = parts.next()?.strip_prefix('e')?.parse().ok()?;
+    if now > expires {
         return None;
     }
     Some(ProctorSession {
@@ -118,5 +123,33 @@ mod tests {
         assert!(csrf_ok(&s, "abc"));
         assert!(!csrf_ok(&s, "abd"));
         assert!(!csrf_ok(&s, ""));
+    }
+
+    #[test]
+    fn the_proctor_cookie_expires_on_the_exam_clock_not_the_wall_clock() {
+        let key = axum_extra::extract::cookie::Key::generate();
+        let login = ProctorLogin {
+            role: Role::Invigilator,
+            generation: 3,
+            id: "abc".into(),
+        };
+        let jar_with = |value: String| {
+            SignedCookieJar::new(key.clone()).add(axum_extra::extract::cookie::Cookie::new(
+                PROCTOR_COOKIE,
+                value,
+            ))
+        };
+        // Made a minute into the exam clock (a board just started, its wall clock at 1970).
+        let jar = jar_with(proctor_value(&login, 60_000));
+        let twelve_hours = PROCTOR_SESSION.as_millis() as u64;
+        let s = proctor(&jar, 60_000 + twelve_hours).expect("valid for 12 hours");
+        assert_eq!(
+            (s.login.role, s.login.generation, s.login.id.as_str()),
+            (Role::Invigilator, 3, "abc")
+        );
+        assert!(proctor(&jar, 60_001 + twelve_hours).is_none(), "expired");
+        // A cookie of the version before, with wall-clock seconds, is not read.
+        let old = jar_with(format!("3:abc:{:032x}:1900000000", 7));
+        assert!(proctor(&old, 60_000).is_none());
     }
 }
