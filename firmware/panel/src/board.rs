@@ -11,6 +11,7 @@
 //! | `BUTTON_DEVICE` | `auto` (every device with the key) or an event device path | `auto` |
 //! | `BUTTON_GPIO_CHIP` | chip path, name or label for `gpio` (and the `input` fallback) | `pinctrl-bcm2711` |
 //! | `BUTTON_GPIO_LINE` | line offset on that chip | `3` |
+//! | `BUTTON_GPIO_ACTIVE` | `low`: a button to ground, with the pull-up (the default); `high`: the line is driven high while pressed, no pull | `low` |
 //!
 //! Other keys (kernel, device trees, ...) belong to the image build and are ignored here.
 //! With `BUTTON_SOURCE=input` and both `BUTTON_GPIO_*` keys present, [`PanelSpec::open_button`]
@@ -134,11 +135,27 @@ impl PanelSpec {
             LedSpec::Class(names)
         };
         let gpio = match (meta.get("BUTTON_GPIO_CHIP"), meta.get("BUTTON_GPIO_LINE")) {
-            (Some(chip), Some(line)) if !chip.is_empty() => Some(GpioButton::new(
-                chip,
-                line.parse()
-                    .map_err(|_| bad("BUTTON_GPIO_LINE", "must be a line number"))?,
-            )),
+            (Some(chip), Some(line)) if !chip.is_empty() => {
+                let mut g = GpioButton::new(
+                    chip,
+                    line.parse()
+                        .map_err(|_| bad("BUTTON_GPIO_LINE", "must be a line number"))?,
+                );
+                match meta.get("BUTTON_GPIO_ACTIVE").unwrap_or("low") {
+                    "low" | "" => {}
+                    "high" => {
+                        g.active_low = false;
+                        g.pull_up = false;
+                    }
+                    other => {
+                        return Err(bad(
+                            "BUTTON_GPIO_ACTIVE",
+                            &format!("{other:?} is not one of low, high"),
+                        ))
+                    }
+                }
+                Some(g)
+            }
             _ => None,
         };
         let button = match meta.get("BUTTON_SOURCE").unwrap_or("none") {
@@ -262,6 +279,17 @@ KERNEL=vmlinuz
             spec.button,
             ButtonSpec::Gpio(GpioButton::new("/dev/gpiochip0", 3))
         );
+        // A line driven high while pressed (QEMU virt's power-button line on its PL061).
+        let high = "BUTTON_SOURCE=input\nBUTTON_KEY=116\nBUTTON_GPIO_CHIP=9030000.pl061\n\
+                    BUTTON_GPIO_LINE=3\nBUTTON_GPIO_ACTIVE=high\n";
+        let spec = PanelSpec::from_meta(&BoardMeta::parse(high).unwrap()).unwrap();
+        let ButtonSpec::Input {
+            fallback: Some(g), ..
+        } = spec.button
+        else {
+            panic!("{spec:?}")
+        };
+        assert!(!g.active_low && !g.pull_up, "{g:?}");
         assert_eq!(
             PanelSpec::from_meta(&BoardMeta::default()).unwrap(),
             PanelSpec {
@@ -281,6 +309,10 @@ KERNEL=vmlinuz
             (
                 "BUTTON_GPIO_CHIP=x\nBUTTON_GPIO_LINE=three\n",
                 "BUTTON_GPIO_LINE",
+            ),
+            (
+                "BUTTON_GPIO_CHIP=x\nBUTTON_GPIO_LINE=3\nBUTTON_GPIO_ACTIVE=rising\n",
+                "BUTTON_GPIO_ACTIVE",
             ),
         ] {
             let e = PanelSpec::from_meta(&BoardMeta::parse(text).unwrap())
