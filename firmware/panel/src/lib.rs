@@ -19,6 +19,8 @@
 //! - [`board`]: reads a board's LED and button from its `board/NAME/meta` file.
 //! - [`driver`]: the tokio task that runs all of it and sends gestures on a channel.
 //! - [`open`]: the panel `ruji serve` asked for (none, simulated, the board's), started.
+//! - [`picture`]: the docs' picture of the LED patterns (`docs/screens/led-patterns.svg`), drawn
+//!   from the engine; a test fails when the committed picture no longer matches.
 //!
 //! Both engines take time as [`Millis`] from the caller, so their tests run on virtual time.
 //! The driver uses tokio's monotonic clock, never the wall clock (which jumps when it is set).
@@ -36,6 +38,7 @@ pub mod input;
 pub mod led;
 pub mod open;
 pub mod pattern;
+pub mod picture;
 pub mod sim;
 
 pub use board::{BoardMeta, ButtonSpec, LedSpec, PanelSpec};
