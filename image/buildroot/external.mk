@@ -10,15 +10,14 @@ include $(sort $(wildcard $(BR2_EXTERNAL_RUJI_PATH)/package/*/*.mk))
 # Raspberry Pi kernel's own options excepted, board/common/linux.rpi-only), by hand on the
 # Raspberry Pi kernel the defconfigs name.
 RUJI_KERNEL_REPO = $(BR2_EXTERNAL_RUJI_PATH)/../..
-RUJI_KERNEL_BOARD_META = \
-	$(wildcard $(RUJI_KERNEL_REPO)/board/$(call qstrip,$(BR2_ROOTFS_POST_SCRIPT_ARGS))/meta)
+# The board's file must exist (the script stops the build when it does not): a misspelt board
+# must not quietly skip the module check.
+RUJI_KERNEL_BOARD_META = $(RUJI_KERNEL_REPO)/board/$(call qstrip,$(BR2_ROOTFS_POST_SCRIPT_ARGS))/meta
 define RUJI_KERNEL_CHECK_CONFIG
 	$(BR2_EXTERNAL_RUJI_PATH)/board/common/check-kernel-config.sh -s $(LINUX_DIR) \
 		-c $(LINUX_DIR)/.config -a $(KERNEL_ARCH) \
 		$(addprefix -b ,$(RUJI_KERNEL_BOARD_META)) $(LINUX_KCONFIG_FRAGMENT_FILES)
 endef
 ifeq ($(BR2_LINUX_KERNEL),y)
-ifneq ($(strip $(LINUX_KCONFIG_FRAGMENT_FILES) $(RUJI_KERNEL_BOARD_META)),)
 LINUX_POST_CONFIGURE_HOOKS += RUJI_KERNEL_CHECK_CONFIG
-endif
 endif

@@ -51,23 +51,37 @@ pub enum Refusal {
     OutOfRange,
     /// The clock is set already; a browser does not move it.
     AlreadySet,
+    /// A browser's time earlier than a time the board knows has passed (the last time it saw,
+    /// or the time it was put forward to at this start): the computer's clock is behind.
+    BeforeKnown,
 }
 
 /// Whether to set the clock reading `now_ms` to `to_ms` from a source of `trust`, given that
-/// the clock is `not_set` ([`not_set`]) and this build's date `build_epoch` (seconds):
+/// the clock is `not_set` ([`not_set`]), this build's date `build_epoch` (seconds) and
+/// `known_ms`, the latest time the board knows has passed (the last time it saw before this
+/// start, or the time it was put forward to at this start and has run on from; 0 when none):
 /// `Ok(true)` to set, `Ok(false)` when it is right already (within [`MIN_CORRECTION_MS`]).
+///
+/// A browser may not set a time earlier than `known_ms` (by [`MIN_CORRECTION_MS`] or more):
+/// that computer's clock is behind. A trusted source may (it corrects a wrong saved time).
 pub fn decide(
     now_ms: u64,
     to_ms: u64,
     build_epoch: u64,
     not_set: bool,
+    known_ms: u64,
     trust: Trust,
 ) -> Result<bool, Refusal> {
     if to_ms < build_epoch.saturating_mul(1000) || to_ms >= LATEST_MS {
         return Err(Refusal::OutOfRange);
     }
-    if trust == Trust::Browser && !not_set {
-        return Err(Refusal::AlreadySet);
+    if trust == Trust::Browser {
+        if !not_set {
+            return Err(Refusal::AlreadySet);
+        }
+        if to_ms.saturating_add(MIN_CORRECTION_MS) <= known_ms {
+            return Err(Refusal::BeforeKnown);
+        }
     }
     Ok(now_ms.abs_diff(to_ms) >= MIN_CORRECTION_MS)
 }
@@ -221,24 +235,67 @@ mod tests {
     #[test]
     fn a_time_before_the_build_or_after_2100_is_refused_from_anyone() {
         for trust in [Trust::Trusted, Trust::Browser] {
-            assert_eq!(decide(0, 0, BUILD, true, trust), Err(Refusal::OutOfRange));
             assert_eq!(
-                decide(0, BUILD * 1000 - 1, BUILD, true, trust),
+                decide(0, 0, BUILD, true, 0, trust),
                 Err(Refusal::OutOfRange)
             );
             assert_eq!(
-                decide(0, LATEST_MS, BUILD, true, trust),
+                decide(0, BUILD * 1000 - 1, BUILD, true, 0, trust),
                 Err(Refusal::OutOfRange)
             );
-            assert_eq!(decide(0, DEC7, BUILD, true, trust), Ok(true));
+            assert_eq!(
+                decide(0, LATEST_MS, BUILD, true, 0, trust),
+                Err(Refusal::OutOfRange)
+            );
+            assert_eq!(decide(0, DEC7, BUILD, true, 0, trust), Ok(true));
         }
     }
 
     #[test]
-    fn a_browser_sets_only_a_clock_that_is_not_set() {
-        assert_eq!(decide(5_000, DEC7, BUILD, true, Trust::Browser), Ok(true));
+    fn a_browser_does_not_set_a_time_before_one_the_board_knows_has_passed() {
+        // Put forward to DEC7 at this start (a guess): a computer 3 h behind is refused, one a
+        // second behind or later is taken; a trusted source may go back.
+        let known = DEC7;
         assert_eq!(
-            decide(DEC7 + 3_600_000, DEC7, BUILD, false, Trust::Browser),
+            decide(
+                DEC7,
+                DEC7 - 3 * 3_600_000,
+                BUILD,
+                true,
+                known,
+                Trust::Browser
+            ),
+            Err(Refusal::BeforeKnown)
+        );
+        assert_eq!(
+            decide(DEC7, DEC7 - 1_000, BUILD, true, known, Trust::Browser),
+            Ok(false)
+        );
+        assert_eq!(
+            decide(DEC7, DEC7 + 3_600_000, BUILD, true, known, Trust::Browser),
+            Ok(true)
+        );
+        assert_eq!(
+            decide(
+                DEC7,
+                DEC7 - 3 * 3_600_000,
+                BUILD,
+                true,
+                known,
+                Trust::Trusted
+            ),
+            Ok(true)
+        );
+    }
+
+    #[test]
+    fn a_browser_sets_only_a_clock_that_is_not_set() {
+        assert_eq!(
+            decide(5_000, DEC7, BUILD, true, 0, Trust::Browser),
+            Ok(true)
+        );
+        assert_eq!(
+            decide(DEC7 + 3_600_000, DEC7, BUILD, false, 0, Trust::Browser),
             Err(Refusal::AlreadySet),
             "a PC an hour behind does not move a set clock"
         );
@@ -247,23 +304,23 @@ mod tests {
     #[test]
     fn a_trusted_source_corrects_either_way_but_not_by_less_than_two_seconds() {
         assert_eq!(
-            decide(DEC7 + 3_600_000, DEC7, BUILD, false, Trust::Trusted),
+            decide(DEC7 + 3_600_000, DEC7, BUILD, false, 0, Trust::Trusted),
             Ok(true)
         );
         assert_eq!(
-            decide(DEC7 - 60_000, DEC7, BUILD, false, Trust::Trusted),
+            decide(DEC7 - 60_000, DEC7, BUILD, false, 0, Trust::Trusted),
             Ok(true)
         );
         assert_eq!(
-            decide(DEC7 + 1_999, DEC7, BUILD, false, Trust::Trusted),
+            decide(DEC7 + 1_999, DEC7, BUILD, false, 0, Trust::Trusted),
             Ok(false)
         );
         assert_eq!(
-            decide(DEC7 - 1_999, DEC7, BUILD, false, Trust::Trusted),
+            decide(DEC7 - 1_999, DEC7, BUILD, false, 0, Trust::Trusted),
             Ok(false)
         );
         assert_eq!(
-            decide(DEC7 - 2_000, DEC7, BUILD, false, Trust::Trusted),
+            decide(DEC7 - 2_000, DEC7, BUILD, false, 0, Trust::Trusted),
             Ok(true)
         );
     }

@@ -209,6 +209,8 @@ pub(crate) struct Inner {
     upload_now: AtomicBool,
     /// A source set or confirmed the wall clock since the start ([`Room::clock_guessed`]).
     clock_confirmed: AtomicBool,
+    /// One setting of the wall clock at a time ([`Room::set_wall_clock`]).
+    clock_setting: tokio::sync::Mutex<()>,
 }
 
 impl Room {
@@ -239,6 +241,7 @@ impl Room {
             uploads: tokio::sync::Notify::new(),
             upload_now: AtomicBool::new(false),
             clock_confirmed: AtomicBool::new(false),
+            clock_setting: tokio::sync::Mutex::new(()),
             settings,
         }));
         room.restore_lockouts()?;

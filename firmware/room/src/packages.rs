@@ -428,6 +428,7 @@ impl Room {
         };
         let (room, session) = (self.clone(), session.to_string());
         detached(async move {
+            room.clock_before_central().await;
             // Held while the server is asked too (at most 25 s): the record read here is the
             // one written back.
             let _one_at_a_time = room.0.package_changes.lock().await;

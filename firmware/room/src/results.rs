@@ -558,6 +558,7 @@ impl Room {
         let bytes = tokio::fs::read(dir.join(&rec.current.file))
             .await
             .map_err(|e| (UploadProblem::File, format!("{}: {e}", rec.current.file)))?;
+        self.clock_before_central().await;
         let receipt = client
             .upload_results(&bytes)
             .await

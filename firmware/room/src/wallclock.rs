@@ -142,6 +142,11 @@ impl Room {
         self.settings().wall_clock.now_ms()
     }
 
+    /// The wall clock in Unix seconds when it is set ([`Room::clock_not_set`]), else `None`.
+    pub fn wall_secs_if_set(&self) -> Option<u64> {
+        (!self.clock_not_set()).then(|| self.wall_now_ms() / 1000)
+    }
+
     /// Whether the wall clock counts as not set ([`ruji_core::wallclock::not_set`]).
     pub fn clock_not_set(&self) -> bool {
         rules::not_set(
@@ -182,13 +187,25 @@ impl Room {
         to_ms: u64,
         source: ClockSource,
     ) -> Result<Option<ClockChange>> {
+        // One setting at a time: the check and the setting go together (a browser's time
+        // checked while NTP's is being set must not overwrite it).
+        let _one = self.0.clock_setting.lock().await;
         let clock = &self.settings().wall_clock;
         let from_ms = clock.now_ms();
+        // The latest time known to have passed: the last one seen before this start, or the
+        // guess this start was put forward to, which has run on since.
+        let known_ms = self
+            .store()
+            .last_known_wall()
+            .unwrap_or(0)
+            .saturating_mul(1000)
+            .max(if self.clock_guessed() { from_ms } else { 0 });
         let take = rules::decide(
             from_ms,
             to_ms,
             BUILD_EPOCH,
             self.clock_not_set(),
+            known_ms,
             source.trust(),
         )
         .map_err(RoomError::Clock)?;
@@ -323,6 +340,26 @@ impl Room {
             return Err("no NTP server and no central server to ask".into());
         }
         Err(reasons.join("; "))
+    }
+
+    /// Before a request to the central server: a clock that is not set is set first from the
+    /// server's signed time, so that the request's certificate check (at the board's clock, D28)
+    /// passes at once. The proctor who presses "fetch from the central server" on a board that
+    /// just came back from a power cut gets the key, not "certificate refused" until the clock
+    /// keeper's next round. Returns whether the clock is set after it.
+    pub async fn clock_before_central(&self) -> bool {
+        if !self.clock_not_set() {
+            return true;
+        }
+        match self.central_time().await {
+            Ok((to, source)) => {
+                if let Err(e) = self.set_wall_clock(to, source).await {
+                    tracing::warn!(error = %e, "clock not set from the central server's time");
+                }
+            }
+            Err(e) => tracing::info!(error = %e, "clock not set from the central server yet"),
+        }
+        !self.clock_not_set()
     }
 
     /// The clock keeper (`ruji serve` runs it for the board's life): while the wall clock is

@@ -318,6 +318,7 @@ async fn a_guessed_clock_behind_a_new_certificate_is_set_from_the_central_server
     let real = ruji_room::wallclock::System.now_ms();
     assert!(change.to_ms.abs_diff(real) < 5_000, "{change:?} vs {real}");
     assert!(!room.clock_not_set(), "the attention clears");
+    assert!(room.clock_before_central().await, "set: nothing to ask");
     assert!(store
         .audit_tail(5)
         .unwrap()
@@ -440,6 +441,13 @@ async fn a_clock_put_forward_to_the_last_saved_time_is_not_set_until_a_source_co
         room.clock_not_set(),
         "the attention shows; the WAN is asked"
     );
+    // A computer whose clock is behind the guess is wrong: the real time is later.
+    let r = room.set_wall_clock(DEC7 - 3 * 3_600_000, proctor()).await;
+    assert!(
+        matches!(r, Err(RoomError::Clock(Refusal::BeforeKnown))),
+        "{r:?}"
+    );
+    assert!(room.clock_not_set() && mark.exists());
     // The proctor's browser may set it (it is not set), to a later time.
     room.set_wall_clock(DEC7 + 3 * 3_600_000, proctor())
         .await
@@ -469,4 +477,32 @@ async fn a_clock_put_forward_to_the_last_saved_time_is_not_set_until_a_source_co
         .unwrap()
         .iter()
         .any(|e| e.action == Action::ClockSet.name()));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn before_a_central_request_a_clock_not_set_is_set_from_the_servers_time_first() {
+    let key = ruji_package::IssuerKey::generate();
+    let central = central_valid_from(&key, (2026, 12, 7)).await;
+    let url = central.0.clone();
+    let WithCentral { room, .. } =
+        with_central(key.public(), vec![], central, DEC7 - 6 * 3_600_000, true).await;
+    let Some(Ok(client)) = room.settings().central.clone() else {
+        panic!("a central client")
+    };
+    // The usual check at the guessed clock: the certificate is not valid yet.
+    let nonce = "2".repeat(32);
+    let e = client
+        .release_code("DEMO", &nonce, "H1S1")
+        .await
+        .unwrap_err();
+    assert!(matches!(e, ruji_sync::CentralError::Certificate(_)), "{e}");
+    // What a release or an upload does first: the signed time sets the clock, and the request's
+    // certificate check passes.
+    assert!(room.clock_before_central().await);
+    assert!(!room.clock_not_set());
+    let r = client.release_code("DEMO", &nonce, "H1S1").await;
+    assert!(
+        !matches!(r, Err(ruji_sync::CentralError::Certificate(_))),
+        "{url}: {r:?}"
+    );
 }

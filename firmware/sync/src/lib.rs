@@ -286,6 +286,10 @@ mod client {
         floor: Arc<AtomicU64>,
     }
 
+    /// The largest answer the board reads from the central server (its answers are a few
+    /// hundred bytes of JSON).
+    const MAX_ANSWER_BYTES: usize = 64 * 1024;
+
     /// What a client reads as the time now, Unix seconds.
     pub type Now = Arc<dyn Fn() -> u64 + Send + Sync>;
 
@@ -336,8 +340,9 @@ mod client {
         ) -> Result<rustls::client::danger::ServerCertVerified, rustls::Error> {
             use rustls::{CertificateError, Error};
             let mut at = now;
-            // The end entity's start, then an intermediate's: a chain has few certificates.
-            for _ in 0..=intermediates.len() {
+            // The end entity's start, then an intermediate's or the root's: at most a few
+            // steps, each to a later time, whatever the server sends.
+            for _ in 0..=intermediates.len().min(3) {
                 match self.0.verify_server_cert(
                     end_entity,
                     intermediates,
@@ -628,11 +633,22 @@ mod client {
         }
 
         async fn answer<T: serde::de::DeserializeOwned>(
-            resp: reqwest::Response,
+            mut resp: reqwest::Response,
             path: &str,
         ) -> Result<T, CentralError> {
             let status = resp.status();
-            let bytes = resp.bytes().await.map_err(|e| describe(&e))?;
+            // Every answer of this protocol is a small JSON document: read at most
+            // MAX_ANSWER_BYTES of it, whatever the peer sends.
+            let mut bytes = Vec::new();
+            while let Some(chunk) = resp.chunk().await.map_err(|e| describe(&e))? {
+                if bytes.len() + chunk.len() > MAX_ANSWER_BYTES {
+                    return Err(CentralError::Protocol(format!(
+                        "{path}: the answer is larger than {} KiB",
+                        MAX_ANSWER_BYTES / 1024
+                    )));
+                }
+                bytes.extend_from_slice(&chunk);
+            }
             if status.is_success() {
                 serde_json::from_slice(&bytes)
                     .map_err(|e| CentralError::Protocol(format!("{path}: {e}")))
@@ -742,5 +758,48 @@ mod tests {
         let mut c = a.clone();
         c.signature = "anything".into();
         assert_eq!(release_message(&a), release_message(&c));
+    }
+
+    /// A peer that answers with an endless body: the board reads at most
+    /// `MAX_ANSWER_BYTES` of it and says what is wrong (plain HTTP to 127.0.0.1, which
+    /// `check_url` allows for a local test).
+    #[cfg(feature = "client")]
+    #[tokio::test]
+    async fn an_answer_larger_than_the_bound_is_refused_unread() {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let sent = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let counter = sent.clone();
+        tokio::spawn(async move {
+            let (mut s, _) = listener.accept().await.unwrap();
+            let mut req = [0u8; 4096];
+            let _ = s.read(&mut req).await;
+            let head = "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\n\
+                        transfer-encoding: chunked\r\n\r\n";
+            s.write_all(head.as_bytes()).await.unwrap();
+            let chunk = format!("{:x}\r\n{}\r\n", 8192, " ".repeat(8192));
+            // 100 MB, unless the board hangs up first.
+            for _ in 0..12_800 {
+                if s.write_all(chunk.as_bytes()).await.is_err() {
+                    return;
+                }
+                counter.fetch_add(8192, std::sync::atomic::Ordering::Relaxed);
+            }
+        });
+        let dir = tempfile::tempdir().unwrap();
+        let device = std::sync::Arc::new(
+            ruji_package::device::DeviceKey::load_or_create(dir.path()).unwrap(),
+        );
+        let client = Client::new(&url, None, device).unwrap();
+        let e = client.signed_time(&"0".repeat(32)).await.unwrap_err();
+        assert!(
+            matches!(&e, CentralError::Protocol(m) if m.contains("larger than 64 KiB")),
+            "{e}"
+        );
+        assert!(
+            sent.load(std::sync::atomic::Ordering::Relaxed) < 10 << 20,
+            "the board stopped reading long before the end"
+        );
     }
 }

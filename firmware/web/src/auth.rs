@@ -18,6 +18,14 @@ pub const PROCTOR_COOKIE: &str = "ruji_k";
 pub const PROCTOR_SESSION: Duration = Duration::from_secs(12 * 3600);
 
 impl AppState {
+    /// The clocks a proctor cookie is made and read at ([`CookieTime`]).
+    pub fn cookie_time(&self) -> CookieTime {
+        CookieTime {
+            exam: self.room.now(),
+            wall: self.room.wall_secs_if_set(),
+        }
+    }
+
     /// A cookie with the board's attributes: HttpOnly, SameSite, path `/`.
     pub fn cookie(
         &self,
@@ -55,27 +63,44 @@ pub struct ProctorSession {
     pub login: ProctorLogin,
 }
 
-/// The cookie value for the proctor's (`generation:id:csrf:eEXPIRES`) or the invigilator's
-/// (`i:` before it) new `login`, made at `now` on the exam clock ([`ruji_room::Room::now`]).
+/// When a proctor cookie is made or read: the exam clock ([`ruji_room::Room::now`]) and the wall
+/// clock in Unix seconds when it is set ([`ruji_room::Room::wall_secs_if_set`]).
+#[derive(Debug, Clone, Copy)]
+pub struct CookieTime {
+    /// The exam clock, ms.
+    pub exam: ruji_core::Millis,
+    /// The wall clock, when set.
+    pub wall: Option<u64>,
+}
+
+/// The cookie value for the proctor's (`generation:id:csrf:eEXAM[:wWALL]`) or the invigilator's
+/// (`i:` before it) new `login`, made at `at`.
 ///
-/// The expiry is on the exam clock, not the wall clock: a board without a clock battery starts
-/// in 1970, and setting its clock (from the proctor's page, NTP or the central server) must not
-/// end the login of the proctor who just set it. The exam clock never jumps and survives a
-/// restart.
-pub fn proctor_value(login: &ProctorLogin, now: ruji_core::Millis) -> String {
+/// It expires [`PROCTOR_SESSION`] later on the exam clock, which never jumps and survives a
+/// restart: a board without a clock battery starts in 1970, and setting its clock must not end
+/// the login of the proctor who just set it. When the wall clock is set at login, it also
+/// expires 12 real hours later (checked while the wall clock is set): the exam clock stands
+/// still while the board is off, so alone it would keep a forgotten login for days of exams.
+pub fn proctor_value(login: &ProctorLogin, at: CookieTime) -> String {
     let csrf = format!("{:032x}", rand::random::<u128>());
-    let expires = now + PROCTOR_SESSION.as_millis() as u64;
+    let expires = at.exam + PROCTOR_SESSION.as_millis() as u64;
     let role = match login.role {
         Role::Proctor => "",
         Role::Invigilator => "i:",
     };
-    format!("{role}{}:{}:{csrf}:e{expires}", login.generation, login.id)
+    let wall = at
+        .wall
+        .map(|w| format!(":w{}", w + PROCTOR_SESSION.as_secs()))
+        .unwrap_or_default();
+    format!(
+        "{role}{}:{}:{csrf}:e{expires}{wall}",
+        login.generation, login.id
+    )
 }
 
-/// Reads the proctor cookie (signed, not expired at `now` on the exam clock). Whether its login
-/// is still valid on the board is the room's to say
-/// ([`ruji_room::Room::proctor_login_valid`]).
-pub fn proctor(jar: &SignedCookieJar, now: ruji_core::Millis) -> Option<ProctorSession> {
+/// Reads the proctor cookie (signed, not expired at `at`). Whether its login is still valid on
+/// the board is the room's to say ([`ruji_room::Room::proctor_login_valid`]).
+pub fn proctor(jar: &SignedCookieJar, at: CookieTime) -> Option<ProctorSession> {
     let c = jar.get(PROCTOR_COOKIE)?;
     let (role, value) = match c.value().strip_prefix("i:") {
         Some(rest) => (Role::Invigilator, rest),
@@ -87,8 +112,15 @@ pub fn proctor(jar: &SignedCookieJar, now: ruji_core::Millis) -> Option<ProctorS
     let csrf = parts.next()?.to_string();
     // `e` + exam-clock ms; a cookie of an older version (wall-clock seconds) is not read.
     let expires: u64 = parts.next()?.strip_prefix('e')?.parse().ok()?;
-    if now > expires {
+    if at.exam > expires {
         return None;
+    }
+    // `w` + wall-clock seconds, when the wall clock was set at login.
+    if let Some(w) = parts.next() {
+        let wall_expires: u64 = w.strip_prefix('w')?.parse().ok()?;
+        if at.wall.is_some_and(|now| now > wall_expires) {
+            return None;
+        }
     }
     Some(ProctorSession {
         csrf,
@@ -125,8 +157,11 @@ mod tests {
         assert!(!csrf_ok(&s, ""));
     }
 
+    /// 2026-12-07 00:00 UTC, Unix seconds.
+    const DEC7: u64 = 1_796_601_600;
+
     #[test]
-    fn the_proctor_cookie_expires_on_the_exam_clock_not_the_wall_clock() {
+    fn the_proctor_cookie_expires_on_the_exam_clock_and_on_a_set_wall_clock() {
         let key = axum_extra::extract::cookie::Key::generate();
         let login = ProctorLogin {
             role: Role::Invigilator,
@@ -139,17 +174,31 @@ mod tests {
                 value,
             ))
         };
-        // Made a minute into the exam clock (a board just started, its wall clock at 1970).
-        let jar = jar_with(proctor_value(&login, 60_000));
+        let at = |exam, wall| CookieTime { exam, wall };
+        // Made a minute into the exam clock, the wall clock not set (a board at 1970).
+        let jar = jar_with(proctor_value(&login, at(60_000, None)));
         let twelve_hours = PROCTOR_SESSION.as_millis() as u64;
-        let s = proctor(&jar, 60_000 + twelve_hours).expect("valid for 12 hours");
+        let s = proctor(&jar, at(60_000 + twelve_hours, Some(DEC7))).expect("valid for 12 hours");
         assert_eq!(
             (s.login.role, s.login.generation, s.login.id.as_str()),
             (Role::Invigilator, 3, "abc")
         );
-        assert!(proctor(&jar, 60_001 + twelve_hours).is_none(), "expired");
+        assert!(
+            proctor(&jar, at(60_001 + twelve_hours, None)).is_none(),
+            "expired"
+        );
+        // Made with the wall clock set: it also ends 12 real hours later, however little the
+        // board ran in between (the next exam day), while the wall clock is set.
+        let jar = jar_with(proctor_value(&login, at(60_000, Some(DEC7))));
+        let next_day = Some(DEC7 + 86_400);
+        assert!(proctor(&jar, at(61_000, Some(DEC7 + 3_600))).is_some());
+        assert!(proctor(&jar, at(61_000, next_day)).is_none());
+        assert!(
+            proctor(&jar, at(61_000, None)).is_some(),
+            "a clock not set says nothing"
+        );
         // A cookie of the version before, with wall-clock seconds, is not read.
         let old = jar_with(format!("3:abc:{:032x}:1900000000", 7));
-        assert!(proctor(&old, 60_000).is_none());
+        assert!(proctor(&old, at(60_000, Some(DEC7))).is_none());
     }
 }

@@ -53,6 +53,8 @@ codes! {
     ClockOutOfRange = "clock_out_of_range" => ErrClockOutOfRange,
     /// The board's clock is set already: a browser does not move it.
     ClockAlreadySet = "clock_already_set" => ErrClockAlreadySet,
+    /// A browser's time earlier than one the board knows has passed.
+    ClockBeforeKnown = "clock_before_known" => ErrClockBeforeKnown,
     /// The operating system refused to set the clock.
     ClockFailed = "clock_failed" => ErrClockFailed,
     /// Logged in elsewhere with a test open.
@@ -289,6 +291,9 @@ impl WebError {
             }
             RoomError::Clock(ruji_core::wallclock::Refusal::AlreadySet) => {
                 new(S::CONFLICT, C::ClockAlreadySet)
+            }
+            RoomError::Clock(ruji_core::wallclock::Refusal::BeforeKnown) => {
+                new(S::UNPROCESSABLE_ENTITY, C::ClockBeforeKnown)
             }
             RoomError::ClockFailed(_) => new(S::SERVICE_UNAVAILABLE, C::ClockFailed),
             RoomError::ProctorPassword => new(S::UNAUTHORIZED, C::ProctorPassword),

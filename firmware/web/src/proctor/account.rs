@@ -52,7 +52,7 @@ pub(super) struct SetupForm {
 
 /// Logged in: the proctor's cookie for `login`, then `to`.
 fn logged_in(state: &AppState, jar: SignedCookieJar, login: &ProctorLogin, to: &str) -> Response {
-    let value = auth::proctor_value(login, state.room.now());
+    let value = auth::proctor_value(login, state.cookie_time());
     (
         jar.add(state.cookie(auth::PROCTOR_COOKIE, value, SameSite::Strict)),
         Redirect::to(to),

@@ -453,8 +453,8 @@ pub(super) async fn home(
             button: state.room.settings().button,
         });
     }
-    let Some(session) =
-        auth::proctor(&jar, state.room.now()).filter(|s| state.room.proctor_login_valid(&s.login))
+    let Some(session) = auth::proctor(&jar, state.cookie_time())
+        .filter(|s| state.room.proctor_login_valid(&s.login))
     else {
         return render(&LoginPage { tr, error });
     };

@@ -176,7 +176,7 @@ impl FromRequestParts<AppState> for Viewer {
         let path = crate::participant::original_path(parts);
         let json = path.ends_with(".json") || path.contains("/results/");
         let jar = SignedCookieJar::<Key>::from_headers(&parts.headers, state.key.clone());
-        let session = auth::proctor(&jar, state.room.now())
+        let session = auth::proctor(&jar, state.cookie_time())
             .filter(|s| state.room.proctor_login_valid(&s.login))
             .ok_or(NotProctor {
                 json,

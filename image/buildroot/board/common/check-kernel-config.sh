@@ -207,7 +207,10 @@ if [ ${#metas[@]} -gt 0 ]; then
   for meta in "${metas[@]}"; do
     board=$(basename "$(dirname "$meta")")
     # shellcheck source=board/rpi4/meta
-    for m in $(. "$meta" && printf '%s\n' "${MODULES:-}"); do
+    listed=$(. "$meta" && printf '%s\n' "${MODULES:-}") || listed=""
+    # A board file that cannot be read, or names no module, checks nothing: that is a failure.
+    [ -n "$listed" ] || fail "$meta: no MODULES (the file could not be read, or names none)"
+    for m in $listed; do
       m=${m//-/_}
       [ -n "${boards_of[$m]+set}" ] || modules+=("$m")
       boards_of[$m]="${boards_of[$m]:+${boards_of[$m]} }$board"
