@@ -7,6 +7,9 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import {
   assertClean, startServer, launchBrowser, newContext, text, here, stepper, screenshot, eventually,
 } from './lib/harness.mjs';
@@ -30,7 +33,13 @@ async function submit(page, selector = 'button[type=submit]') {
 
 /** A server at 1970 and a proctor logged in on it; the dashboard shows the clock's attention. */
 async function proctorAt1970(js) {
-  const server = await startServer({ args: ['--panel', 'sim', '--wall-clock-at', '0'] });
+  return proctorOn(js, ['--wall-clock-at', '0'], /Jam papan sekarang: 1970-01-01/);
+}
+
+/** A server started with `args` and a proctor logged in on it; the dashboard shows the clock's
+ * attention, with the board's time matching `shown`. */
+async function proctorOn(js, args, shown) {
+  const server = await startServer({ args: ['--panel', 'sim', ...args] });
   servers.push(server);
   const ctx = await newContext(browser, { javaScriptEnabled: js });
   contexts.push(ctx);
@@ -46,7 +55,7 @@ async function proctorAt1970(js) {
     await page.goto(server.url + '/proctor');
     assert.ok(await page.$('#att-clock_not_set'), 'the clock attention is shown');
   }, { timeout: 30000, interval: 500 });
-  assert.match(await text(page, '#att-clock_not_set'), /Jam papan sekarang: 1970-01-01/);
+  assert.match(await text(page, '#att-clock_not_set'), shown);
   return { server, page };
 }
 
@@ -110,4 +119,40 @@ test('the clock typed by hand, JavaScript off', async (t) => {
     await page.goto(server.url + '/proctor/audit');
     assert.match(await text(page, 'body'), /to 2027-03-15 02:30:00 UTC by the proctor's browser/);
   });
+});
+
+test('a clock put forward at boot to the last saved time: a guess, not set; a computer behind it is refused', async (t) => {
+  const step = stepper(t);
+  // The board was off overnight: ruji-clock put its clock forward to 18:00 yesterday (WIB) and
+  // left its mark. Simulated: the clock reads that time; the mark is a temporary file.
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ruji-clock-mark-'));
+  const mark = path.join(dir, 'ruji-clock.restored');
+  fs.writeFileSync(mark, '1');
+  const guess = Date.UTC(2026, 11, 6, 11, 0, 0); // 2026-12-06 18:00 WIB
+  const { server, page } = await proctorOn(false,
+    ['--wall-clock-at', String(guess / 1000), '--clock-guess-mark', mark],
+    /Jam papan sekarang: 2026-12-06 18:00:\d\d WIB/);
+
+  await step('a time before the guess is refused: this computer is behind', async () => {
+    await page.fill('#clock-local', '2026-12-06T15:00');
+    await submit(page, '#clock-form button[type=submit]');
+    assert.equal(here(page), '/proctor?e=clock_before_known');
+    assert.match(await text(page, 'p.error'), /jam komputer ini tertinggal/);
+    for (const [width, height] of [[1366, 768], [1024, 600]]) {
+      await page.setViewportSize({ width, height });
+      const wide = await page.evaluate(() => document.documentElement.scrollWidth);
+      assert.ok(wide <= width, `${wide} px wide at ${width}`);
+      await screenshot(page, `proctor-clock-behind-${width}.png`, { fullPage: false });
+    }
+    assert.ok(fs.existsSync(mark), 'still a guess');
+  });
+
+  await step('the right time sets it; the attention clears and the mark is gone', async () => {
+    await page.fill('#clock-local', '2026-12-07T07:05');
+    await submit(page, '#clock-form button[type=submit]');
+    assert.equal(here(page), '/proctor?ok=1');
+    await attentionGone(page, server.url);
+    assert.ok(!fs.existsSync(mark), 'a restart in this boot does not doubt it again');
+  });
+  fs.rmSync(dir, { recursive: true, force: true });
 });

@@ -409,8 +409,16 @@ async fn board_notes(state: &AppState, tr: Tr) -> BoardNotes {
         } else {
             vec![]
         };
-        let clock = (a == Attention::ClockNotSet)
-            .then(|| ruji_room::wallclock::utc(state.room.wall_now_ms()));
+        // In the school's zone, as the form below asks for the time: the proctor compares it
+        // with a wall clock.
+        let clock = (a == Attention::ClockNotSet).then(|| {
+            let zone = state.room.settings().school.zone;
+            format!(
+                "{} {}",
+                zone.format(state.room.wall_now_ms() / 1000),
+                zone.name()
+            )
+        });
         attention.push(AttentionRow {
             name: a.name(),
             label: tr.t(label),
