@@ -126,14 +126,16 @@ impl Get for Reader {
 }
 
 /// The open session, if any, with its state.
-pub(crate) fn open_session<R: Get>(
+/// The open session (borrowed from the package: no copy of its participant list per request)
+/// and its state.
+pub(crate) fn open_session<'p, R: Get>(
     r: &R,
-    pkg: &Package,
-) -> Result<Option<(Session, SessionState)>> {
+    pkg: &'p Package,
+) -> Result<Option<(&'p Session, SessionState)>> {
     for (id, st) in r.scan_rec(SESSIONS, "")? {
         if st.open {
             if let Some(s) = pkg.session(&id) {
-                return Ok(Some((s.clone(), st)));
+                return Ok(Some((s, st)));
             }
         }
     }
@@ -161,8 +163,6 @@ fn any_attempt_open<R: Get>(r: &R, username: &str) -> Result<bool> {
 pub struct Context {
     /// The participant (from the package).
     pub participant: Participant,
-    /// The open session.
-    pub session: Session,
     /// The test they are on (first one not finished); `None` when all are done.
     pub test: Option<Test>,
     /// Their attempt at that test (ticked to now, so a time-out shows at once).
@@ -281,7 +281,6 @@ fn context_of<R: Get>(
     };
     Ok(Ok(Context {
         participant: participant.clone(),
-        session,
         test,
         attempt,
         answers,
@@ -829,7 +828,7 @@ impl Store {
             }
             if let Some((s, _)) = open_session(tx, &pkg)? {
                 if s.id != id {
-                    return Ok(Err(Refusal::AnotherSessionOpen(s.name)));
+                    return Ok(Err(Refusal::AnotherSessionOpen(s.name.clone())));
                 }
                 return Ok(Ok(()));
             }
@@ -1149,7 +1148,8 @@ impl Store {
 
     /// The open session, if any, with its state: the one query for "which session is open".
     pub fn current_session(&self) -> Result<Option<(Session, SessionState)>> {
-        open_session(&self.reader()?, &self.package())
+        let pkg = self.package();
+        Ok(open_session(&self.reader()?, &pkg)?.map(|(s, st)| (s.clone(), st)))
     }
 
     /// State of every session.
