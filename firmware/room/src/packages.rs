@@ -428,6 +428,8 @@ impl Room {
         };
         let (room, session) = (self.clone(), session.to_string());
         detached(async move {
+            // A clock not set is set from the server's time first (one more request, at most
+            // 25 s, only while the clock is not set).
             room.clock_before_central().await;
             // Held while the server is asked too (at most 25 s): the record read here is the
             // one written back.

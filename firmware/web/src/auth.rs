@@ -61,6 +61,36 @@ pub struct ProctorSession {
     pub csrf: String,
     /// The login on the board the cookie names.
     pub login: ProctorLogin,
+    /// When the cookie ends on the exam clock (ms).
+    pub expires: ruji_core::Millis,
+    /// When it ends on the wall clock (Unix seconds), if the wall clock was set when it was
+    /// made.
+    pub wall_expires: Option<u64>,
+}
+
+impl ProctorSession {
+    /// The same cookie value with the wall clock's end added, for a login made while the
+    /// clock was not set, once it is set (`at.wall`): as much real time as it has left on the
+    /// exam clock. `None` when it has one already or the clock is still not set.
+    pub fn with_wall_end(&self, at: CookieTime) -> Option<String> {
+        if self.wall_expires.is_some() {
+            return None;
+        }
+        let wall = at.wall?;
+        let left = self.expires.saturating_sub(at.exam) / 1000;
+        let role = match self.login.role {
+            Role::Proctor => "",
+            Role::Invigilator => "i:",
+        };
+        Some(format!(
+            "{role}{}:{}:{}:e{}:w{}",
+            self.login.generation,
+            self.login.id,
+            self.csrf,
+            self.expires,
+            wall + left
+        ))
+    }
 }
 
 /// When a proctor cookie is made or read: the exam clock ([`ruji_room::Room::now`]) and the wall
@@ -116,12 +146,16 @@ pub fn proctor(jar: &SignedCookieJar, at: CookieTime) -> Option<ProctorSession> 
         return None;
     }
     // `w` + wall-clock seconds, when the wall clock was set at login.
-    if let Some(w) = parts.next() {
-        let wall_expires: u64 = w.strip_prefix('w')?.parse().ok()?;
-        if at.wall.is_some_and(|now| now > wall_expires) {
-            return None;
+    let wall_expires = match parts.next() {
+        Some(w) => {
+            let w: u64 = w.strip_prefix('w')?.parse().ok()?;
+            if at.wall.is_some_and(|now| now > w) {
+                return None;
+            }
+            Some(w)
         }
-    }
+        None => None,
+    };
     Some(ProctorSession {
         csrf,
         login: ProctorLogin {
@@ -129,6 +163,8 @@ pub fn proctor(jar: &SignedCookieJar, at: CookieTime) -> Option<ProctorSession> 
             generation,
             id,
         },
+        expires,
+        wall_expires,
     })
 }
 
@@ -151,6 +187,8 @@ mod tests {
                 generation: 1,
                 id: "x".into(),
             },
+            expires: 0,
+            wall_expires: None,
         };
         assert!(csrf_ok(&s, "abc"));
         assert!(!csrf_ok(&s, "abd"));
@@ -193,6 +231,23 @@ mod tests {
         let next_day = Some(DEC7 + 86_400);
         assert!(proctor(&jar, at(61_000, Some(DEC7 + 3_600))).is_some());
         assert!(proctor(&jar, at(61_000, next_day)).is_none());
+        // Made while the clock was not set, then the clock set (from this login): the renewed
+        // cookie ends when its exam time would, on the wall clock too.
+        let unset = proctor(
+            &jar_with(proctor_value(&login, at(60_000, None))),
+            at(61_000, None),
+        )
+        .unwrap();
+        let renewed = jar_with(unset.with_wall_end(at(3_661_000, Some(DEC7))).unwrap());
+        let s = proctor(&renewed, at(3_661_000, Some(DEC7))).unwrap();
+        assert_eq!(s.csrf, unset.csrf, "the same login and form token");
+        assert_eq!(
+            s.wall_expires,
+            Some(DEC7 + 11 * 3600 - 1),
+            "made 1 h 1 s before"
+        );
+        assert!(proctor(&renewed, at(3_662_000, Some(DEC7 + 11 * 3600 + 1))).is_none());
+        assert_eq!(s.with_wall_end(at(3_661_000, Some(DEC7))), None, "once");
         assert!(
             proctor(&jar, at(61_000, None)).is_some(),
             "a clock not set says nothing"

@@ -7,7 +7,8 @@
 use std::net::SocketAddr;
 
 use axum::extract::{ConnectInfo, State};
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
+use axum_extra::extract::cookie::{SameSite, SignedCookieJar};
 use axum_extra::extract::Form;
 use ruji_room::wallclock::ClockSource;
 use ruji_room::RoomError;
@@ -37,6 +38,7 @@ pub(crate) async fn set(
     State(state): State<AppState>,
     ConnectInfo(addr): ConnectInfo<SocketAddr>,
     p: Proctor,
+    jar: SignedCookieJar,
     Form(f): Form<ClockForm>,
 ) -> Response {
     if !p.csrf_ok(&f.csrf) {
@@ -61,5 +63,18 @@ pub(crate) async fn set(
         }
         None => Err(RoomError::Clock(ruji_core::wallclock::Refusal::OutOfRange)),
     };
-    after(r, p.lang)
+    // The login was made while the clock was not set: now it also ends on the wall clock.
+    let renewed = r
+        .is_ok()
+        .then(|| p.session.with_wall_end(state.cookie_time()))
+        .flatten();
+    let back = after(r, p.lang);
+    match renewed {
+        Some(value) => (
+            jar.add(state.cookie(crate::auth::PROCTOR_COOKIE, value, SameSite::Strict)),
+            back,
+        )
+            .into_response(),
+        None => back,
+    }
 }
