@@ -128,6 +128,11 @@ impl Zone {
         }
     }
 
+    /// `YYYY-MM-DD HH:MM:SS WIB` (the zone's name after it) for `secs` since 1970.
+    pub fn format_named(self, secs: u64) -> String {
+        format!("{} {}", self.format(secs), self.name())
+    }
+
     /// `YYYY-MM-DD HH:MM:SS` in this zone for `secs` since 1970 (no zone name).
     pub fn format(self, secs: u64) -> String {
         let local = secs as i64 + self.minutes() * 60;

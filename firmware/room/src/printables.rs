@@ -52,11 +52,7 @@ impl Room {
         Place {
             school: school.name.clone(),
             room: school.room.clone(),
-            printed: format!(
-                "{} {}",
-                school.zone.format(self.wall_now_ms() / 1000),
-                school.zone.name()
-            ),
+            printed: school.zone.format_named(self.wall_now_ms() / 1000),
         }
     }
 
@@ -65,10 +61,9 @@ impl Room {
         let zone = self.settings().school.zone;
         match w {
             Some(w) => format!(
-                "{}{} {}",
+                "{}{}",
                 if w.estimated { "≈ " } else { "" },
-                zone.format(w.secs),
-                zone.name()
+                zone.format_named(w.secs)
             ),
             None => String::new(),
         }
@@ -275,7 +270,7 @@ impl Room {
     pub fn sync_sheet(&self) -> SyncSheet {
         let r = self.sync_report();
         let zone = self.settings().school.zone;
-        let at = |secs: u64| format!("{} {}", zone.format(secs), zone.name());
+        let at = |secs: u64| zone.format_named(secs);
         let p = &r.package;
         SyncSheet {
             place: self.place(),
@@ -334,7 +329,7 @@ impl Room {
     /// Session `id`'s results file and its receipt, if made.
     fn results_file(&self, id: &str) -> Result<Option<ResultsFile>> {
         let zone = self.settings().school.zone;
-        let at = |secs: u64| format!("{} {}", zone.format(secs), zone.name());
+        let at = |secs: u64| zone.format_named(secs);
         let results = self.session_results()?;
         Ok(results
             .iter()

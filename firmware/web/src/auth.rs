@@ -78,17 +78,11 @@ impl ProctorSession {
         }
         let wall = at.wall?;
         let left = self.expires.saturating_sub(at.exam) / 1000;
-        let role = match self.login.role {
-            Role::Proctor => "",
-            Role::Invigilator => "i:",
-        };
-        Some(format!(
-            "{role}{}:{}:{}:e{}:w{}",
-            self.login.generation,
-            self.login.id,
-            self.csrf,
+        Some(cookie_value(
+            &self.login,
+            &self.csrf,
             self.expires,
-            wall + left
+            Some(wall + left),
         ))
     }
 }
@@ -114,14 +108,17 @@ pub struct CookieTime {
 pub fn proctor_value(login: &ProctorLogin, at: CookieTime) -> String {
     let csrf = format!("{:032x}", rand::random::<u128>());
     let expires = at.exam + PROCTOR_SESSION.as_millis() as u64;
+    let wall = at.wall.map(|w| w + PROCTOR_SESSION.as_secs());
+    cookie_value(login, &csrf, expires, wall)
+}
+
+/// `[i:]generation:id:csrf:eEXPIRES[:wWALL]`, the one place the value is written.
+fn cookie_value(login: &ProctorLogin, csrf: &str, expires: u64, wall: Option<u64>) -> String {
     let role = match login.role {
         Role::Proctor => "",
         Role::Invigilator => "i:",
     };
-    let wall = at
-        .wall
-        .map(|w| format!(":w{}", w + PROCTOR_SESSION.as_secs()))
-        .unwrap_or_default();
+    let wall = wall.map(|w| format!(":w{w}")).unwrap_or_default();
     format!(
         "{role}{}:{}:{csrf}:e{expires}{wall}",
         login.generation, login.id

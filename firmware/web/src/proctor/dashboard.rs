@@ -413,11 +413,7 @@ async fn board_notes(state: &AppState, tr: Tr) -> BoardNotes {
         // with a wall clock.
         let clock = (a == Attention::ClockNotSet).then(|| {
             let zone = state.room.settings().school.zone;
-            format!(
-                "{} {}",
-                zone.format(state.room.wall_now_ms() / 1000),
-                zone.name()
-            )
+            zone.format_named(state.room.wall_now_ms() / 1000)
         });
         attention.push(AttentionRow {
             name: a.name(),
@@ -500,10 +496,10 @@ pub(super) async fn home(
         tr,
         absent,
         demo_logins: state.room.demo_logins().unwrap_or_default(),
-        paused: state.room.paused_since_wall().map(|at| {
-            let zone = state.room.settings().school.zone;
-            format!("{} {}", zone.format(at), zone.name())
-        }),
+        paused: state
+            .room
+            .paused_since_wall()
+            .map(|at| state.room.settings().school.zone.format_named(at)),
         can_act: session.login.role == ruji_room::proctor::Role::Proctor,
         csrf: session.csrf,
         error,
