@@ -217,8 +217,12 @@ test('results page and the next-day gate', async (t) => {
   });
 
   await step('the dashboard holds S2 (the next day) back until S1\'s receipt', async () => {
-    await proctor.goto(server.url + '/proctor');
-    assert.equal(await text(proctor, '#awaiting-S2'), 'Menunggu tanda terima hasil: Hari 1 Sesi 1');
+    // The dashboard reloads itself once when the attention it was drawn with changes (S1's
+    // results not uploaded, raised within the LED's 2 s round): read it once it stands still.
+    await eventually(async () => {
+      await proctor.goto(server.url + '/proctor');
+      assert.equal(await text(proctor, '#awaiting-S2'), 'Menunggu tanda terima hasil: Hari 1 Sesi 1');
+    }, { timeout: 15000, interval: 500 });
     const s2 = sessionRow('Hari 2 Sesi 1');
     assert.equal(await s2.locator('form[action$="/open"]').count(), 0, 'no open button for S2');
     assert.equal(await s2.locator('a[href="/proctor/bundles"]').count(), 1, 'a link to the results page');
