@@ -441,6 +441,36 @@ impl Attempt {
         }
     }
 
+    /// Moves the attempt on to `now`: a timed practice whose time is up ends (the test starts
+    /// at the practice's end, within what remains of the session, which ends at `session_end`);
+    /// then a test whose time is up finishes. Whether it changed.
+    pub fn advance(&mut self, now: Millis, session_end: Option<Millis>) -> bool {
+        let mut changed = false;
+        if let Some(at) = self.end_practice_if_over(now) {
+            self.fit_session(at, session_end);
+            changed = true;
+        }
+        self.tick(now) || changed
+    }
+
+    /// The first instant at which [`Attempt::advance`] would change this attempt: when a
+    /// running timed practice or a running test's clock reaches its end. `None` while nothing
+    /// runs out by itself (not started, finished, untimed practice, a stopped clock with time
+    /// left). A stopped clock with no time left is due at once (`Some(0)`). The room keeps these
+    /// instants in a queue, so that the time-outs of a second cost no read of every attempt.
+    pub fn next_deadline(&self) -> Option<Millis> {
+        let clock = match (&self.phase, &self.practice) {
+            (Phase::Practice, Some(p)) => p,
+            (Phase::InProgress, _) => &self.clock,
+            _ => return None,
+        };
+        let left = clock.limit.saturating_sub(clock.used);
+        match clock.running_since {
+            Some(since) => Some(since.saturating_add(left)),
+            None => (left == 0).then_some(0),
+        }
+    }
+
     /// May an answer be saved now (practice answers included).
     pub fn check_answerable(&mut self, now: Millis) -> Result<(), AttemptError> {
         self.tick(now);
@@ -991,6 +1021,11 @@ mod tests {
         Finish(usize, bool),
         Force,
         Pause,
+        TimePractice(u64),
+        PauseAll,
+        Resume,
+        Extend(u64),
+        Advance,
     }
 
     fn ev() -> impl Strategy<Value = Ev> {
@@ -1002,6 +1037,11 @@ mod tests {
             (0usize..2, any::<bool>()).prop_map(|(d, c)| Ev::Finish(d, c)),
             Just(Ev::Force),
             Just(Ev::Pause),
+            (0u64..3 * MINUTE).prop_map(Ev::TimePractice),
+            Just(Ev::PauseAll),
+            Just(Ev::Resume),
+            (0u64..2 * MINUTE).prop_map(Ev::Extend),
+            Just(Ev::Advance),
         ]
     }
 
@@ -1026,6 +1066,7 @@ mod tests {
                     Ev::Finish(d, c) => { let _ = a.finish(now, d, c, &rules()); }
                     Ev::Force => { let _ = a.force_finish(now, "r"); }
                     Ev::Pause => a.pause(now),
+                    _ => continue,
                 }
                 a.tick(now);
                 prop_assert!(a.clock.remaining(now) <= before);
@@ -1040,6 +1081,49 @@ mod tests {
                     prop_assert_eq!(f, &a.phase);
                 } else if a.is_finished() {
                     finished = Some(a.phase.clone());
+                }
+            }
+        }
+
+        /// `next_deadline` is exact: from any state, `advance` changes nothing before it and
+        /// changes the attempt at it and after it (the room's deadline queue relies on both).
+        #[test]
+        fn next_deadline_is_when_advance_acts(
+            events in proptest::collection::vec(ev(), 1..40),
+            session_minutes in proptest::option::of(0u64..30),
+            probe in 0u64..15 * MINUTE,
+        ) {
+            let end = session_minutes.map(|m| m * MINUTE);
+            let mut a = Attempt::new("u", "t", 10);
+            let mut now = 0u64;
+            for e in events {
+                match e {
+                    Ev::Wait(d) => now += d,
+                    Ev::Begin(p) => { let _ = a.begin(now, p); }
+                    Ev::EndPractice => { let _ = a.end_practice(now); }
+                    Ev::Answer => { let _ = a.check_answerable(now); }
+                    Ev::Finish(d, c) => { let _ = a.finish(now, d, c, &rules()); }
+                    Ev::Force => { let _ = a.force_finish(now, "r"); }
+                    Ev::Pause => a.pause(now),
+                    Ev::TimePractice(l) => a.time_practice(now, l, end),
+                    Ev::PauseAll => { a.pause_for_all(now); }
+                    Ev::Resume => { a.resume_after_pause(now); }
+                    Ev::Extend(x) => { let _ = a.extend(now, x); }
+                    Ev::Advance => { a.advance(now, end); }
+                }
+                // What the room stores has been moved on to its time (every write does so).
+                a.advance(now, end);
+                let deadline = a.next_deadline();
+                prop_assert!(deadline.is_none_or(|d| d > now), "stored state already due");
+                let acts = |t: u64| a.clone().advance(t, end);
+                prop_assert!(!acts(now));
+                match deadline {
+                    Some(d) => {
+                        prop_assert!(!acts(d - 1), "acts before its deadline");
+                        prop_assert!(acts(d), "does not act at its deadline");
+                        prop_assert_eq!(acts(now + probe), now + probe >= d);
+                    }
+                    None => prop_assert!(!acts(now + probe)),
                 }
             }
         }

@@ -440,6 +440,101 @@ pub enum ViewBody {
     },
 }
 
+/// A package with sorted indexes of its ids, so that looking up a participant, an item, a
+/// test or a session, or asking whether a participant is in a session, costs the same for the
+/// first and the thousandth (the room does it on every request). It derefs to the [`Package`];
+/// its look-ups answer as [`Package`]'s linear ones do (the first of equal ids).
+#[derive(Debug, Clone, Default)]
+pub struct IndexedPackage {
+    package: Package,
+    participants: Vec<u32>,
+    items: Vec<u32>,
+    tests: Vec<u32>,
+    sessions: Vec<u32>,
+    /// Per session (same order as `package.sessions`), positions in its participant list.
+    members: Vec<Vec<u32>>,
+}
+
+/// Positions of `keys` sorted by key; among equal keys the first comes first.
+fn sorted_positions<'a>(keys: impl Iterator<Item = &'a str>) -> Vec<u32> {
+    let keys: Vec<&str> = keys.collect();
+    let mut order: Vec<u32> = (0..keys.len() as u32).collect();
+    order.sort_by_key(|&i| keys[i as usize]);
+    order
+}
+
+/// The position whose key is `key`, by binary search in `index` (from [`sorted_positions`]).
+fn look_up<'a>(index: &[u32], key: &str, key_at: impl Fn(usize) -> &'a str) -> Option<usize> {
+    let i = index.partition_point(|&p| key_at(p as usize) < key);
+    let p = *index.get(i)? as usize;
+    (key_at(p) == key).then_some(p)
+}
+
+impl IndexedPackage {
+    /// Indexes `package`.
+    pub fn new(package: Package) -> Self {
+        let ids = |v: &[Participant]| sorted_positions(v.iter().map(|p| p.username.as_str()));
+        IndexedPackage {
+            participants: ids(&package.participants),
+            items: sorted_positions(package.items.iter().map(|i| i.id.as_str())),
+            tests: sorted_positions(package.tests.iter().map(|t| t.id.as_str())),
+            sessions: sorted_positions(package.sessions.iter().map(|s| s.id.as_str())),
+            members: package
+                .sessions
+                .iter()
+                .map(|s| sorted_positions(s.participants.iter().map(String::as_str)))
+                .collect(),
+            package,
+        }
+    }
+    /// The package itself.
+    pub fn package(&self) -> &Package {
+        &self.package
+    }
+    /// Looks up an item.
+    pub fn item(&self, id: &str) -> Option<&Item> {
+        let items = &self.package.items;
+        look_up(&self.items, id, |i| &items[i].id).map(|i| &items[i])
+    }
+    /// Looks up a test.
+    pub fn test(&self, id: &str) -> Option<&Test> {
+        let tests = &self.package.tests;
+        look_up(&self.tests, id, |i| &tests[i].id).map(|i| &tests[i])
+    }
+    /// Looks up a participant.
+    pub fn participant(&self, username: &str) -> Option<&Participant> {
+        let ps = &self.package.participants;
+        look_up(&self.participants, username, |i| &ps[i].username).map(|i| &ps[i])
+    }
+    /// Looks up a session.
+    pub fn session(&self, id: &str) -> Option<&Session> {
+        let ss = &self.package.sessions;
+        look_up(&self.sessions, id, |i| &ss[i].id).map(|i| &ss[i])
+    }
+    /// Is `username` in the participant list of session `session_id`.
+    pub fn in_session(&self, session_id: &str, username: &str) -> bool {
+        let ss = &self.package.sessions;
+        let Some(s) = look_up(&self.sessions, session_id, |i| &ss[i].id) else {
+            return false;
+        };
+        let list = &ss[s].participants;
+        look_up(&self.members[s], username, |i| &list[i]).is_some()
+    }
+}
+
+impl std::ops::Deref for IndexedPackage {
+    type Target = Package;
+    fn deref(&self) -> &Package {
+        &self.package
+    }
+}
+
+impl From<Package> for IndexedPackage {
+    fn from(package: Package) -> Self {
+        IndexedPackage::new(package)
+    }
+}
+
 /// A problem found by [`Package::validate`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PackageError {
@@ -781,6 +876,50 @@ pub fn civil_from_days(z: i64) -> (i64, u32, u32) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    proptest::proptest! {
+        /// The indexed look-ups answer exactly as the linear ones, duplicates and absent ids
+        /// included.
+        #[test]
+        fn indexed_look_ups_answer_as_the_linear_ones(
+            names in proptest::collection::vec("[a-d]{1,3}", 1..40),
+            probes in proptest::collection::vec("[a-e]{0,3}", 1..20),
+        ) {
+            let mut pkg = crate::demo::package_with(names.len());
+            for (p, n) in pkg.participants.iter_mut().zip(&names) {
+                p.username = n.clone();
+            }
+            for (i, n) in pkg.items.iter_mut().zip(&names) {
+                i.id = n.clone();
+            }
+            pkg.sessions[0].participants = names.iter().rev().cloned().collect();
+            let sid = pkg.sessions[0].id.clone();
+            let ix = IndexedPackage::new(pkg.clone());
+            for q in names.iter().chain(&probes) {
+                // The same entry: the first of equal usernames, found at the same position.
+                let at = |list: &[Participant], found: Option<&Participant>| {
+                    found.map(|f| list.iter().position(|p| std::ptr::eq(p, f)))
+                };
+                proptest::prop_assert_eq!(
+                    at(&ix.package().participants, ix.participant(q)),
+                    at(&pkg.participants, pkg.participant(q))
+                );
+                proptest::prop_assert_eq!(
+                    ix.item(q).map(|i| &i.body), pkg.item(q).map(|i| &i.body));
+                proptest::prop_assert_eq!(
+                    ix.in_session(&sid, q),
+                    pkg.session(&sid).unwrap().participants.iter().any(|u| u == q)
+                );
+                proptest::prop_assert!(!ix.in_session("no such session", q));
+            }
+            for t in &pkg.tests {
+                proptest::prop_assert_eq!(ix.test(&t.id), Some(t));
+            }
+            for s in &pkg.sessions {
+                proptest::prop_assert_eq!(ix.session(&s.id), Some(s));
+            }
+        }
+    }
 
     #[test]
     fn a_session_lasts_its_tests_and_timed_practice_and_the_allowance_unless_it_says() {

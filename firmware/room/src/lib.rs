@@ -270,7 +270,7 @@ impl Room {
     }
 
     /// The installed package.
-    pub fn package(&self) -> Arc<ruji_core::package::Package> {
+    pub fn package(&self) -> Arc<ruji_core::package::IndexedPackage> {
         self.0.store.package()
     }
 

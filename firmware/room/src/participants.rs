@@ -10,7 +10,7 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use ruji_core::attempt::{Phase, PhaseName};
-use ruji_core::package::{ItemView, Package};
+use ruji_core::package::{IndexedPackage, ItemView};
 use ruji_core::response::Response;
 use ruji_core::shuffle;
 use ruji_core::throttle::{CLIENT_BURST, USER_BURST};
@@ -248,12 +248,12 @@ pub fn ordered_items(ctx: &Context) -> Vec<String> {
                 .map(|i| items[i].clone())
                 .collect()
         }
-        _ => items,
+        _ => items.to_vec(),
     }
 }
 
 /// The client view of an item, options in this participant's order.
-pub fn item_view(ctx: &Context, pkg: &Package, item_id: &str) -> ItemView {
+pub fn item_view(ctx: &Context, pkg: &IndexedPackage, item_id: &str) -> ItemView {
     let item = pkg
         .item(item_id)
         .expect("current items exist (validated package)");

@@ -29,32 +29,21 @@ impl Room {
 
     /// One second's work; returns whether a session is open.
     async fn tick_once(&self) -> bool {
-        // The sweep reads every attempt: off the async workers.
-        let store = self.store().clone();
-        let due = match tokio::task::spawn_blocking(move || store.due_timeouts()).await {
-            Ok(Ok(due)) => due,
-            Ok(Err(e)) => {
-                tracing::error!(error = %e, "time-out sweep failed");
-                vec![]
-            }
-            Err(e) => {
-                tracing::error!(error = %e, "time-out sweep stopped");
-                vec![]
-            }
-        };
+        // The due part of the store's deadline queue: no read of the attempts.
+        let due = self.store().due_timeouts();
         match self.store().finish_timeouts(due).await {
             Ok(0) => {}
             Ok(k) => tracing::info!(attempts = k, "time is up: attempts finished"),
             Err(e) => tracing::error!(error = %e, "time-out sweep failed"),
         }
-        let open = match self.store().current_session() {
+        let open = match self.store().open_session_state() {
             Ok(open) => open,
             Err(e) => {
                 tracing::error!(error = %e, "cannot read the sessions");
                 None
             }
         };
-        let Some((_, st)) = &open else {
+        let Some(st) = &open else {
             return false;
         };
         let now = self.now();

@@ -464,7 +464,7 @@ impl Room {
 
     /// Is a session open.
     pub fn session_open(&self) -> bool {
-        matches!(self.current_session(), Ok(Some(_)))
+        matches!(self.store().open_session_state(), Ok(Some(_)))
     }
 
     /// The open session's token and when it changes by itself.

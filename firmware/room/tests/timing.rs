@@ -269,3 +269,71 @@ async fn a_reset_or_a_pause_stops_the_practices_time() {
     );
     periodic.abort();
 }
+
+/// The sweep reads no attempts: it takes the due ones from the store's deadline queue. The
+/// queue is rebuilt from the file when the board starts and follows every write: here a test
+/// that ran out while the board was off, one the proctor extended, and one a reset paused.
+#[tokio::test]
+async fn the_sweep_finds_every_time_out_after_a_restart_and_after_changes() {
+    let dir = tempfile::tempdir().unwrap();
+    let seats = [
+        ("DEMO001", "10.0.0.1"),
+        ("DEMO002", "10.0.0.2"),
+        ("DEMO003", "10.0.0.3"),
+    ];
+    let ids: Vec<u64> = {
+        let (room, _store) = room_on(dir.path()).await;
+        room.install_package(ruji_core::demo::package())
+            .await
+            .unwrap();
+        room.open_session("H1S1").await.unwrap();
+        let mut ids = vec![];
+        for (u, c) in seats {
+            let id = common::arrive(&room, u, c).await;
+            room.end_practice(u, id).await.unwrap();
+            ids.push(id);
+        }
+        ids
+    };
+    let key = |u: &str| format!("{u}{}DEMO", ruji_store::tables::SEP);
+    // The board restarts; the queue comes from the file.
+    let (room, store) = room_on(dir.path()).await;
+    assert!(store.due_timeouts().is_empty(), "nothing is due yet");
+    room.extra_time("DEMO002", 5, "listrik padam di kelas")
+        .await
+        .unwrap();
+    room.reset_login("DEMO003").await.unwrap();
+    // The 20-minute test: DEMO001's time is up, DEMO002 has 5 more minutes, DEMO003's clock
+    // stopped with the reset.
+    store.skip_time(21 * MIN);
+    assert_eq!(store.due_timeouts(), [key("DEMO001")]);
+    store.skip_time(5 * MIN);
+    assert_eq!(store.due_timeouts(), [key("DEMO001"), key("DEMO002")]);
+
+    // The board's sweep finishes both, and then nothing is due.
+    let periodic = tokio::spawn(room.clone().periodic());
+    let on_next_test = |u: &str, id: u64| {
+        room.context(u, id)
+            .unwrap()
+            .test
+            .is_some_and(|t| t.id == "SURVEI")
+    };
+    let mut done = false;
+    for _ in 0..50 {
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        if on_next_test("DEMO001", ids[0]) && on_next_test("DEMO002", ids[1]) {
+            done = true;
+            break;
+        }
+    }
+    assert!(done, "the sweep finished both tests");
+    assert!(store.due_timeouts().is_empty());
+    let ctx = store.context("DEMO003", None).unwrap().unwrap();
+    assert_eq!(
+        ctx.test.unwrap().id,
+        "DEMO",
+        "the reset stopped DEMO003's clock"
+    );
+    assert_eq!(ctx.attempt.unwrap().clock.running_since, None);
+    periodic.abort();
+}

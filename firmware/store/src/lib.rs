@@ -23,6 +23,7 @@
 //! Nothing outside this crate reads or writes a table directly: callers use the operations.
 #![forbid(unsafe_code)]
 
+mod deadlines;
 pub mod export;
 mod migrate;
 pub mod records;
@@ -35,15 +36,17 @@ pub mod testing;
 use std::panic::AssertUnwindSafe;
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, Mutex, RwLock};
 use std::time::Instant;
 
 use ruji_sys::unix_secs as wall_secs;
 
+use deadlines::Deadlines;
 use redb::{
     Database, ReadTransaction, ReadableDatabase, ReadableTable, TableDefinition, WriteTransaction,
 };
-use ruji_core::package::Package;
+use ruji_core::attempt::Attempt;
+use ruji_core::package::{IndexedPackage, Package};
 use ruji_core::Millis;
 use serde::{de::DeserializeOwned, Serialize};
 use tokio::sync::{mpsc, oneshot, watch};
@@ -269,8 +272,11 @@ struct Inner {
     writer: Option<std::thread::JoinHandle<()>>,
     /// The exam clock.
     clock: Clock,
-    /// The installed package, decoded once; replaced on import and release.
-    package: RwLock<Arc<Package>>,
+    /// When the attempts next run out by themselves (shared with the writer thread, which
+    /// updates it after each commit).
+    deadlines: Arc<Mutex<Deadlines>>,
+    /// The installed package, decoded and indexed once; replaced on import and release.
+    package: RwLock<Arc<IndexedPackage>>,
     /// The wall clock (Unix seconds) recorded with the last commit before this open.
     last_known_wall: Option<u64>,
     /// What the writer has done (shared with the writer thread).
@@ -333,6 +339,9 @@ pub struct Tx<'a> {
     /// Exam-clock time of this batch.
     pub now: Millis,
     audit_seq: &'a mut u64,
+    /// The attempts this batch wrote, with their new deadlines: the writer applies them to the
+    /// queue once the batch is committed.
+    deadlines: &'a mut Vec<(String, Option<Millis>)>,
 }
 
 impl Tx<'_> {
@@ -342,11 +351,24 @@ impl Tx<'_> {
         let v = table.get(key)?;
         v.map(|v| decode(t.name(), v.value())).transpose()
     }
-    /// Writes a record.
-    pub(crate) fn put<V: Serialize>(&self, t: Table<V>, key: &str, value: &V) -> Result<()> {
+    /// Writes a record. An attempt's new deadline is noted for the queue, here, so that no
+    /// write of an attempt can leave the queue behind.
+    pub(crate) fn put<V: Serialize + 'static>(
+        &mut self,
+        t: Table<V>,
+        key: &str,
+        value: &V,
+    ) -> Result<()> {
         let mut table = self.txn.open_table(t.def())?;
         table.insert(key, encode(value).as_slice())?;
+        if let Some(a) = (value as &dyn std::any::Any).downcast_ref::<Attempt>() {
+            self.deadlines.push((key.to_string(), a.next_deadline()));
+        }
         Ok(())
+    }
+    /// Notes the deadline of an attempt that is not written (see [`Tx::put`]).
+    pub(crate) fn note_deadline(&mut self, key: String, at: Option<Millis>) {
+        self.deadlines.push((key, at));
     }
     /// Reads every record whose key starts with `prefix`.
     pub(crate) fn scan<V: DeserializeOwned>(
@@ -520,6 +542,15 @@ impl Store {
     fn start_writer(db: Database, opts: OpenOptions) -> Result<Store> {
         let db = Arc::new(db);
         let (base, audit_seq, package, last_known_wall) = Self::init(&db, &opts)?;
+        let deadlines = {
+            let r = Reader {
+                txn: db.begin_read()?,
+            };
+            let attempts: Vec<(String, Attempt)> = r.scan(ATTEMPTS, "")?;
+            Arc::new(Mutex::new(Deadlines::of(
+                attempts.iter().map(|(k, a)| (k.clone(), a)),
+            )))
+        };
         let clock = Clock {
             base,
             started: Instant::now(),
@@ -529,9 +560,10 @@ impl Store {
         let stats = Arc::new(Counters::default());
         let (broke, broken) = watch::channel(false);
         let (wdb, wclock, wstats) = (db.clone(), clock.clone(), stats.clone());
+        let wdeadlines = deadlines.clone();
         let handle = std::thread::Builder::new()
             .name("ruji-store-writer".into())
-            .spawn(move || writer(wdb, rx, wclock, audit_seq, wstats, broke))
+            .spawn(move || writer(wdb, rx, wclock, audit_seq, wstats, broke, wdeadlines))
             .map_err(|e| StoreError::storage(Fault::Other, e.to_string()))?;
         Ok(Store {
             inner: Arc::new(Inner {
@@ -539,7 +571,8 @@ impl Store {
                 jobs: Some(jobs),
                 writer: Some(handle),
                 clock,
-                package: RwLock::new(Arc::new(package.unwrap_or_default())),
+                deadlines,
+                package: RwLock::new(Arc::new(package.unwrap_or_default().into())),
                 last_known_wall,
                 stats,
                 broken,
@@ -682,14 +715,19 @@ impl Store {
         self.reader()?.audit_each(f)
     }
 
+    /// The deadline queue ([`deadlines`]).
+    pub(crate) fn deadlines(&self) -> std::sync::MutexGuard<'_, Deadlines> {
+        self.inner.deadlines.lock().expect("not poisoned")
+    }
+
     /// The installed package (the demo or an imported one).
-    pub fn package(&self) -> Arc<Package> {
+    pub fn package(&self) -> Arc<IndexedPackage> {
         self.inner.package.read().expect("not poisoned").clone()
     }
 
     /// Replaces the in-memory copy of the installed package (after its commit).
     pub(crate) fn set_package(&self, package: Package) {
-        *self.inner.package.write().expect("not poisoned") = Arc::new(package);
+        *self.inner.package.write().expect("not poisoned") = Arc::new(package.into());
     }
 
     /// A consistent read-only snapshot.
@@ -804,7 +842,9 @@ fn writer(
     mut audit_seq: u64,
     stats: Arc<Counters>,
     broken: watch::Sender<bool>,
+    deadlines: Arc<Mutex<Deadlines>>,
 ) {
+    let mut noted = Vec::new();
     while let Some(first) = rx.blocking_recv() {
         let mut batch = vec![first];
         while batch.len() < MAX_BATCH {
@@ -856,10 +896,12 @@ fn writer(
             }
         };
         {
+            noted.clear();
             let mut tx = Tx {
                 txn: &txn,
                 now,
                 audit_seq: &mut audit_seq,
+                deadlines: &mut noted,
             };
             for job in batch {
                 // The job catches its operation's panics itself; this is a second net (its
@@ -894,6 +936,12 @@ fn writer(
         };
         match &outcome {
             Ok(()) => {
+                if !noted.is_empty() {
+                    let mut queue = deadlines.lock().expect("not poisoned");
+                    for (key, at) in noted.drain(..) {
+                        queue.set(key, at);
+                    }
+                }
                 stats.commits.fetch_add(1, Ordering::Relaxed);
                 stats
                     .writes

@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 use ruji_core::attempt::{
     Attempt, AttemptError, FinishReason, Login, LoginError, Outcome, Phase, SeatState,
 };
-use ruji_core::package::{same_name, Package, Participant, Session, Test};
+use ruji_core::package::{same_name, IndexedPackage, Participant, Session, Test};
 use ruji_core::response::{Answer, Response, ResponseError};
 use ruji_core::score::{self, Milli};
 use ruji_core::token::{Token, TokenPolicy, TokenState};
@@ -125,12 +125,11 @@ impl Get for Reader {
     }
 }
 
-/// The open session, if any, with its state.
 /// The open session (borrowed from the package: no copy of its participant list per request)
 /// and its state.
 pub(crate) fn open_session<'p, R: Get>(
     r: &R,
-    pkg: &'p Package,
+    pkg: &'p IndexedPackage,
 ) -> Result<Option<(&'p Session, SessionState)>> {
     for (id, st) in r.scan_rec(SESSIONS, "")? {
         if st.open {
@@ -227,18 +226,39 @@ impl Context {
 
 impl Context {
     /// Items the participant works on now: practice items in practice, else the test items.
-    pub fn current_items(&self) -> Vec<String> {
+    pub fn current_items(&self) -> &[String] {
         match (&self.test, &self.attempt) {
-            (Some(t), Some(a)) if a.phase == Phase::Practice => t.practice_items.clone(),
-            (Some(t), _) => t.items.clone(),
-            _ => vec![],
+            (Some(t), Some(a)) if a.phase == Phase::Practice => &t.practice_items,
+            (Some(t), _) => &t.items,
+            _ => &[],
         }
+    }
+
+    /// Is `item` one the participant works on now ([`Context::current_items`]).
+    pub fn works_on(&self, item: &str) -> bool {
+        self.current_items().iter().any(|i| i == item)
     }
 }
 
 fn context_of<R: Get>(
     r: &R,
-    pkg: &Package,
+    pkg: &IndexedPackage,
+    username: &str,
+    login_id: Option<u64>,
+    now: Millis,
+) -> Result<std::result::Result<Context, Refusal>> {
+    let mut ctx = refuse!(context_without_answers(r, pkg, username, login_id, now)?);
+    if let Some(t) = &ctx.test {
+        ctx.answers = answers_of(r, username, &t.id)?;
+    }
+    Ok(Ok(ctx))
+}
+
+/// [`context_of`] without reading the answers (`answers` is left empty): for an operation
+/// that needs one answer at most, such as a save.
+fn context_without_answers<R: Get>(
+    r: &R,
+    pkg: &IndexedPackage,
     username: &str,
     login_id: Option<u64>,
     now: Millis,
@@ -257,7 +277,7 @@ fn context_of<R: Get>(
     let Some((session, state)) = open_session(r, pkg)? else {
         return Ok(Err(Refusal::NoOpenSession));
     };
-    if !session.participants.iter().any(|u| u == username) {
+    if !pkg.in_session(&session.id, username) {
         return Ok(Err(Refusal::NotInSession));
     }
     let mut current = None;
@@ -265,25 +285,19 @@ fn context_of<R: Get>(
     for tid in &session.tests {
         let Some(test) = pkg.test(tid) else { continue };
         let mut a = load_attempt(r, username, test)?;
-        let ticked = advance(&mut a, now, state.ends_at);
+        let ticked = a.advance(now, state.ends_at);
         if !a.is_finished() {
             current = Some((test.clone(), a));
             break;
         }
         previous = Some((test.clone(), a, ticked));
     }
-    let (test, attempt, answers) = match current {
-        Some((t, a)) => {
-            let answers = answers_of(r, username, &t.id)?;
-            (Some(t), Some(a), answers)
-        }
-        None => (None, None, BTreeMap::new()),
-    };
+    let (test, attempt) = current.unzip();
     Ok(Ok(Context {
         participant: participant.clone(),
         test,
         attempt,
-        answers,
+        answers: BTreeMap::new(),
         now,
         token: state.token,
         session_ends_at: state.ends_at,
@@ -308,18 +322,6 @@ fn record_timeout(tx: &mut Tx<'_>, attempt: &Attempt) -> Result<()> {
         format!("test {}", attempt.test_id),
     )?;
     Ok(())
-}
-
-/// Moves `a` on to `now`: a timed practice whose time is up ends (the test starts at the
-/// practice's end, within what remains of the session, which ends at `session_end`); then a test
-/// whose time is up finishes. Whether it changed.
-fn advance(a: &mut Attempt, now: Millis, session_end: Option<Millis>) -> bool {
-    let mut changed = false;
-    if let Some(at) = a.end_practice_if_over(now) {
-        a.fit_session(at, session_end);
-        changed = true;
-    }
-    a.tick(now) || changed
 }
 
 /// A test's practice time limit (0: untimed; none without practice items).
@@ -688,9 +690,15 @@ impl Store {
         let (u, item_id) = (username.to_string(), item_id.to_string());
         self.write(move |tx| {
             refuse!(not_paused(tx)?);
-            let ctx = refuse!(context_of(tx, &pkg, &u, Some(login_id), tx.now)?);
+            let ctx = refuse!(context_without_answers(
+                tx,
+                &pkg,
+                &u,
+                Some(login_id),
+                tx.now
+            )?);
             refuse!(ctx.token_passed());
-            if !ctx.current_items().contains(&item_id) {
+            if !ctx.works_on(&item_id) {
                 // An item of the test that just ended: say why it is closed.
                 if let Some((t, a, ticked)) = &ctx.previous {
                     if t.items.contains(&item_id) || t.practice_items.contains(&item_id) {
@@ -724,7 +732,8 @@ impl Store {
                 }
             }
             let remaining = attempt.clock.remaining(tx.now);
-            if let Some(old) = ctx.answers.get(&item_id) {
+            let key = answer_key(&u, &test.id, &item_id);
+            if let Some(old) = tx.get(ANSWERS, &key)? {
                 if rev > 0 && rev <= old.rev {
                     return Ok(Ok(Saved {
                         seq: old.seq,
@@ -748,7 +757,7 @@ impl Store {
                 seq,
                 rev,
             };
-            tx.put(ANSWERS, &answer_key(&u, &test.id, &item_id), &answer)?;
+            tx.put(ANSWERS, &key, &answer)?;
             Ok(Ok(Saved {
                 seq,
                 remaining,
@@ -758,18 +767,10 @@ impl Store {
         .await
     }
 
-    /// The attempts whose time is up, or whose timed practice is over (a read of every
-    /// attempt: call it off the async workers).
-    pub fn due_timeouts(&self) -> Result<Vec<String>> {
-        let now = self.now();
-        let pkg = self.package();
-        let r = self.reader()?;
-        let ends = open_session(&r, &pkg)?.and_then(|(_, st)| st.ends_at);
-        Ok(r.scan::<Attempt>(ATTEMPTS, "")?
-            .into_iter()
-            .filter(|(_, a)| advance(&mut a.clone(), now, ends))
-            .map(|(k, _)| k)
-            .collect())
+    /// The attempts whose time is up, or whose timed practice is over: the due part of the
+    /// deadline queue, without reading the store (cheap enough for the async workers).
+    pub fn due_timeouts(&self) -> Vec<String> {
+        self.deadlines().due(self.now())
     }
 
     /// Moves on the attempts of [`Store::due_timeouts`]: a timed practice that is over ends
@@ -785,10 +786,14 @@ impl Store {
             let mut n = 0;
             for key in due {
                 let Some(mut a) = tx.get::<Attempt>(ATTEMPTS, &key)? else {
+                    tx.note_deadline(key, None);
                     continue;
                 };
                 let before = a.phase.clone();
-                if !advance(&mut a, tx.now, ends) {
+                if !a.advance(tx.now, ends) {
+                    // Not due after all (the queue is exact, `Attempt::next_deadline`; this
+                    // only keeps a wrong entry from coming back every second).
+                    tx.note_deadline(key, a.next_deadline());
                     continue;
                 }
                 if before == Phase::Practice && a.phase != Phase::Practice {
@@ -972,7 +977,7 @@ impl Store {
                     let mut a = load_attempt(tx, u, test)?;
                     let was_finished = a.is_finished();
                     // A practice whose time is up is the test's now (the sweep's second).
-                    advance(&mut a, tx.now, st.ends_at);
+                    a.advance(tx.now, st.ends_at);
                     if a.pause_for_all(tx.now) {
                         let key = attempt_key(u, &test.id);
                         tx.put(ATTEMPTS, &key, &a)?;
@@ -1152,6 +1157,13 @@ impl Store {
         Ok(open_session(&self.reader()?, &pkg)?.map(|(s, st)| (s.clone(), st)))
     }
 
+    /// The open session's state, if one is open: [`Store::current_session`] without a copy of
+    /// the session (the periodic work and the LED ask every second or two).
+    pub fn open_session_state(&self) -> Result<Option<SessionState>> {
+        let pkg = self.package();
+        Ok(open_session(&self.reader()?, &pkg)?.map(|(_, st)| st))
+    }
+
     /// State of every session.
     pub fn sessions(&self) -> Result<Vec<(Session, SessionState)>> {
         let pkg = self.package();
@@ -1204,7 +1216,7 @@ impl Store {
             for tid in &session.tests {
                 let Some(test) = pkg.test(tid) else { continue };
                 let mut a = load_attempt(&r, u, test)?;
-                advance(&mut a, now, ends);
+                a.advance(now, ends);
                 row.arrived = match (row.arrived, a.started_at) {
                     (Some(x), Some(y)) => Some(x.min(y)),
                     (x, y) => x.or(y),
@@ -1338,7 +1350,7 @@ impl Store {
 }
 
 /// Closed sessions (with when they closed) where at least one participant started a test.
-fn closed_with_results(r: &Reader, pkg: &Package) -> Result<Vec<(Session, Millis)>> {
+fn closed_with_results(r: &Reader, pkg: &IndexedPackage) -> Result<Vec<(Session, Millis)>> {
     let mut out = Vec::new();
     for s in &pkg.sessions {
         let st: SessionState = r.get(SESSIONS, &s.id)?.unwrap_or_default();
