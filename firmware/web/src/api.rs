@@ -122,9 +122,9 @@ async fn login_wait(
 /// `{"status": "waiting", "ahead": n}`; ask again at `/api/v1/login/wait`.
 fn login_answer(state: &AppState, step: flow::LoginStep) -> Result<Response, WebError> {
     match step {
-        flow::LoginStep::In(who) => {
+        flow::LoginStep::In(who, jar) => {
             let ctx = flow::context(state, &who)?;
-            Ok((who.jar, Json(me_json(&ctx))).into_response())
+            Ok((jar, Json(me_json(&ctx))).into_response())
         }
         flow::LoginStep::Waiting(jar, ahead) => Ok((
             StatusCode::ACCEPTED,
@@ -275,6 +275,7 @@ struct FinishBody {
 async fn finish(
     State(state): State<AppState>,
     who: LoggedIn,
+    jar: SignedCookieJar,
     JsonBody(b): JsonBody<FinishBody>,
 ) -> Result<Response, WebError> {
     state
@@ -283,7 +284,7 @@ async fn finish(
         .await
         .map_err(|e| who.fail(e))?;
     Ok((
-        flow::clear_cookie(&state, who.jar.clone()),
+        flow::clear_cookie(&state, jar),
         Json(json!({"finished": true})),
     )
         .into_response())
@@ -294,15 +295,15 @@ async fn heartbeat(State(state): State<AppState>, who: LoggedIn) -> Result<Json<
     Ok(Json(attempt_json(&ctx)))
 }
 
-async fn logout(State(state): State<AppState>, who: LoggedIn) -> Result<Response, WebError> {
+async fn logout(
+    State(state): State<AppState>,
+    who: LoggedIn,
+    jar: SignedCookieJar,
+) -> Result<Response, WebError> {
     state
         .room
         .logout(&who.username, who.login_id)
         .await
         .map_err(|e| who.fail(e))?;
-    Ok((
-        flow::clear_cookie(&state, who.jar.clone()),
-        StatusCode::NO_CONTENT,
-    )
-        .into_response())
+    Ok((flow::clear_cookie(&state, jar), StatusCode::NO_CONTENT).into_response())
 }

@@ -92,6 +92,8 @@ pub struct App {
     pub room: Room,
     /// Signs cookies; the room keeps it so cookies survive a restart.
     pub key: Key,
+    /// Verifies the participant cookie on every request ([`auth::CookieMac`]).
+    pub cookie_mac: auth::CookieMac,
     /// Settings.
     pub settings: Settings,
 }
@@ -115,6 +117,7 @@ impl AppState {
         let key = Key::from(room.cookie_key());
         AppState(Arc::new(App {
             room,
+            cookie_mac: auth::CookieMac::new(&key),
             key,
             settings,
         }))

@@ -78,6 +78,7 @@ pub(super) struct FinishForm {
 pub(super) async fn form(
     State(state): State<AppState>,
     who: LoggedIn,
+    jar: axum_extra::extract::cookie::SignedCookieJar,
     Form(f): Form<FinishForm>,
 ) -> Response {
     let finished = state
@@ -95,7 +96,7 @@ pub(super) async fn form(
                 ),
                 None => Ended::Finished.done_url().to_string(),
             };
-            (clear_cookie(&state, who.jar.clone()), Redirect::to(&done)).into_response()
+            (clear_cookie(&state, jar), Redirect::to(&done)).into_response()
         }
         Err(e) if e.code == ErrorCode::TimeUp => {
             Redirect::to(Ended::Timeout.done_url()).into_response()

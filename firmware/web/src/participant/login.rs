@@ -95,7 +95,7 @@ fn login_answer(
     lang: Lang,
 ) -> Response {
     match step {
-        Ok(LoginStep::In(who)) => (who.jar, Redirect::to("/confirm")).into_response(),
+        Ok(LoginStep::In(_, jar)) => (jar, Redirect::to("/confirm")).into_response(),
         Ok(LoginStep::Waiting(jar, ahead)) => {
             let title = state.room.package().title.clone();
             let page = render(&WaitPage {
@@ -156,9 +156,13 @@ pub(super) async fn done_page(
     (jar, render(&DonePage { tr, text, next })).into_response()
 }
 
-pub(super) async fn logout_form(State(state): State<AppState>, who: LoggedIn) -> Response {
+pub(super) async fn logout_form(
+    State(state): State<AppState>,
+    who: LoggedIn,
+    jar: SignedCookieJar,
+) -> Response {
     let _ = state.room.logout(&who.username, who.login_id).await;
-    (clear_cookie(&state, who.jar.clone()), Redirect::to("/")).into_response()
+    (clear_cookie(&state, jar), Redirect::to("/")).into_response()
 }
 
 /// Where to go back to after a setting: a path on this site (`/...`), else `/`. `None` when

@@ -60,8 +60,6 @@ pub struct LoggedIn {
     pub login_id: u64,
     /// UI language.
     pub lang: Lang,
-    /// The cookie jar (to clear the cookie on logout).
-    pub jar: SignedCookieJar,
     /// Client address.
     pub client: String,
 }
@@ -95,11 +93,8 @@ impl FromRequestParts<AppState> for LoggedIn {
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, NotLoggedIn> {
         let lang = Lang::from_headers(&parts.headers);
         let api = original_path(parts).starts_with("/api/");
-        let jar = SignedCookieJar::<axum_extra::extract::cookie::Key>::from_headers(
-            &parts.headers,
-            state.key.clone(),
-        );
-        let Some((username, login_id)) = auth::participant(&jar) else {
+        let Some((username, login_id)) = auth::participant_of(&parts.headers, &state.cookie_mac)
+        else {
             return Err(NotLoggedIn { api, lang });
         };
         let client = client_addr(parts);
@@ -108,7 +103,6 @@ impl FromRequestParts<AppState> for LoggedIn {
             username,
             login_id,
             lang,
-            jar,
             client,
         })
     }
@@ -139,7 +133,7 @@ pub const LOGIN_WAIT: std::time::Duration = std::time::Duration::from_secs(4);
 /// Where a login stands, as the web answers it.
 pub enum LoginStep {
     /// Logged in: who, with the jar that holds their cookie (and no longer the ticket).
-    In(Box<LoggedIn>),
+    In(Box<LoggedIn>, SignedCookieJar),
     /// Still being processed: the jar with the ticket's cookie, and how many logins are ahead.
     Waiting(SignedCookieJar, usize),
 }
@@ -206,10 +200,9 @@ fn login_step(
                 username: username.to_string(),
                 login_id,
                 lang,
-                jar,
                 client,
             };
-            Ok(LoginStep::In(Box::new(who)))
+            Ok(LoginStep::In(Box::new(who), jar))
         }
         Ok(Login::Waiting { ticket, ahead }) => Ok(LoginStep::Waiting(
             jar.add(wait_cookie(format!("{ticket}:{username}"))),
