@@ -29,6 +29,7 @@ mod migrate;
 pub mod records;
 pub mod results;
 pub mod room;
+mod rows;
 pub mod tables;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;
@@ -272,9 +273,11 @@ struct Inner {
     writer: Option<std::thread::JoinHandle<()>>,
     /// The exam clock.
     clock: Clock,
-    /// When the attempts next run out by themselves (shared with the writer thread, which
-    /// updates it after each commit).
-    deadlines: Arc<Mutex<Deadlines>>,
+    /// What the writer keeps up to date after each commit: when the attempts next run out by
+    /// themselves, and which participants' records changed.
+    derived: Arc<Derived>,
+    /// The dashboard's rows, kept between reads ([`rows`]).
+    rows: Mutex<rows::Rows>,
     /// The installed package, decoded and indexed once; replaced on import and release.
     package: RwLock<Arc<IndexedPackage>>,
     /// The wall clock (Unix seconds) recorded with the last commit before this open.
@@ -339,9 +342,55 @@ pub struct Tx<'a> {
     /// Exam-clock time of this batch.
     pub now: Millis,
     audit_seq: &'a mut u64,
-    /// The attempts this batch wrote, with their new deadlines: the writer applies them to the
-    /// queue once the batch is committed.
-    deadlines: &'a mut Vec<(String, Option<Millis>)>,
+    /// What this batch wrote, for what the writer keeps up to date once it is committed.
+    notes: &'a mut Notes,
+}
+
+/// What a batch wrote that the store keeps track of in memory ([`Derived`]).
+#[derive(Default)]
+struct Notes {
+    /// The attempts written, with their new deadlines.
+    deadlines: Vec<(String, Option<Millis>)>,
+    /// The participants whose records were written (a participant, an attempt, an answer).
+    participants: Vec<String>,
+    /// A session's state was written (every dashboard row depends on it).
+    sessions: bool,
+}
+
+impl Notes {
+    fn clear(&mut self) {
+        self.deadlines.clear();
+        self.participants.clear();
+        self.sessions = false;
+    }
+}
+
+/// What the store keeps in memory about its committed records, shared with the writer thread,
+/// which applies a batch's [`Notes`] once the batch is committed (a failed batch changes
+/// nothing, here as on disk).
+#[derive(Default)]
+struct Derived {
+    /// When the attempts next run out by themselves ([`deadlines`]).
+    deadlines: Mutex<Deadlines>,
+    /// Which participants' records changed ([`rows`]).
+    changes: Mutex<rows::Changes>,
+}
+
+impl Derived {
+    fn apply(&self, notes: &mut Notes) {
+        if !notes.deadlines.is_empty() {
+            let mut queue = self.deadlines.lock().expect("not poisoned");
+            for (key, at) in notes.deadlines.drain(..) {
+                queue.set(key, at);
+            }
+        }
+        if !notes.participants.is_empty() || notes.sessions {
+            self.changes
+                .lock()
+                .expect("not poisoned")
+                .apply(notes.participants.drain(..), notes.sessions);
+        }
+    }
 }
 
 impl Tx<'_> {
@@ -351,8 +400,9 @@ impl Tx<'_> {
         let v = table.get(key)?;
         v.map(|v| decode(t.name(), v.value())).transpose()
     }
-    /// Writes a record. An attempt's new deadline is noted for the queue, here, so that no
-    /// write of an attempt can leave the queue behind.
+    /// Writes a record. What the store keeps in memory about the records ([`Derived`]) is
+    /// noted here, so that no write can leave it behind: an attempt's new deadline, the
+    /// participant whose records changed, a session's state written.
     pub(crate) fn put<V: Serialize + 'static>(
         &mut self,
         t: Table<V>,
@@ -362,13 +412,22 @@ impl Tx<'_> {
         let mut table = self.txn.open_table(t.def())?;
         table.insert(key, encode(value).as_slice())?;
         if let Some(a) = (value as &dyn std::any::Any).downcast_ref::<Attempt>() {
-            self.deadlines.push((key.to_string(), a.next_deadline()));
+            self.notes
+                .deadlines
+                .push((key.to_string(), a.next_deadline()));
+        }
+        let name = t.name();
+        if name == PARTICIPANTS.name() || name == ATTEMPTS.name() || name == ANSWERS.name() {
+            let participant = key.split(SEP).next().unwrap_or(key);
+            self.notes.participants.push(participant.to_string());
+        } else if name == SESSIONS.name() {
+            self.notes.sessions = true;
         }
         Ok(())
     }
     /// Notes the deadline of an attempt that is not written (see [`Tx::put`]).
     pub(crate) fn note_deadline(&mut self, key: String, at: Option<Millis>) {
-        self.deadlines.push((key, at));
+        self.notes.deadlines.push((key, at));
     }
     /// Reads every record whose key starts with `prefix`.
     pub(crate) fn scan<V: DeserializeOwned>(
@@ -542,14 +601,15 @@ impl Store {
     fn start_writer(db: Database, opts: OpenOptions) -> Result<Store> {
         let db = Arc::new(db);
         let (base, audit_seq, package, last_known_wall) = Self::init(&db, &opts)?;
-        let deadlines = {
+        let derived = {
             let r = Reader {
                 txn: db.begin_read()?,
             };
             let attempts: Vec<(String, Attempt)> = r.scan(ATTEMPTS, "")?;
-            Arc::new(Mutex::new(Deadlines::of(
-                attempts.iter().map(|(k, a)| (k.clone(), a)),
-            )))
+            Arc::new(Derived {
+                deadlines: Mutex::new(Deadlines::of(attempts.iter().map(|(k, a)| (k.clone(), a)))),
+                changes: Mutex::default(),
+            })
         };
         let clock = Clock {
             base,
@@ -560,10 +620,10 @@ impl Store {
         let stats = Arc::new(Counters::default());
         let (broke, broken) = watch::channel(false);
         let (wdb, wclock, wstats) = (db.clone(), clock.clone(), stats.clone());
-        let wdeadlines = deadlines.clone();
+        let wderived = derived.clone();
         let handle = std::thread::Builder::new()
             .name("ruji-store-writer".into())
-            .spawn(move || writer(wdb, rx, wclock, audit_seq, wstats, broke, wdeadlines))
+            .spawn(move || writer(wdb, rx, wclock, audit_seq, wstats, broke, wderived))
             .map_err(|e| StoreError::storage(Fault::Other, e.to_string()))?;
         Ok(Store {
             inner: Arc::new(Inner {
@@ -571,7 +631,8 @@ impl Store {
                 jobs: Some(jobs),
                 writer: Some(handle),
                 clock,
-                deadlines,
+                derived,
+                rows: Mutex::default(),
                 package: RwLock::new(Arc::new(package.unwrap_or_default().into())),
                 last_known_wall,
                 stats,
@@ -717,7 +778,17 @@ impl Store {
 
     /// The deadline queue ([`deadlines`]).
     pub(crate) fn deadlines(&self) -> std::sync::MutexGuard<'_, Deadlines> {
-        self.inner.deadlines.lock().expect("not poisoned")
+        self.inner.derived.deadlines.lock().expect("not poisoned")
+    }
+
+    /// Which participants' records changed ([`rows`]).
+    pub(crate) fn changes(&self) -> std::sync::MutexGuard<'_, rows::Changes> {
+        self.inner.derived.changes.lock().expect("not poisoned")
+    }
+
+    /// The dashboard's kept rows ([`rows`]).
+    pub(crate) fn rows(&self) -> std::sync::MutexGuard<'_, rows::Rows> {
+        self.inner.rows.lock().expect("not poisoned")
     }
 
     /// The installed package (the demo or an imported one).
@@ -842,9 +913,9 @@ fn writer(
     mut audit_seq: u64,
     stats: Arc<Counters>,
     broken: watch::Sender<bool>,
-    deadlines: Arc<Mutex<Deadlines>>,
+    derived: Arc<Derived>,
 ) {
-    let mut noted = Vec::new();
+    let mut notes = Notes::default();
     while let Some(first) = rx.blocking_recv() {
         let mut batch = vec![first];
         while batch.len() < MAX_BATCH {
@@ -896,12 +967,12 @@ fn writer(
             }
         };
         {
-            noted.clear();
+            notes.clear();
             let mut tx = Tx {
                 txn: &txn,
                 now,
                 audit_seq: &mut audit_seq,
-                deadlines: &mut noted,
+                notes: &mut notes,
             };
             for job in batch {
                 // The job catches its operation's panics itself; this is a second net (its
@@ -936,12 +1007,7 @@ fn writer(
         };
         match &outcome {
             Ok(()) => {
-                if !noted.is_empty() {
-                    let mut queue = deadlines.lock().expect("not poisoned");
-                    for (key, at) in noted.drain(..) {
-                        queue.set(key, at);
-                    }
-                }
+                derived.apply(&mut notes);
                 stats.commits.fetch_add(1, Ordering::Relaxed);
                 stats
                     .writes

@@ -452,6 +452,89 @@ fn answer_counts<R: Get>(r: &R, username: &str, test: &Test) -> Result<(usize, u
     Ok(counts)
 }
 
+/// One participant's dashboard row, read from the records at `now` (the session ends at
+/// `ends`), with what keeps it right without reading them again ([`crate::rows::Row`]).
+fn status_row<R: Get>(
+    r: &R,
+    pkg: &IndexedPackage,
+    session: &Session,
+    p: &Participant,
+    now: Millis,
+    ends: Option<Millis>,
+) -> Result<crate::rows::Row> {
+    let u = &p.username;
+    let rec = participant_record(r, u)?;
+    let mut row = ParticipantStatus {
+        username: u.clone(),
+        name: p.name.clone(),
+        class: p.class.clone(),
+        reserve: p.reserve,
+        reserve_active: rec.state.reserve_active,
+        client: rec.state.login.as_ref().map(|l| l.client.clone()),
+        login_id: rec.state.login.as_ref().map(|l| l.id),
+        test: None,
+        state: if rec.state.login.is_some() {
+            SeatState::LoggedIn
+        } else {
+            SeatState::NotLoggedIn
+        },
+        answered: 0,
+        doubtful: 0,
+        items: 0,
+        remaining: None,
+        resets: rec.state.resets,
+        arrived: rec.state.login.as_ref().map(|l| l.at),
+    };
+    let (mut clock, mut until) = (None, None::<Millis>);
+    // Left Some only when every test is finished, or between tests: the row then shows
+    // the test just finished until the next one starts.
+    let mut last_finished = None;
+    for tid in &session.tests {
+        let Some(test) = pkg.test(tid) else { continue };
+        let mut a = load_attempt(r, u, test)?;
+        a.advance(now, ends);
+        if let Some(d) = a.next_deadline() {
+            until = Some(until.map_or(d, |u| u.min(d)));
+        }
+        row.arrived = match (row.arrived, a.started_at) {
+            (Some(x), Some(y)) => Some(x.min(y)),
+            (x, y) => x.or(y),
+        };
+        if a.is_finished() {
+            last_finished = Some(test);
+            continue;
+        }
+        row.test = Some(test.id.clone());
+        row.items = test.items.len();
+        (row.answered, row.doubtful) = answer_counts(r, u, test)?;
+        if a.phase == Phase::NotStarted && last_finished.is_some() {
+            break;
+        }
+        match a.phase {
+            Phase::Practice => row.state = SeatState::Practice,
+            Phase::InProgress => {
+                row.state = SeatState::InProgress;
+                row.remaining = Some(a.clock.remaining(now));
+                clock = Some(a.clock);
+            }
+            _ => {}
+        }
+        last_finished = None;
+        break;
+    }
+    if let Some(t) = last_finished {
+        row.state = SeatState::Finished;
+        row.test = Some(t.id.clone());
+        row.items = t.items.len();
+        (row.answered, row.doubtful) = answer_counts(r, u, t)?;
+    }
+    Ok(crate::rows::Row {
+        status: row,
+        clock,
+        until,
+    })
+}
+
 impl Store {
     /// Read-only: a participant's context (`login_id` checks their cookie is still current).
     pub fn context(&self, username: &str, login_id: Option<u64>) -> RoomResult<Context> {
@@ -1174,83 +1257,69 @@ impl Store {
             .collect()
     }
 
-    /// Dashboard rows for a session's participants.
+    /// Dashboard rows for a session's participants. A row is read from the records only when
+    /// they changed since it was last read, or its time ran out ([`crate::rows`]); the live
+    /// console asks every second.
     pub fn status(&self, session_id: &str) -> RoomResult<Vec<ParticipantStatus>> {
+        self.status_at(session_id, self.now())
+    }
+
+    /// [`Store::status`] at exam-clock time `now`.
+    fn status_at(&self, session_id: &str, now: Millis) -> RoomResult<Vec<ParticipantStatus>> {
         let pkg = self.package();
         let Some(session) = pkg.session(session_id) else {
             return Ok(Err(Refusal::UnknownSession));
         };
-        let r = self.reader()?;
-        let now = self.now();
-        let ends = r.get(SESSIONS, session_id)?.and_then(|st| st.ends_at);
-        let mut rows = Vec::new();
+        let mut kept = self.rows();
+        kept.for_session(&pkg, session_id);
+        // The count of changes first: a reader opened after it sees every change it counts.
+        let read_at = self.changes().now();
+        let mut reader = None;
+        let mut rows = Vec::with_capacity(session.participants.len());
         for u in &session.participants {
             let Some(p) = pkg.participant(u) else {
                 continue;
             };
-            let rec = participant_record(&r, u)?;
-            let mut row = ParticipantStatus {
-                username: u.clone(),
-                name: p.name.clone(),
-                class: p.class.clone(),
-                reserve: p.reserve,
-                reserve_active: rec.state.reserve_active,
-                client: rec.state.login.as_ref().map(|l| l.client.clone()),
-                login_id: rec.state.login.as_ref().map(|l| l.id),
-                test: None,
-                state: if rec.state.login.is_some() {
-                    SeatState::LoggedIn
-                } else {
-                    SeatState::NotLoggedIn
-                },
-                answered: 0,
-                doubtful: 0,
-                items: 0,
-                remaining: None,
-                resets: rec.state.resets,
-                arrived: rec.state.login.as_ref().map(|l| l.at),
-            };
-            // Left Some only when every test is finished, or between tests: the row then shows
-            // the test just finished until the next one starts.
-            let mut last_finished = None;
-            for tid in &session.tests {
-                let Some(test) = pkg.test(tid) else { continue };
-                let mut a = load_attempt(&r, u, test)?;
-                a.advance(now, ends);
-                row.arrived = match (row.arrived, a.started_at) {
-                    (Some(x), Some(y)) => Some(x.min(y)),
-                    (x, y) => x.or(y),
-                };
-                if a.is_finished() {
-                    last_finished = Some(test);
-                    continue;
-                }
-                row.test = Some(test.id.clone());
-                row.items = test.items.len();
-                (row.answered, row.doubtful) = answer_counts(&r, u, test)?;
-                if a.phase == Phase::NotStarted && last_finished.is_some() {
-                    break;
-                }
-                match a.phase {
-                    Phase::Practice => row.state = SeatState::Practice,
-                    Phase::InProgress => {
-                        row.state = SeatState::InProgress;
-                        row.remaining = Some(a.clock.remaining(now));
-                    }
-                    _ => {}
-                }
-                last_finished = None;
-                break;
+            if let Some(row) = kept.get(u, &self.changes(), now) {
+                rows.push(row);
+                continue;
             }
-            if let Some(t) = last_finished {
-                row.state = SeatState::Finished;
-                row.test = Some(t.id.clone());
-                row.items = t.items.len();
-                (row.answered, row.doubtful) = answer_counts(&r, u, t)?;
+            // One snapshot for the rows read (none when every row is kept).
+            if reader.is_none() {
+                let r = self.reader()?;
+                let ends = r.get(SESSIONS, session_id)?.and_then(|st| st.ends_at);
+                reader = Some((r, ends));
             }
-            rows.push(row);
+            let (r, ends) = reader.as_ref().expect("opened above");
+            let row = status_row(r, &pkg, session, p, now, *ends)?;
+            rows.push(row.status.clone());
+            kept.put(u, read_at, row);
         }
         Ok(Ok(rows))
+    }
+
+    /// [`Store::status`] at `now`, and the same read from the records, every row (tests
+    /// compare the kept rows with it).
+    #[cfg(test)]
+    pub(crate) fn status_kept_and_read(
+        &self,
+        session_id: &str,
+    ) -> Result<(Vec<ParticipantStatus>, Vec<ParticipantStatus>)> {
+        let now = self.now();
+        let kept = self
+            .status_at(session_id, now)?
+            .expect("a session of the package");
+        let pkg = self.package();
+        let session = pkg.session(session_id).expect("a session of the package");
+        let r = self.reader()?;
+        let ends = r.get(SESSIONS, session_id)?.and_then(|st| st.ends_at);
+        session
+            .participants
+            .iter()
+            .filter_map(|u| pkg.participant(u))
+            .map(|p| Ok(status_row(&r, &pkg, session, p, now, ends)?.status))
+            .collect::<Result<_>>()
+            .map(|read| (kept, read))
     }
 
     /// Results of a session: every participant's attempt at every test, scored.

@@ -1043,3 +1043,117 @@ async fn a_data_file_half_made_by_a_power_cut_is_made_again() {
         "the new file holds what was written"
     );
 }
+
+/// The dashboard's rows are kept between reads and read again only when their records change
+/// or their time runs out (`crate::rows`): after every step of random sessions (logins, starts,
+/// answers, finishes, resets, extra time, pauses, token rotations, time passing), the rows
+/// `status` gives are those read from the records.
+#[tokio::test]
+async fn kept_dashboard_rows_are_the_rows_of_the_records() {
+    let users = ["DEMO001", "DEMO002", "DEMO003", "DEMO004"];
+    let items = ["P01", "D01", "D02", "D03", "D05", "V01"];
+    for seed in 1..=4u64 {
+        let dir = tempfile::tempdir().unwrap();
+        let store = demo_store(dir.path());
+        install(&store).await;
+        store.open_session("H1S1", token()).await.unwrap().unwrap();
+        let mut rng = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        let mut next = |n: u64| {
+            rng ^= rng << 13;
+            rng ^= rng >> 7;
+            rng ^= rng << 17;
+            rng % n
+        };
+        let mut logins = [0u64; 4];
+        let (mut rev, mut saves, mut timeouts, mut paused) = (0, 0, 0, false);
+        for step in 0..300 {
+            if std::mem::take(&mut paused) {
+                store.resume_all().await.unwrap().unwrap();
+            }
+            let i = next(4) as usize;
+            let u = users[i];
+            let login = logins[i];
+            let pick = if login == 0 { 0 } else { 1 + next(99) };
+            match pick {
+                0 => {
+                    let id = logins.iter().max().unwrap() + 1;
+                    if store.login(u, "10.0.0.9", id).await.unwrap().is_ok() {
+                        logins[i] = id;
+                    }
+                }
+                1..=10 => {
+                    let p = store.package().participant(u).unwrap().clone();
+                    let birth = p.birth_date.clone().unwrap();
+                    let policy = TokenPolicy::default();
+                    let st = store.current_session().unwrap().unwrap().1;
+                    let t = st.token.unwrap().current.as_str().to_string();
+                    let _ = store
+                        .start(u, login, &p.name, &birth, &t, policy)
+                        .await
+                        .unwrap();
+                }
+                11..=18 => {
+                    let _ = store.end_practice(u, login).await.unwrap();
+                }
+                19..=60 => {
+                    rev += 1;
+                    // Mostly an item the participant works on now.
+                    let current = match store.context(u, Some(login)).unwrap() {
+                        Ok(ctx) => ctx.current_items().to_vec(),
+                        Err(_) => vec![],
+                    };
+                    let item = match current.len() as u64 {
+                        0 => items[next(items.len() as u64) as usize].to_string(),
+                        n => current[next(n) as usize].clone(),
+                    };
+                    // A choice where the item takes one (a wrong kind is refused now and then),
+                    // else only the doubtful mark.
+                    let choice = ["A", "B", "C"][next(3) as usize];
+                    let r = (item.starts_with("D0") && next(4) != 0 || next(6) == 0)
+                        .then(|| Response::Choice(choice.into()));
+                    let doubtful = next(3) == 0;
+                    let saved = store.save_answer(u, login, &item, r, doubtful, rev).await;
+                    saves += usize::from(saved.unwrap().is_ok());
+                }
+                61..=63 => {
+                    let _ = store.finish(u, login, next(2) == 0).await.unwrap();
+                }
+                64..=66 => {
+                    let _ = store.reset_login(u).await.unwrap();
+                    logins[i] = 0;
+                }
+                67..=70 => {
+                    let _ = store.extend_time(u, 60_000, "PC mati").await.unwrap();
+                }
+                71..=74 => {
+                    // Paused for one step: the next one resumes.
+                    paused = store.pause_all().await.unwrap().is_ok();
+                    store.skip_time(next(60) * 1000);
+                }
+                75..=77 => {
+                    let _ = store.rotate_token(token(), Actor::System).await.unwrap();
+                }
+                _ => {
+                    // Mostly seconds; now and then minutes, so that tests and practices run out.
+                    let minutes = if next(8) == 0 { 3 + next(6) } else { 0 };
+                    store.skip_time(minutes * 60_000 + next(40) * 1000 + next(1000));
+                    if next(2) == 0 {
+                        timeouts += store.finish_timeouts(store.due_timeouts()).await.unwrap();
+                    }
+                }
+            }
+            let (kept, read) = store.status_kept_and_read("H1S1").unwrap();
+            assert_eq!(
+                format!("{kept:?}"),
+                format!("{read:?}"),
+                "seed {seed}, step {step}"
+            );
+        }
+        // The steps did what the rows show: answers saved, and time-outs, read before the
+        // board's sweep recorded them as well as after.
+        assert!(
+            saves >= 20 && timeouts >= 1,
+            "seed {seed}: {saves} saves, {timeouts} time-outs"
+        );
+    }
+}
