@@ -34,6 +34,7 @@ pub mod tables;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;
 
+use std::cell::RefCell;
 use std::panic::AssertUnwindSafe;
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -344,6 +345,16 @@ pub struct Tx<'a> {
     audit_seq: &'a mut u64,
     /// What this batch wrote, for what the writer keeps up to date once it is committed.
     notes: &'a mut Notes,
+    /// The tables this batch opened, kept open until it ends: opening a table is a look-up in
+    /// redb's table tree, and a save reads and writes some eight times (issue 19).
+    open: RefCell<OpenTables<'a>>,
+}
+
+/// The tables a batch has open ([`Tx::open`]).
+#[derive(Default)]
+struct OpenTables<'a> {
+    by_name: Vec<(&'static str, redb::Table<'a, &'static str, &'static [u8]>)>,
+    audit: Option<redb::Table<'a, u64, &'static [u8]>>,
 }
 
 /// What a batch wrote that the store keeps track of in memory ([`Derived`]).
@@ -393,12 +404,48 @@ impl Derived {
     }
 }
 
-impl Tx<'_> {
+impl<'a> Tx<'a> {
+    /// A batch's transaction: `now` on the exam clock, audit entries numbered after
+    /// `audit_seq`, what it writes noted in `notes`.
+    fn new(
+        txn: &'a WriteTransaction,
+        now: Millis,
+        audit_seq: &'a mut u64,
+        notes: &'a mut Notes,
+    ) -> Self {
+        Tx {
+            txn,
+            now,
+            audit_seq,
+            notes,
+            open: RefCell::default(),
+        }
+    }
+
+    /// Runs `f` on the table `name` (`def`), opened once per batch.
+    fn with_table<R>(
+        &self,
+        name: &'static str,
+        def: TableDefinition<'static, &'static str, &'static [u8]>,
+        f: impl FnOnce(&mut redb::Table<'a, &'static str, &'static [u8]>) -> Result<R>,
+    ) -> Result<R> {
+        let mut open = self.open.borrow_mut();
+        let i = match open.by_name.iter().position(|(n, _)| *n == name) {
+            Some(i) => i,
+            None => {
+                open.by_name.push((name, self.txn.open_table(def)?));
+                open.by_name.len() - 1
+            }
+        };
+        f(&mut open.by_name[i].1)
+    }
+
     /// Reads a record.
     pub(crate) fn get<V: DeserializeOwned>(&self, t: Table<V>, key: &str) -> Result<Option<V>> {
-        let table = self.txn.open_table(t.def())?;
-        let v = table.get(key)?;
-        v.map(|v| decode(t.name(), v.value())).transpose()
+        self.with_table(t.name(), t.def(), |table| {
+            let v = table.get(key)?;
+            v.map(|v| decode(t.name(), v.value())).transpose()
+        })
     }
     /// Writes a record. What the store keeps in memory about the records ([`Derived`]) is
     /// noted here, so that no write can leave it behind: an attempt's new deadline, the
@@ -409,8 +456,10 @@ impl Tx<'_> {
         key: &str,
         value: &V,
     ) -> Result<()> {
-        let mut table = self.txn.open_table(t.def())?;
-        table.insert(key, encode(value).as_slice())?;
+        self.with_table(t.name(), t.def(), |table| {
+            table.insert(key, encode(value).as_slice())?;
+            Ok(())
+        })?;
         if let Some(a) = (value as &dyn std::any::Any).downcast_ref::<Attempt>() {
             self.notes
                 .deadlines
@@ -435,26 +484,30 @@ impl Tx<'_> {
         t: Table<V>,
         prefix: &str,
     ) -> Result<Vec<(String, V)>> {
-        let table = self.txn.open_table(t.def())?;
-        scan_table(&table, t.name(), prefix)
+        self.with_table(t.name(), t.def(), |table| {
+            scan_table(table, t.name(), prefix)
+        })
     }
     /// Reads a `meta` record.
     pub(crate) fn meta<V: DeserializeOwned>(&self, k: MetaKey<V>) -> Result<Option<V>> {
-        let table = self.txn.open_table(META)?;
-        let v = table.get(k.key())?;
-        v.map(|v| decode("meta", v.value())).transpose()
+        self.with_table("meta", META, |table| {
+            let v = table.get(k.key())?;
+            v.map(|v| decode("meta", v.value())).transpose()
+        })
     }
     /// Writes a `meta` record.
     pub(crate) fn set_meta<V: Serialize>(&self, k: MetaKey<V>, value: &V) -> Result<()> {
-        let mut table = self.txn.open_table(META)?;
-        table.insert(k.key(), encode(value).as_slice())?;
-        Ok(())
+        self.with_table("meta", META, |table| {
+            table.insert(k.key(), encode(value).as_slice())?;
+            Ok(())
+        })
     }
     /// Removes a `meta` record.
     pub(crate) fn remove_meta<V>(&self, k: MetaKey<V>) -> Result<()> {
-        let mut table = self.txn.open_table(META)?;
-        table.remove(k.key())?;
-        Ok(())
+        self.with_table("meta", META, |table| {
+            table.remove(k.key())?;
+            Ok(())
+        })
     }
     /// Appends to the audit log; returns the entry's sequence number.
     pub(crate) fn audit(
@@ -472,7 +525,11 @@ impl Tx<'_> {
             action: action.name().to_string(),
             detail,
         };
-        let mut table = self.txn.open_table(AUDIT)?;
+        let mut open = self.open.borrow_mut();
+        let table = match &mut open.audit {
+            Some(t) => t,
+            None => open.audit.insert(self.txn.open_table(AUDIT)?),
+        };
         table.insert(entry.seq, encode(&entry).as_slice())?;
         Ok(entry.seq)
     }
@@ -968,12 +1025,8 @@ fn writer(
         };
         {
             notes.clear();
-            let mut tx = Tx {
-                txn: &txn,
-                now,
-                audit_seq: &mut audit_seq,
-                notes: &mut notes,
-            };
+            // Dropped (its open tables closed) before the commit.
+            let mut tx = Tx::new(&txn, now, &mut audit_seq, &mut notes);
             for job in batch {
                 // The job catches its operation's panics itself; this is a second net (its
                 // caller then only learns that its reply was dropped).
