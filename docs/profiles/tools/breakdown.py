@@ -1,9 +1,11 @@
 #!/usr/bin/env python3
 """breakdown.py RUN_DIR...: per request, the instructions of the named cost centres
-(inclusive, from cgparse) for the pages / saves / mixed / idle phases."""
-import json, os, re, sys
+(inclusive, from cgparse) for the pages / saves / mixed / idle phases of a callgrind.sh run."""
+import os, re, sys
+sys.dont_write_bytecode = True  # no __pycache__ in the repository
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import cgparse
+import summarize
 
 CENTRES = [
     ("Store::context / context_of (all)", r"^ruji_store::room::context_of$"),
@@ -26,34 +28,28 @@ CENTRES = [
     ("hyper connection (HTTP, all of a request on the worker)", r"^<hyper::server::conn::http1::Connection<I,S> as core::future::future::Future>::poll$"),
 ]
 
-def load(run):
-    recs = [json.loads(l) for l in open(os.path.join(run, "phased.jsonl"))]
-    phases = [r for r in recs if r["phase"] not in ("setup", "logins")]
-    dumps = sorted([f for f in os.listdir(run) if re.fullmatch(r"callgrind\.out\.\d+", f)],
-                   key=lambda f: int(f.rsplit(".", 1)[1]))
-    return phases, dumps
-
 for run in sys.argv[1:]:
-    phases, dumps = load(run)
+    dumps = summarize.bench_report.callgrind_dumps(run)
     print(f"== {run}")
-    for i, r in enumerate(phases):
-        path = os.path.join(run, dumps[i])
-        s, e, total = cgparse.parse(path)
+    for name, r in summarize.phases(run):
+        if r["kind"] == "logins" or name not in dumps:
+            continue
+        s, e, total = cgparse.parse(dumps[name][0])
         inc = cgparse.inclusive(s, e)
         cin = cgparse.calls_in(e)
-        if r["phase"] == "idle":
+        if r["kind"] == "idle":
             div, unit = r["seconds"], "per second"
-        elif r["phase"] == "pages":
+        elif r["kind"] == "pages":
             div, unit = r["pages"], "per page load"
         else:
-            div, unit = r["saves"], "per save" + (" (+ its page load)" if r["phase"] == "mixed" else "")
-        print(f"-- {r['phase']}: {total/div:,.0f} Ir {unit}  (n={div})")
-        for name, pat in CENTRES:
+            div, unit = r["saves"], "per save" + (" (+ its page load)" if r["kind"] == "mixed" else "")
+        print(f"-- {r['kind']}: {total/div:,.0f} Ir {unit}  (n={div})")
+        for label, pat in CENTRES:
             rx = re.compile(pat)
             c = sum(v for f, v in inc.items() if rx.search(cgparse.short(f)))
             k = sum(cin[f] for f in inc if rx.search(cgparse.short(f)))
             if c:
-                print(f"   {c/div:>12,.0f} {100*c/total:5.1f}%  calls/unit={k/div:8.2f}  {name}")
+                print(f"   {c/div:>12,.0f} {100*c/total:5.1f}%  calls/unit={k/div:8.2f}  {label}")
         # self cost of the allocator
         al = sum(v for f, v in s.items() if re.match(r"^(malloc|free|_int_malloc|_int_free|malloc_consolidate|unlink_chunk.*|realloc|_int_realloc|cfree|__libc_.*|alloc_perturb|__rustc::__rust_(alloc|dealloc|realloc))$", cgparse.short(f)))
         print(f"   {al/div:>12,.0f} {100*al/total:5.1f}%  allocator self cost (glibc malloc/free + rust shims)")

@@ -1,6 +1,6 @@
 # shellcheck shell=bash
-# Helpers the profiling scripts share (sourced). BIN: the release binaries (ruji, loadgen,
-# phased), built with symbols into their own target dir (README.md); WORK: scratch space.
+# Helpers the profiling scripts share (sourced). BIN: the release binaries (ruji, loadgen),
+# built with symbols into their own target dir (README.md); WORK: scratch space.
 BIN=${BIN:-/work/prof-target/release}
 WORK=${WORK:-/tmp/prof}
 mkdir -p "$WORK"

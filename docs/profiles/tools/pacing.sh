@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# pacing.sh N ACTIVE SECONDS [phased args...]: real speed, server with N demo participants on
-# core 0, phased on core 1: all N log in and start, ACTIVE of them load a page and save an answer
-# for SECONDS (pacing from the args: --think-ms 1000 as loadgen, or --period-ms 1000 --spread).
+# pacing.sh N ACTIVE SECONDS [loadgen args...]: real speed, server with N demo participants on
+# core 0, loadgen on core 1: all N log in and start, ACTIVE of them load a page and save an answer
+# for SECONDS (pacing from the args: --think-ms 1000, or --period-ms 1000 with or without --spread).
 set -euo pipefail
 # shellcheck source=docs/profiles/tools/common.sh
 . "$(dirname "$0")/common.sh"
@@ -11,10 +11,9 @@ run="$WORK/run-pace-$n-$$"
 fresh_data "$n" "$run"
 start_server "$n" "$run" "$run.log"
 trap 'kill -9 "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; rm -rf "$run" "$run.log"' EXIT
-out=$(taskset -c 1 "$BIN/phased" --url "http://127.0.0.1:$port" --clients "$n" --active "$active" \
-    --phases "mixed:$secs" --no-logout "$@" | tail -1)
-hwm=$(awk '/^VmHWM:/ {printf "%.1f", $2/1024}' "/proc/$pid/status")
-echo "$out" | python3 -c 'import json,sys
+taskset -c 1 "$BIN/loadgen" --url "http://127.0.0.1:$port" --clients "$n" --active "$active" \
+    --seconds "$secs" --no-logout --pid "$pid" --json "$@" |
+    python3 -c 'import json,sys
 d = json.load(sys.stdin)
 keys = ["active", "saves", "saves_per_s", "save_ms", "page_ms", "errors"]
-print(json.dumps({k: d[k] for k in keys} | {"hwm_mb": float(sys.argv[1])}))' "$hwm"
+print(json.dumps({k: d[k] for k in keys} | {"hwm_mb": round(d["server"]["hwm_peak_kb"] / 1024, 1)}))'

@@ -1,45 +1,54 @@
 #!/usr/bin/env python3
-"""summarize.py RUN_DIR...: per phase, instructions per request from the callgrind dumps
-(callgrind.out.K, one per phase, in order) and the driver's counts (phased.jsonl)."""
-import json, re, sys, os
+"""summarize.py RUN_DIR...: per phase, instructions per request from the callgrind dumps of a
+callgrind.sh run (phase-INDEX-KIND, logins-setup) and the counts loadgen saw in each phase
+(loadgen.json, logins.json). The callgrind files are read by scripts/bench_report.py."""
+import json
+import os
+import sys
 
-def totals(path):
-    for line in open(path, errors="replace"):
-        if line.startswith("totals:"):
-            return int(line.split()[1])
-        if line.startswith("summary:"):
-            s = int(line.split()[1])
-    return s
+sys.dont_write_bytecode = True  # no __pycache__ in the repository
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "../../../scripts"))
+import bench_report  # noqa: E402
 
-def trigger(path):
-    for line in open(path, errors="replace"):
-        if line.startswith("desc: Trigger:"):
-            return line.split("dump ", 1)[-1].strip()
 
-for run in sys.argv[1:]:
-    recs = [json.loads(l) for l in open(os.path.join(run, "phased.jsonl"))]
-    by = {}
-    phases = [r for r in recs if r["phase"] not in ("setup", "logins")]
-    for i, r in enumerate(phases):
-        by[f"phase-{i}-{r['phase']}"] = r
-    for r in recs:
-        if r["phase"] == "logins":
-            by["phase-logins"] = r
-    dumps = sorted([f for f in os.listdir(run) if re.fullmatch(r"callgrind\.out\.\d+", f)],
-                   key=lambda f: int(f.rsplit(".", 1)[1]))
-    print(f"== {run}")
-    for f in dumps:
-        p = os.path.join(run, f)
-        t, name = totals(p), trigger(p)
-        r = by.get(name, {})
-        secs = r.get("seconds", 0)
-        line = f"{name:16s} Ir={t:>14,d}  s={secs:6.2f}  Ir/s={t/secs if secs else 0:>13,.0f}"
-        if r.get("saves"):
-            line += f"  saves={r['saves']:6d} ({r['saves_per_s']}/s)  Ir/save={t/r['saves']:>10,.0f}"
-        if r.get("pages") and not r.get("saves"):
-            line += f"  pages={r['pages']:6d}  Ir/page={t/r['pages']:>10,.0f}"
-        if r.get("phase") == "logins" and r.get("clients"):
-            line += f"  logins={r['clients']}  Ir/login={t/r['clients']:>12,.0f}"
-        if r.get("errors"):
-            line += f"  errors={r['errors']}"
-        print(line)
+def phases(run):
+    """[(dump name, loadgen's record of that phase)] in order, the logins last."""
+    out = []
+    for path, prefix in (("loadgen.json", "phase"), ("logins.json", "logins")):
+        p = os.path.join(run, path)
+        if not os.path.exists(p):
+            continue
+        with open(p) as f:
+            d = json.load(f)
+        if d.get("logins"):
+            out.append((f"{prefix}-setup", {"kind": "logins", "logins": d["logins"],
+                                             "seconds": d["setup_seconds"]}))
+        for r in d["phases"]:
+            out.append((f"{prefix}-{r['name']}", r))
+    return out
+
+
+def main():
+    for run in sys.argv[1:]:
+        dumps = bench_report.callgrind_dumps(run)
+        print(f"== {run}")
+        for name, r in phases(run):
+            if name not in dumps:
+                print(f"{name:16s} no dump")
+                continue
+            t = dumps[name][1]
+            secs = r.get("seconds", 0)
+            line = f"{name:16s} Ir={t:>14,d}  s={secs:6.2f}  Ir/s={t / secs if secs else 0:>13,.0f}"
+            if r.get("saves"):
+                line += f"  saves={r['saves']:6d} ({r['saves_per_s']}/s)  Ir/save={t / r['saves']:>10,.0f}"
+            if r.get("pages") and not r.get("saves"):
+                line += f"  pages={r['pages']:6d}  Ir/page={t / r['pages']:>10,.0f}"
+            if r.get("logins"):
+                line += f"  logins={r['logins']}  Ir/login={t / r['logins']:>12,.0f}"
+            if r.get("errors"):
+                line += f"  errors={r['error_kinds']}"
+            print(line)
+
+
+if __name__ == "__main__":
+    main()

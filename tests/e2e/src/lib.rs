@@ -133,11 +133,15 @@ pub enum ApiError {
 }
 
 impl ApiError {
-    /// A short label for error counts: `transport`, `409 wrong_phase`, ...
+    /// A short label for error counts: `transport`, `409 wrong_phase`, ... A body that is not
+    /// an API error (a plain-text 503 "busy", say) gives its first line, at most 100 characters.
     pub fn label(&self) -> String {
         match self {
             ApiError::Transport(_) => "transport".into(),
-            ApiError::Http { status, code } => format!("{status} {code}"),
+            ApiError::Http { status, code } => {
+                let line = code.trim().lines().next().unwrap_or("");
+                format!("{status} {}", line.chars().take(100).collect::<String>())
+            }
         }
     }
     /// A request that got no answer; a timeout says so (`timed out: ...`).
