@@ -1111,7 +1111,7 @@ mod tests {
                     Ev::Extend(x) => { let _ = a.extend(now, x); }
                     Ev::Advance => { a.advance(now, end); }
                 }
-                // What the room stores has been moved on to its time (every write does so).
+                // Moved on to its time, as an operation that read it would have it.
                 a.advance(now, end);
                 let deadline = a.next_deadline();
                 prop_assert!(deadline.is_none_or(|d| d > now), "stored state already due");

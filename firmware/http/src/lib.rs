@@ -40,7 +40,8 @@
 //! write bounds), `Throttled` (rate-limited log lines), `is_listener_error`.
 //!
 //! [`Limits::open_files_needed`] says how many file descriptors a process serving within its
-//! limits needs; `ruji` raises its soft open-files limit to that at start (ruji-sys), and the
+//! limits needs; `ruji` raises its soft open-files limit to the hard one at start when it is under
+//! that (ruji-sys), and the
 //! board's image starts it with room for it.
 
 #![forbid(unsafe_code)]

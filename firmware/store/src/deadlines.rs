@@ -21,7 +21,7 @@ pub(crate) struct Deadlines {
 
 impl Deadlines {
     /// The queue of the attempts `(key, attempt)`.
-    pub(crate) fn of<'a>(attempts: impl IntoIterator<Item = (String, &'a Attempt)>) -> Self {
+    pub(crate) fn of(attempts: impl IntoIterator<Item = (String, Attempt)>) -> Self {
         let mut d = Deadlines::default();
         for (key, a) in attempts {
             d.set(key, a.next_deadline());

@@ -387,19 +387,23 @@ struct Derived {
     changes: Mutex<rows::Changes>,
 }
 
+/// Locks state kept in memory even if a thread panicked while holding it: each update of it
+/// is complete or not begun (a queue entry, a count, a row), and the writer thread must not
+/// stop on it after a commit (its callers would be told the store is closed while it is not).
+fn relock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
 impl Derived {
     fn apply(&self, notes: &mut Notes) {
         if !notes.deadlines.is_empty() {
-            let mut queue = self.deadlines.lock().expect("not poisoned");
+            let mut queue = relock(&self.deadlines);
             for (key, at) in notes.deadlines.drain(..) {
                 queue.set(key, at);
             }
         }
         if !notes.participants.is_empty() || notes.sessions {
-            self.changes
-                .lock()
-                .expect("not poisoned")
-                .apply(notes.participants.drain(..), notes.sessions);
+            relock(&self.changes).apply(notes.participants.drain(..), notes.sessions);
         }
     }
 }
@@ -587,6 +591,22 @@ impl Reader {
         };
         scan_table(&table, t.name(), prefix)
     }
+    /// Every attempt that decodes; one that does not is logged and left out (the board still
+    /// starts; that attempt's time-out then waits for its participant's next request).
+    fn attempts_readable(&self) -> Result<Vec<(String, Attempt)>> {
+        let Some(table) = self.open(ATTEMPTS.def())? else {
+            return Ok(vec![]);
+        };
+        let mut out = Vec::new();
+        for row in table.iter()? {
+            let (k, v) = row?;
+            match decode::<Attempt>(ATTEMPTS.name(), v.value()) {
+                Ok(a) => out.push((k.value().to_string(), a)),
+                Err(e) => tracing::error!(key = k.value(), error = %e, "attempt not readable"),
+            }
+        }
+        Ok(out)
+    }
     /// How many records a table holds.
     pub(crate) fn count<V>(&self, t: Table<V>) -> Result<u64> {
         match self.open(t.def())? {
@@ -662,9 +682,8 @@ impl Store {
             let r = Reader {
                 txn: db.begin_read()?,
             };
-            let attempts: Vec<(String, Attempt)> = r.scan(ATTEMPTS, "")?;
             Arc::new(Derived {
-                deadlines: Mutex::new(Deadlines::of(attempts.iter().map(|(k, a)| (k.clone(), a)))),
+                deadlines: Mutex::new(Deadlines::of(r.attempts_readable()?)),
                 changes: Mutex::default(),
             })
         };
@@ -835,17 +854,17 @@ impl Store {
 
     /// The deadline queue ([`deadlines`]).
     pub(crate) fn deadlines(&self) -> std::sync::MutexGuard<'_, Deadlines> {
-        self.inner.derived.deadlines.lock().expect("not poisoned")
+        relock(&self.inner.derived.deadlines)
     }
 
     /// Which participants' records changed ([`rows`]).
     pub(crate) fn changes(&self) -> std::sync::MutexGuard<'_, rows::Changes> {
-        self.inner.derived.changes.lock().expect("not poisoned")
+        relock(&self.inner.derived.changes)
     }
 
     /// The dashboard's kept rows ([`rows`]).
     pub(crate) fn rows(&self) -> std::sync::MutexGuard<'_, rows::Rows> {
-        self.inner.rows.lock().expect("not poisoned")
+        relock(&self.inner.rows)
     }
 
     /// The installed package (the demo or an imported one).

@@ -65,7 +65,9 @@ pub fn participant_of(headers: &axum::http::HeaderMap, mac: &CookieMac) -> Optio
         .flat_map(|h| h.split(';'))
         .filter_map(|c| Cookie::parse_encoded(c).ok())
         .filter(|c| c.name() == PARTICIPANT_COOKIE)
-        .find_map(|c| participant_of_value(mac.verify(c.value())?))
+        // The last that verifies, as the signed jar keeps it (looked for from the end).
+        .filter_map(|c| participant_of_value(mac.verify(c.value())?))
+        .next_back()
 }
 
 /// HMAC-SHA256 with the cookie key already set up, checking values the way the cookie crate's
@@ -272,6 +274,13 @@ mod tests {
         assert_eq!(participant_of(&h, &mac), Some(("DEMO001".into(), 7)));
         // The same answer as the signed jar gives.
         let jar = SignedCookieJar::from_headers(&h, key.clone());
+        assert_eq!(participant(&jar), participant_of(&h, &mac));
+
+        // Two valid cookies of that name: the last, as the signed jar has it.
+        let later = set_cookie(&key, &participant_value("DEMO001", 8));
+        let h = request(&format!("{good}; {later}"));
+        let jar = SignedCookieJar::from_headers(&h, key.clone());
+        assert_eq!(participant_of(&h, &mac), Some(("DEMO001".into(), 8)));
         assert_eq!(participant(&jar), participant_of(&h, &mac));
 
         let forged = good.replace("DEMO001", "DEMO002");
