@@ -142,6 +142,16 @@ def read_tsv(path):
     return cols, rows
 
 
+def baseline(name, keys):
+    """(path, rows of the baseline `name` by key), or None (logged) when there is none."""
+    path = baseline_path(name)
+    _, base = read_tsv(path)
+    if not base:
+        log(f"no baseline {path}; BENCH_RECORD=1 writes one")
+        return None
+    return path, {tuple(r[k] for k in keys): r for r in base}
+
+
 def commit():
     """The commit measured; "-dirty" when the server's source differs from it (a change to the
     bench's own scripts does not change what is measured)."""
@@ -281,12 +291,10 @@ def paced(run_dir):
 
 
 def compare_paced(rows):
-    path = baseline_path("paced")
-    _, base = read_tsv(path)
-    if not base:
-        log(f"no baseline {path}; BENCH_RECORD=1 writes one")
+    found = baseline("paced", PACED_KEY)
+    if not found:
         return
-    by_key = {tuple(r[k] for k in PACED_KEY): r for r in base}
+    path, by_key = found
     t_time = env_float("BENCH_RATIO_TIME", 2.0)
     t_rss = env_float("BENCH_RATIO_RSS", 1.25)
     worse = 0
@@ -428,12 +436,10 @@ def instructions(run_dir):
 
 
 def compare_instructions(rows):
-    path = baseline_path("instructions")
-    _, base = read_tsv(path)
-    if not base:
-        log(f"no baseline {path}; BENCH_RECORD=1 writes one")
+    found = baseline("instructions", INSTR_KEY)
+    if not found:
         return
-    by_key = {tuple(r[k] for k in INSTR_KEY): r for r in base}
+    path, by_key = found
     t = env_float("BENCH_RATIO_INSTR", 1.25)
     ns = sorted({r["participants"] for r in rows})
     cells, worse, of = {}, 0, set()
