@@ -44,3 +44,12 @@ start_server() {
     pid=$!
     "$BIN/loadgen" --url "http://127.0.0.1:$port" --wait-only --wait-ready 300
 }
+
+# serve_copy N DIR LOG: the server on a fresh copy DIR of the template (fresh_data, start_server);
+# at exit it is killed and DIR (and DIR.log) removed. Sets $port and $pid.
+serve_copy() {
+    fresh_data "$1" "$2"
+    start_server "$1" "$2" "$3"
+    # shellcheck disable=SC2064  # the values now, not at exit
+    trap "kill -9 $pid 2>/dev/null || true; wait $pid 2>/dev/null || true; rm -rf '$2' '$2.log'" EXIT
+}

@@ -8,9 +8,7 @@ set -euo pipefail
 n=$1 secs=$2 think=$3
 shift 3
 run="$WORK/run-lat-$n-$$"
-fresh_data "$n" "$run"
-start_server "$n" "$run" "$run.log"
-trap 'kill -9 "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; rm -rf "$run" "$run.log"' EXIT
+serve_copy "$n" "$run" "$run.log"
 taskset -c 1 "$BIN/loadgen" --url "http://127.0.0.1:$port" --clients "$n" --seconds "$secs" \
     --token ABCDEF --login-concurrency 8 --think-ms "$think" --pid "$pid" --json "$@" |
     python3 -c 'import json,sys

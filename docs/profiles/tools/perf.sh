@@ -9,9 +9,7 @@ set -euo pipefail
 n=$1 secs=$2 think=$3 delay=$4 rec=$5 out=$6
 mkdir -p "$out"
 run="$WORK/run-perf-$n-$$"
-fresh_data "$n" "$run"
-start_server "$n" "$run" "$out/server.log"
-trap 'kill -9 "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; rm -rf "$run"' EXIT
+serve_copy "$n" "$run" "$out/server.log"
 taskset -c 1 "$BIN/loadgen" --url "http://127.0.0.1:$port" --clients "$n" --seconds "$secs" \
     --token ABCDEF --login-concurrency 8 --think-ms "$think" --pid "$pid" --json \
     >"$out/loadgen.json" 2>"$out/loadgen.err" &
